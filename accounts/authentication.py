@@ -1,0 +1,51 @@
+"""API authentication: `Authorization: Bearer <token>`, or a session that passed TOTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from accounts.models import ApiToken
+from accounts.tokens import token_hash
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0] != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Authorization: Bearer <token>")
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(token_hash=token_hash(parts[1]), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("invalid or revoked token")
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class TwoFactorSessionAuthentication(authentication.SessionAuthentication):
+    """Session authentication that only counts once the session passed TOTP."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        if not getattr(request._request.user, "is_verified", lambda: False)():
+            return None
+        return user, None

@@ -1,0 +1,42 @@
+"""Every page needs password + TOTP; a user without a device reaches only enrolment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+OPEN_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/federation/",
+    "/i18n/",
+    "/static/",
+    "/accounts/login",
+    "/accounts/logout",
+    "/api/",
+)
+ENROL_PREFIXES = ("/accounts/totp/",)
+
+
+class RequireTwoFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        user = request.user
+        if user.is_authenticated:
+            generation = request.session.get("session_generation")
+            if generation is not None and generation != getattr(user, "session_generation", 0):
+                logout(request)
+                return redirect("accounts:login")
+        if path.startswith(OPEN_PREFIXES) or not user.is_authenticated:
+            return self.get_response(request)
+        if getattr(user, "is_verified", lambda: False)():
+            return self.get_response(request)
+        if path.startswith(ENROL_PREFIXES):
+            return self.get_response(request)
+        return redirect("accounts:totp-verify")

@@ -1,0 +1,40 @@
+"""The audit log: one row per event, hash-chained so that any change is detectable."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    seq = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150, blank=True, db_index=True)
+    actor_kind = models.CharField(max_length=10)  # user | peer | system | anonymous
+    role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=128, blank=True)
+    outcome = models.CharField(max_length=20, default="success")
+    client_ip = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+
+class AuditHead(models.Model):
+    """Singleton row locked by every writer so concurrent appends never fork the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"head #{self.last_seq}"

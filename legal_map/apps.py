@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class LegalMapConfig(AppConfig):
+    name = "legal_map"

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from net247 import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("federation/v1/", include("exchange.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
+    path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("legal_map.api.urls")),
+    path("api/v1/", include("cases.api.urls")),
+    path("api/v1/", include("alerts.api.urls")),
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
+    path("legal-map/", include("legal_map.urls")),
+    path("cases/", include("cases.urls")),
+    path("alerts/", include("alerts.urls")),
+    path("admin/", admin.site.urls),
+]

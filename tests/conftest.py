@@ -1,0 +1,1 @@
+"""Suite-wide fixtures. Each test module's own fixtures live beside it."""

@@ -1,0 +1,39 @@
+import json
+import stat
+
+import pytest
+from django.core.management import call_command
+
+from node import crypto, keystore
+from node.models import NodeKey
+
+
+@pytest.mark.django_db
+def test_node_init_is_idempotent_and_keeps_seed_private(settings, tmp_path, capsys):
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    call_command("node", "init")
+    call_command("node", "init")
+    assert NodeKey.objects.count() == 1
+    key = NodeKey.objects.get()
+    seed_file = tmp_path / "keys" / (key.key_id.split(":")[1] + ".seed")
+    assert stat.S_IMODE(seed_file.stat().st_mode) == 0o600
+    signing = keystore.current_signing_key()
+    assert crypto.public_key_text(signing.private_key.public_key()) == key.public_key
+    capsys.readouterr()
+    call_command("node", "show", "--json")
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["country"] == settings.NODE_COUNTRY
+    assert shown["keys"][0]["id"] == key.key_id
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
