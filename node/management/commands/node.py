@@ -114,6 +114,8 @@ class Command(BaseCommand):
                     "--without-gossip",
                     "--without-mingle",
                     "--pool=threads",
+                    "-s",
+                    str(settings.VAR_DIR / "celerybeat-schedule"),
                 ],
             )
         config = uvicorn.Config(
