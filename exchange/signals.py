@@ -1,0 +1,13 @@
+"""Events the exchange emits for apps above it (alerts pages on them)."""
+
+from django.dispatch import Signal
+
+# destination: str, envelope_id: str, reason: str. Sent inside the transaction that records it.
+delivery_failed = Signal()
+# destination: str, envelope_id: str, urgency: str. An urgent/immediate message still
+# undelivered after 15 minutes.
+delivery_overdue = Signal()
+# country: str. A valid message or receipt from that peer arrived.
+peer_heard = Signal()
+# message: InboundMessage. Sent after a received message was processed by its handler.
+message_received = Signal()
