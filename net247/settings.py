@@ -9,6 +9,7 @@ Two deployments:
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -146,7 +147,8 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
                 ),
             },
-            "TEST": {"NAME": str(VAR_DIR / "test_db.sqlite3")},
+            # Per process, so that parallel test runs on one machine never share a file.
+            "TEST": {"NAME": str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
