@@ -1,5 +1,4 @@
 # net247: `make demo` runs the five-country demo federation, `make test` the whole suite.
-PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -7,10 +6,7 @@ STAMP := $(VENV)/.installed
 .PHONY: venv demo test lint ci clean node
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (apt-get install python3.11 python3.11-venv)"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	bash deploy/bootstrap.sh $(VENV)
 	touch $(STAMP)
 
 venv: $(STAMP)
