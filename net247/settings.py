@@ -246,6 +246,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-sweep-escalations": {"task": "alerts.tasks.sweep_escalations", "schedule": 10.0},
 }
 
+# Federation exchange: per-peer inbox rate limit (requests/s and burst) and delivery back-off.
+EXCHANGE_INBOX_RATE = env_int("EXCHANGE_INBOX_RATE", 50)
+EXCHANGE_INBOX_BURST = env_int("EXCHANGE_INBOX_BURST", 200)
+EXCHANGE_RETRY_BASE_SECONDS = env_int("EXCHANGE_RETRY_BASE_SECONDS", 2)
+EXCHANGE_RETRY_MAX_SECONDS = env_int("EXCHANGE_RETRY_MAX_SECONDS", 600)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
