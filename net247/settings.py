@@ -177,7 +177,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not EMBEDDED else None
 X_FRAME_OPTIONS = "DENY"
 
-AXES_FAILURE_LIMIT = 5
+# Five wrong passwords are tolerated; the sixth locks the account (issue 2). axes locks on
+# the failure that reaches the limit, hence 6.
+AXES_FAILURE_LIMIT = 6
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
