@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class CasesConfig(AppConfig):
     name = "cases"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cases.receiving import register_all
+
+        register_all()

@@ -1,0 +1,369 @@
+"""Input/Output serializers per endpoint. Inputs reject NUL and surrogates (DRF's
+CharField validators), unknown indicator kinds and values that do not normalise."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from cases import indicators as norm
+from cases.models import Handling, Urgency
+
+COUNTRIES = tuple(sorted(settings.COUNTRY_TIME_ZONES))
+FACT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+STATUSES = (
+    "received",
+    "under_review",
+    "order_issued",
+    "blocked",
+    "removed",
+    "refused",
+    "platform_unresponsive",
+)
+
+
+class LegalRefSerializer(serializers.Serializer[Any]):
+    country = serializers.ChoiceField(choices=COUNTRIES)
+    code = serializers.CharField(max_length=20, default="CC")
+    article = serializers.RegexField(r"^[0-9A-Za-z./-]{1,40}$")
+    part = serializers.RegexField(r"^[0-9A-Za-z./-]{1,20}$", required=False)
+
+
+class IndicatorInSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=norm.KINDS)
+    value = serializers.CharField(max_length=norm.MAX_VALUE)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            n = norm.normalise(attrs["kind"], attrs["value"], region=settings.NODE_COUNTRY)
+        except norm.IndicatorError as exc:
+            raise serializers.ValidationError({"value": [str(exc)]}) from exc
+        return {"kind": n.kind, "value": n.value}
+
+
+class IndicatorOutSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    raw = serializers.CharField()
+    registrable_domain = serializers.CharField()
+
+
+class VictimInSerializer(serializers.Serializer[Any]):
+    pseudonym = serializers.RegexField(r"^[\w .-]{1,50}$")
+    minor = serializers.BooleanField(default=False)
+
+
+def _facts(value: list[str]) -> list[str]:
+    bad = [f for f in value if not FACT_RE.match(f)]
+    if bad:
+        raise serializers.ValidationError(f"not fact tags: {', '.join(bad[:5])}")
+    return list(dict.fromkeys(value))
+
+
+class CaseCreateInput(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=300)
+    summary = serializers.CharField(max_length=20000)
+    offence = LegalRefSerializer()
+    facts = serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=50, default=list
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    indicators = IndicatorInSerializer(many=True, required=False, default=list)
+    victims = VictimInSerializer(many=True, required=False, default=list)
+
+    def validate_facts(self, value: list[str]) -> list[str]:
+        return _facts(value)
+
+
+class CaseCreateOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class NotificationOutSerializer(serializers.Serializer[Any]):
+    country = serializers.CharField()
+    handling = serializers.CharField()
+    envelope_id = serializers.CharField()
+    sent_at = serializers.DateTimeField()
+    comparison = serializers.JSONField()
+
+
+class CaseOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    offence = serializers.DictField(child=serializers.CharField())
+    facts = serializers.ListField(child=serializers.CharField())
+    urgency = serializers.CharField()
+    status = serializers.CharField()
+    unit = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    indicators = IndicatorOutSerializer(many=True, source="indicators.all")
+    notifications = NotificationOutSerializer(many=True, source="notifications.all")
+
+
+class CaseListOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    urgency = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class NotifyInput(serializers.Serializer[Any]):
+    to = serializers.ListField(
+        child=serializers.ChoiceField(choices=COUNTRIES), min_length=1, max_length=10
+    )
+    handling = serializers.ChoiceField(choices=Handling.choices, default=Handling.H0)
+    restrictions = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class NotifyOutput(serializers.Serializer[Any]):
+    envelope_id = serializers.CharField()
+    to = serializers.ListField(child=serializers.CharField())
+
+
+class CaseUpdateInput(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=300, required=False)
+    summary = serializers.CharField(max_length=20000, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    status = serializers.ChoiceField(choices=("open", "closed"), required=False)
+    facts = serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=50, required=False
+    )
+    note = serializers.CharField(max_length=2000, required=False, default="")
+
+    def validate_facts(self, value: list[str]) -> list[str]:
+        return _facts(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not set(attrs) - {"note"}:
+            raise serializers.ValidationError({"non_field_errors": ["nothing to change"]})
+        return attrs
+
+
+class RequestInput(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=("information", "preservation", "assistance"))
+    text = serializers.CharField(max_length=20000)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    due_by = serializers.DateTimeField(required=False)
+    country = serializers.ChoiceField(choices=COUNTRIES, required=False)
+    handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H0")
+
+
+class RequestOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    case_ref = serializers.CharField()
+    country = serializers.CharField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    due_by = serializers.DateTimeField()
+    status = serializers.CharField()
+    envelope_id = serializers.CharField()
+    thread = serializers.CharField()
+    sent_at = serializers.DateTimeField()
+
+
+class ResponseInput(serializers.Serializer[Any]):
+    text = serializers.CharField(max_length=20000)
+    status = serializers.ChoiceField(choices=("answered", "partial", "refused"), default="answered")
+    indicators = IndicatorInSerializer(many=True, required=False, default=list)
+
+
+class EnvelopeOutput(serializers.Serializer[Any]):
+    envelope_id = serializers.CharField()
+
+
+class AssignInput(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150, required=False)
+    unit = serializers.CharField(max_length=100, required=False, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("username") and not attrs.get("unit"):
+            raise serializers.ValidationError({"username": ["a username or a unit"]})
+        return attrs
+
+
+class ForwardInput(serializers.Serializer[Any]):
+    to = serializers.ListField(
+        child=serializers.ChoiceField(choices=COUNTRIES), min_length=1, max_length=10
+    )
+    handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H1")
+
+
+class InboundListOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    origin = serializers.CharField()
+    ref = serializers.CharField()
+    title = serializers.CharField()
+    urgency = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    due_by = serializers.DateTimeField(allow_null=True)
+
+
+class InboundMetaOutput(serializers.Serializer[Any]):
+    """What an auditor sees: metadata, no content."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    origin = serializers.CharField()
+    status = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
+class OriginOutput(serializers.Serializer[Any]):
+    country = serializers.CharField()
+    verified = serializers.BooleanField()
+    key_id = serializers.CharField()
+
+
+class HitOutput(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    value = serializers.CharField()
+    case_reference = serializers.CharField(allow_null=True)
+    takedown_ref = serializers.CharField(allow_null=True)
+
+
+class TargetStateOutput(serializers.Serializer[Any]):
+    target = serializers.CharField()
+    status = serializers.CharField()
+    note = serializers.CharField()
+
+
+class InboundOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    origin = OriginOutput()
+    envelope_id = serializers.CharField()
+    thread = serializers.CharField()
+    handling = serializers.CharField()
+    ref = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    body = serializers.JSONField()
+    urgency = serializers.CharField()
+    request_kind = serializers.CharField()
+    due_by = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    unit = serializers.CharField()
+    assigned_to = serializers.CharField(allow_null=True)
+    received_at = serializers.DateTimeField()
+    receipt = serializers.JSONField()
+    comparison = serializers.JSONField()
+    updates = serializers.JSONField()
+    indicators = IndicatorOutSerializer(many=True)
+    hits = HitOutput(many=True)
+    targets = TargetStateOutput(many=True)
+
+
+class TargetInSerializer(serializers.Serializer[Any]):
+    url = serializers.CharField(max_length=500, required=False)
+    domain = serializers.CharField(max_length=255, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        if ("url" in attrs) == ("domain" in attrs):
+            raise serializers.ValidationError({"non_field_errors": ["exactly one of url, domain"]})
+        try:
+            if "url" in attrs:
+                return {"url": norm.normalise("url", attrs["url"]).value}
+            return {"domain": norm.normalise("domain", attrs["domain"]).value}
+        except norm.IndicatorError as exc:
+            raise serializers.ValidationError({next(iter(attrs)): [str(exc)]}) from exc
+
+
+class EvidenceInSerializer(serializers.Serializer[Any]):
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$")
+    captured_at = serializers.DateTimeField()
+    kind = serializers.RegexField(r"^[a-z][a-z0-9_]{0,31}$")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        from cases.takedowns import fmt
+
+        return {
+            "sha256": attrs["sha256"].lower(),
+            "captured_at": fmt(attrs["captured_at"]),
+            "kind": attrs["kind"],
+        }
+
+
+class TakedownCreateInput(serializers.Serializer[Any]):
+    targets = TargetInSerializer(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]
+    legal_basis = LegalRefSerializer()
+    requested_action = serializers.ChoiceField(choices=("remove", "block"))
+    evidence = EvidenceInSerializer(many=True, required=False, default=list, max_length=100)  # type: ignore[call-arg]
+    indicators = IndicatorInSerializer(many=True, required=False, default=list, max_length=100)  # type: ignore[call-arg]
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.URGENT)
+    to = serializers.ListField(
+        child=serializers.ChoiceField(choices=(*COUNTRIES, "all")), min_length=1, max_length=10
+    )
+    handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H0")
+
+
+class StepOutput(serializers.Serializer[Any]):
+    status = serializers.CharField()
+    at = serializers.DateTimeField()
+    took_seconds = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class BoardRowOutput(serializers.Serializer[Any]):
+    target = serializers.CharField()
+    country = serializers.CharField()
+    status = serializers.CharField()
+    elapsed_seconds = serializers.IntegerField()
+    steps = StepOutput(many=True)
+
+
+class TakedownListOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    request_ref = serializers.CharField()
+    targets = serializers.JSONField()
+    destinations = serializers.JSONField()
+    requested_action = serializers.CharField()
+    urgency = serializers.CharField()
+    status = serializers.CharField()
+    mirror_of = serializers.CharField(source="mirror_of.request_ref", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+
+
+class TakedownOutput(TakedownListOutput):
+    legal_basis = serializers.DictField(child=serializers.CharField())
+    evidence = serializers.JSONField()
+    envelope_id = serializers.CharField()
+    indicators = IndicatorOutSerializer(many=True, source="indicators.all")
+    board = BoardRowOutput(many=True)
+
+
+class TakedownStatusInput(serializers.Serializer[Any]):
+    target = serializers.CharField(max_length=500)
+    status = serializers.ChoiceField(choices=STATUSES)
+    note = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class ProposalOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    request_ref = serializers.CharField(source="takedown.request_ref")
+    domain = serializers.CharField()
+    shared_kind = serializers.CharField()
+    shared_value = serializers.CharField()
+    found_in = serializers.CharField(source="source")
+    status = serializers.CharField()
+    joined_as = serializers.CharField(source="joined_as.request_ref", allow_null=True, default=None)
+
+
+class StatisticsOutput(serializers.Serializer[Any]):
+    median_seconds = serializers.DictField(child=serializers.FloatField())
+    open_by_age = serializers.DictField(child=serializers.IntegerField())
+
+
+class ComparisonPreviewOutput(serializers.Serializer[Any]):
+    country = serializers.CharField()
+    verdict = serializers.CharField()
+    comparison = serializers.JSONField()

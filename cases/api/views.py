@@ -1,0 +1,386 @@
+"""Thin endpoints: parse, authorise, call one service or selector, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import access, ports, selectors, services, takedowns
+from cases.api import serializers as s
+from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
+
+ERRORS: dict[int, Any] = {400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+
+
+def _coordinator(request: Request) -> None:
+    if not access.sees_everything(request.user):
+        raise PermissionDenied("coordinators only")
+
+
+def _worker(request: Request) -> None:
+    if access.is_auditor(request.user):
+        raise PermissionDenied("auditors see no case content")
+
+
+def _call(fn: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(**kwargs)
+    except services.ServiceError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from exc
+
+
+def _page(request: Request, view: APIView, qs: Any, serializer: Any) -> Response:
+    paginator = LimitOffsetPagination()
+    page: Any = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _filters(request: Request, *keys: str) -> dict[str, str]:
+    return {k: request.query_params.get(k, "").replace("\x00", "")[:100] for k in keys}
+
+
+def _pk(value: Any) -> int:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < pk < 2**62:
+        raise Http404
+    return pk
+
+
+LIST_PARAMS = [
+    OpenApiParameter("limit", int, required=False),
+    OpenApiParameter("offset", int, required=False),
+]
+
+
+class CaseListCreateApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter(n, str, required=False) for n in ("status", "urgency", "q")],
+        responses={200: s.CaseListOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        _worker(request)
+        qs = selectors.case_list(request.user, **_filters(request, "status", "urgency", "q"))
+        return _page(request, self, qs, s.CaseListOutput)
+
+    @extend_schema(request=s.CaseCreateInput, responses={201: s.CaseCreateOutput, **ERRORS})
+    def post(self, request: Request) -> Response:
+        _worker(request)
+        data = s.CaseCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = _call(services.case_create, actor=request.user, **data.validated_data)
+        return Response(s.CaseCreateOutput(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(APIView):
+    @extend_schema(responses={200: s.CaseOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(request.user, _pk(pk))
+        return Response(s.CaseOutput(case).data)
+
+
+class CaseNotifyApi(APIView):
+    @extend_schema(request=s.NotifyInput, responses={202: s.NotifyOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(request.user, _pk(pk))
+        _coordinator(request)
+        data = s.NotifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = _call(services.case_notify, actor=request.user, case=case, **data.validated_data)
+        out = {"envelope_id": rows[0].envelope_id, "to": [r.country for r in rows]}
+        return Response(s.NotifyOutput(out).data, status=status.HTTP_202_ACCEPTED)
+
+
+class CaseCompareApi(APIView):
+    """What the notify form shows before sending: comparison and verdict per country."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("to", str, required=False, many=True)],
+        responses={200: s.ComparisonPreviewOutput(many=True), 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(request.user, _pk(pk))
+        wanted = [c for c in request.query_params.getlist("to") if c in s.COUNTRIES]
+        countries = wanted or [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
+        rows = []
+        for country in countries:
+            comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
+            verdict = comparison.get("dual_criminality", {}).get("verdict", "uncertain")
+            rows.append({"country": country, "verdict": verdict, "comparison": comparison})
+        return Response(s.ComparisonPreviewOutput(rows, many=True).data)
+
+
+class CaseUpdateApi(APIView):
+    @extend_schema(request=s.CaseUpdateInput, responses={202: OpenApiTypes.OBJECT, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(request.user, _pk(pk))
+        _worker(request)
+        data = s.CaseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        note = changes.pop("note", "")
+        sent = _call(
+            services.case_update, actor=request.user, case=case, changes=changes, note=note
+        )
+        return Response({"threads": sent}, status=status.HTTP_202_ACCEPTED)
+
+
+class CaseRequestApi(APIView):
+    @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(request.user, _pk(pk))
+        _worker(request)
+        data = s.RequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data.get("country"):
+            raise ValidationError({"country": ["required for a request about our case"]})
+        req = _call(services.request_send, actor=request.user, case=case, **data.validated_data)
+        return Response(s.RequestOutput(req).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _inbound_out(item: InboundItem) -> dict[str, Any]:
+    return {
+        **{
+            f: getattr(item, f)
+            for f in (
+                "id",
+                "kind",
+                "envelope_id",
+                "thread",
+                "handling",
+                "ref",
+                "title",
+                "text",
+                "body",
+                "urgency",
+                "request_kind",
+                "due_by",
+                "status",
+                "unit",
+                "received_at",
+                "receipt",
+                "comparison",
+                "updates",
+            )
+        },
+        "origin": {"country": item.origin, "verified": True, "key_id": item.key_id},
+        "assigned_to": item.assigned_to.get_username() if item.assigned_to else None,
+        "indicators": list(item.indicators.all()),
+        "hits": [
+            {
+                "kind": h.kind,
+                "value": h.value,
+                "case_reference": h.case.reference if h.case else None,
+                "takedown_ref": h.takedown.request_ref if h.takedown else None,
+            }
+            for h in item.hits.select_related("case", "takedown")
+        ],
+        "targets": list(item.targets.all()),
+    }
+
+
+class InboundListApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, str, required=False)
+            for n in ("kind", "status", "origin", "urgency")
+        ],
+        responses={200: s.InboundListOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        qs = selectors.inbound_list(
+            request.user, **_filters(request, "kind", "status", "origin", "urgency")
+        )
+        out = s.InboundMetaOutput if access.is_auditor(request.user) else s.InboundListOutput
+        return _page(request, self, qs, out)
+
+
+class InboundDetailApi(APIView):
+    @extend_schema(responses={200: s.InboundOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        item = selectors.inbound_get(request.user, _pk(pk))
+        return Response(s.InboundOutput(_inbound_out(item)).data)
+
+
+class InboundAssignApi(APIView):
+    @extend_schema(request=s.AssignInput, responses={200: s.InboundOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        item = selectors.inbound_get(request.user, _pk(pk))
+        _coordinator(request)
+        data = s.AssignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = None
+        if data.validated_data.get("username"):
+            user = (
+                get_user_model()
+                .objects.filter(username=data.validated_data["username"], is_active=True)
+                .first()
+            )
+            if user is None:
+                raise ValidationError({"username": ["no such active user"]})
+        _call(
+            services.inbound_assign,
+            actor=request.user,
+            item=item,
+            user=user,
+            unit=data.validated_data["unit"],
+        )
+        item.refresh_from_db()
+        return Response(s.InboundOutput(_inbound_out(item)).data)
+
+
+class InboundRequestApi(APIView):
+    """A request back to the origin of a received notification, on its thread."""
+
+    @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        item = selectors.inbound_get(request.user, _pk(pk))
+        data = s.RequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("country", None)
+        req = _call(services.request_send, actor=request.user, inbound=item, **fields)
+        return Response(s.RequestOutput(req).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InboundRespondApi(APIView):
+    @extend_schema(request=s.ResponseInput, responses={202: s.EnvelopeOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        item = selectors.inbound_get(request.user, _pk(pk))
+        data = s.ResponseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        envelope_id = _call(
+            services.response_send, actor=request.user, item=item, **data.validated_data
+        )
+        return Response({"envelope_id": envelope_id}, status=status.HTTP_202_ACCEPTED)
+
+
+class InboundForwardApi(APIView):
+    @extend_schema(request=s.ForwardInput, responses={202: s.NotifyOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        item = selectors.inbound_get(request.user, _pk(pk))
+        _coordinator(request)
+        data = s.ForwardInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = _call(services.inbound_forward, actor=request.user, item=item, **data.validated_data)
+        out = {"envelope_id": rows[0].envelope_id, "to": [r.country for r in rows]}
+        return Response(s.NotifyOutput(out).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InboundTakedownStatusApi(APIView):
+    """The receiver's decision on one target of a received takedown request."""
+
+    @extend_schema(request=s.TakedownStatusInput, responses={202: s.EnvelopeOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        item = selectors.inbound_get(request.user, _pk(pk))
+        data = s.TakedownStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        envelope_id = _call(
+            takedowns.takedown_status_report, actor=request.user, item=item, **data.validated_data
+        )
+        return Response({"envelope_id": envelope_id}, status=status.HTTP_202_ACCEPTED)
+
+
+class RequestListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, required=False)],
+        responses={200: s.RequestOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        _worker(request)
+        qs = selectors.requests_for(request.user)
+        wanted = _filters(request, "status")["status"]
+        if wanted:
+            qs = qs.filter(status=wanted)
+        return _page(request, self, qs.order_by("-sent_at", "-id"), s.RequestOutput)
+
+
+class RequestDetailApi(APIView):
+    @extend_schema(responses={200: s.RequestOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        req: OutboundRequest = get_object_or_404(selectors.requests_for(request.user), pk=_pk(pk))
+        return Response(s.RequestOutput(req).data)
+
+
+class TakedownListCreateApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, required=False)],
+        responses={200: s.TakedownListOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        _worker(request)
+        qs = selectors.takedowns_for(request.user).select_related("mirror_of")
+        wanted = _filters(request, "status")["status"]
+        if wanted:
+            qs = qs.filter(status=wanted)
+        return _page(request, self, qs.order_by("-created_at", "-id"), s.TakedownListOutput)
+
+    @extend_schema(request=s.TakedownCreateInput, responses={201: s.TakedownOutput, **ERRORS})
+    def post(self, request: Request) -> Response:
+        _coordinator(request)
+        data = s.TakedownCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "all" in fields["to"]:
+            fields["to"] = [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
+        takedown = _call(takedowns.takedown_create, actor=request.user, **fields)
+        return Response(s.TakedownOutput(_takedown_out(takedown)).data, status=201)
+
+
+def _takedown_out(t: Takedown) -> Any:
+    t.board = takedowns.board(t)  # type: ignore[attr-defined]
+    return t
+
+
+class TakedownDetailApi(APIView):
+    @extend_schema(responses={200: s.TakedownOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        takedown = selectors.takedown_get(request.user, _pk(pk))
+        return Response(s.TakedownOutput(_takedown_out(takedown)).data)
+
+
+class TakedownStatisticsApi(APIView):
+    @extend_schema(responses={200: s.StatisticsOutput})
+    def get(self, request: Request) -> Response:
+        _worker(request)
+        return Response(s.StatisticsOutput(takedowns.statistics_figures()).data)
+
+
+class ProposalListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, required=False)],
+        responses={200: s.ProposalOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        _worker(request)
+        qs = selectors.proposals_for(request.user)
+        wanted = _filters(request, "status")["status"]
+        if wanted:
+            qs = qs.filter(status=wanted)
+        return _page(request, self, qs, s.ProposalOutput)
+
+
+class ProposalJoinApi(APIView):
+    @extend_schema(request=None, responses={201: s.TakedownOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        _coordinator(request)
+        proposal: MirrorProposal = get_object_or_404(
+            selectors.proposals_for(request.user), pk=_pk(pk)
+        )
+        mirror = _call(takedowns.mirror_join, actor=request.user, proposal=proposal)
+        return Response(s.TakedownOutput(_takedown_out(mirror)).data, status=201)

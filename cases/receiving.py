@@ -1,0 +1,242 @@
+"""Handlers for received case and takedown messages (registered in CasesConfig.ready).
+
+Each runs inside the exchange's transaction that marks the message processed, so the
+inbound item, its indicators, hits, alerts and audit entries commit together or not at
+all; a redelivered message is deduplicated by the exchange and again here by
+(origin, envelope_id).
+
+Order: a `case.update` whose notification has not arrived raises NotYet and is retried
+by the exchange when more of its thread arrives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from audit.services import record
+from cases import matching, ports, takedowns
+from cases.models import Case, InboundItem, OutboundRequest
+from cases.services import DUE_AFTER
+
+
+def _urgency_for_due(due: dt.datetime | None) -> str:
+    if due is None:
+        return "routine"
+    left = due - timezone.now()
+    if left <= DUE_AFTER["immediate"]:
+        return "immediate"
+    if left <= DUE_AFTER["urgent"]:
+        return "urgent"
+    return "routine"
+
+
+def _parse(text: Any) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
+    existing = InboundItem.objects.filter(origin=msg.origin, envelope_id=msg.envelope_id).first()
+    if existing is not None:
+        return existing, False
+    item = InboundItem.objects.create(
+        kind=kind,
+        origin=msg.origin,
+        key_id=str(getattr(msg, "key_id", "") or ""),
+        envelope_id=msg.envelope_id,
+        thread=msg.thread,
+        in_reply_to=msg.in_reply_to or "",
+        handling=msg.handling,
+        body=msg.body,
+        receipt=getattr(msg, "receipt", None) or {},
+        received_at=msg.received_at or timezone.now(),
+        **fields,
+    )
+    record(
+        action=f"inbound.{kind}",
+        peer=msg.origin,
+        object_type="cases.inbounditem",
+        object_id=item.pk,
+        details={"envelope_id": msg.envelope_id, "ref": item.ref},
+    )
+    return item, True
+
+
+def _alert(item: InboundItem, kind: str, title: str, users: list[Any] | None = None) -> None:
+    ports.alert(
+        kind=kind,
+        title=title,
+        urgency=item.urgency,
+        summary=item.title,
+        object_type="cases.inbounditem",
+        object_id=str(item.pk),
+        origin=item.origin,
+        envelope_id=item.envelope_id,
+        users=users,
+        dedupe_key=f"inbound:{item.origin}:{item.envelope_id}",
+    )
+
+
+def _indicators(item: InboundItem, items: list[dict[str, Any]]) -> None:
+    rows = matching.store(items, region=item.origin, inbound=item)
+    matching.find_hits(item)
+    matching.propose_mirrors(rows, f"{item.origin} {item.ref}")
+
+
+def on_notification(msg: Any) -> None:
+    body = msg.body
+    item, created = _item(
+        msg,
+        InboundItem.Kind.NOTIFICATION,
+        ref=body["case_ref"],
+        title=body["title"],
+        text=body["summary"],
+        urgency=body["urgency"],
+        comparison=ports.compare(
+            body["offence"], settings.NODE_COUNTRY, list(body["facts"]), timezone.localdate()
+        ),
+    )
+    if not created:
+        return
+    _indicators(item, list(body.get("indicators", [])))
+    _alert(item, "inbound_notification", f"{item.origin} {item.ref}: {item.title}")
+
+
+def on_update(msg: Any) -> None:
+    root = InboundItem.objects.filter(
+        origin=msg.origin, thread=msg.thread, kind=InboundItem.Kind.NOTIFICATION
+    ).first()
+    if root is None:
+        from exchange.handlers import NotYet
+
+        raise NotYet(f"case.update before the notification of thread {msg.thread}")
+    if any(u.get("envelope_id") == msg.envelope_id for u in root.updates):
+        return
+    changes = msg.body.get("changes", {})
+    if isinstance(changes.get("title"), str) and changes["title"].strip():
+        root.title = changes["title"][:300]
+    if isinstance(changes.get("summary"), str):
+        root.text = changes["summary"]
+    if changes.get("urgency") in ("routine", "urgent", "immediate"):
+        root.urgency = changes["urgency"]
+    root.updates = [
+        *root.updates,
+        {
+            "envelope_id": msg.envelope_id,
+            "changes": changes,
+            "note": msg.body.get("note", ""),
+            "received_at": (msg.received_at or timezone.now()).isoformat(),
+        },
+    ]
+    root.save(update_fields=["title", "text", "urgency", "updates"])
+    record(
+        action="inbound.update",
+        peer=msg.origin,
+        object_type="cases.inbounditem",
+        object_id=root.pk,
+        details={"envelope_id": msg.envelope_id, "changes": sorted(changes)},
+    )
+
+
+def on_request(msg: Any) -> None:
+    body = msg.body
+    due = _parse(body.get("due_by"))
+    local = Case.objects.filter(reference=body["case_ref"]).first()
+    item, created = _item(
+        msg,
+        InboundItem.Kind.REQUEST,
+        ref=body["case_ref"],
+        title=f"{body['kind']}: {body['case_ref']}",
+        text=body["text"],
+        request_kind=body["kind"],
+        due_by=due,
+        urgency=_urgency_for_due(due),
+        local_case=local,
+        unit=local.unit if local is not None else "",
+    )
+    if not created:
+        return
+    owners: list[Any] | None = None
+    if local is not None:
+        owners = [*local.assigned.all(), local.created_by]
+        from cases import access
+
+        access.grant("view_inbounditem", item, users=owners, unit=local.unit)
+    _alert(item, "inbound_request", f"{item.origin} {body['kind']} {item.ref}", owners)
+
+
+def on_response(msg: Any) -> None:
+    body = msg.body
+    request = OutboundRequest.objects.filter(envelope_id=msg.in_reply_to or "").first()
+    local = Case.objects.filter(reference=body["case_ref"]).first()
+    item, created = _item(
+        msg,
+        InboundItem.Kind.RESPONSE,
+        ref=body["case_ref"],
+        title=f"{body.get('status', 'answered')}: {body['case_ref']}",
+        text=body["text"],
+        local_case=local,
+        status=InboundItem.Status.CLOSED,
+    )
+    if not created:
+        return
+    if request is not None:
+        OutboundRequest.objects.filter(pk=request.pk).update(status=OutboundRequest.Status.ANSWERED)
+        if request.inbound_id is not None:
+            item.unit = request.inbound.unit if request.inbound else ""
+            item.assigned_to = request.sent_by
+            item.save(update_fields=["unit", "assigned_to"])
+        from cases import access
+
+        access.grant("view_inbounditem", item, users=[request.sent_by], unit=item.unit)
+    _indicators(item, list(body.get("indicators", [])))
+
+
+def on_takedown(msg: Any) -> None:
+    body = msg.body
+    item, created = _item(
+        msg,
+        InboundItem.Kind.TAKEDOWN,
+        ref=body["request_ref"],
+        title=", ".join(str(t.get("url") or t.get("domain")) for t in body["targets"])[:300],
+        text=f"{body['requested_action']}",
+        urgency=body["urgency"],
+        mirror_of=str(body.get("mirror_of", ""))[:64],
+        comparison=ports.compare(
+            body["legal_basis"], settings.NODE_COUNTRY, [], timezone.localdate()
+        ),
+    )
+    if not created:
+        return
+    takedowns.receive_targets(item)
+    _indicators(item, list(body.get("indicators", [])))
+    _alert(item, "inbound_takedown", f"{item.origin} {item.ref}: {item.title}")
+
+
+def on_takedown_status(msg: Any) -> None:
+    takedowns.status_received(origin=msg.origin, envelope_id=msg.envelope_id, body=msg.body)
+
+
+HANDLERS = {
+    "case.notification": on_notification,
+    "case.update": on_update,
+    "case.request": on_request,
+    "case.response": on_response,
+    "takedown.request": on_takedown,
+    "takedown.status": on_takedown_status,
+}
+
+
+def register_all() -> None:
+    from exchange import handlers
+
+    for message_type, handler in HANDLERS.items():
+        handlers.register(message_type, handler)

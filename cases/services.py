@@ -1,0 +1,386 @@
+"""Writes for cases: create, notify, update, request, respond, assign, forward.
+
+Every function opens its transaction, writes its audit entry and, when it crosses a
+border, its outbox message (exchange.services.message_send) in that same transaction.
+
+Due dates of `case.request` (after EU Directive 2023/977, art. 5): the request's urgency
+picks the deadline. `immediate` -> 8 hours (urgent request for directly accessible
+information), `urgent` -> 3 days (urgent, other information), `routine` -> 7 days.
+
+H2: content received under handling H2 may go back to its origin only. A case derived
+from such an item cannot be notified to any other country (`ForwardRefused`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record
+from cases import access, matching, ports
+from cases.models import (
+    Case,
+    Counter,
+    Handling,
+    InboundItem,
+    Notification,
+    OutboundRequest,
+    Victim,
+)
+
+DUE_AFTER = {
+    "immediate": dt.timedelta(hours=8),
+    "urgent": dt.timedelta(days=3),
+    "routine": dt.timedelta(days=7),
+}
+
+
+class ServiceError(ValueError):
+    """A refused action; `field` names the input at fault (the API answers 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class ForwardRefused(ServiceError):
+    pass
+
+
+def next_reference(kind: str = "") -> str:
+    """`MD-2026-0001` (cases) or `MD-TD-2026-0001` (takedowns); call inside a transaction."""
+    year = timezone.now().year
+    prefix = f"{settings.NODE_COUNTRY}-{kind + '-' if kind else ''}{year}"
+    counter, _ = Counter.objects.select_for_update().get_or_create(name=prefix)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return f"{prefix}-{counter.value:04d}"
+
+
+def case_create(
+    *,
+    actor: Any,
+    title: str,
+    summary: str,
+    offence: dict[str, str],
+    facts: list[str],
+    urgency: str,
+    indicators: list[dict[str, str]],
+    victims: list[dict[str, Any]] | None = None,
+    assigned: list[Any] | None = None,
+    unit: str | None = None,
+    derived_from: InboundItem | None = None,
+) -> Case:
+    with transaction.atomic():
+        case = Case.objects.create(
+            reference=next_reference(),
+            title=title,
+            summary=summary,
+            offence_country=offence["country"],
+            offence_code=offence.get("code", "CC"),
+            offence_article=offence["article"],
+            offence_part=offence.get("part", ""),
+            facts=list(facts),
+            urgency=urgency,
+            unit=actor.unit if unit is None else unit,
+            created_by=actor,
+            derived_from=derived_from,
+        )
+        people = [actor, *(assigned or [])]
+        case.assigned.set(assigned or [])
+        access.grant("view_case", case, users=people, unit=case.unit)
+        for victim in victims or []:
+            Victim.objects.create(
+                case=case, pseudonym=victim["pseudonym"], minor=bool(victim.get("minor"))
+            )
+        rows = matching.store(indicators, case=case)
+        matching.propose_mirrors(rows, f"case {case.reference}")
+        record(
+            action="case.create",
+            actor=actor,
+            object_type="cases.case",
+            object_id=case.pk,
+            details={"reference": case.reference, "indicators": len(rows)},
+        )
+    return case
+
+
+def notification_body(case: Case) -> dict[str, Any]:
+    """What leaves the node: no victim data (only what the summary says, on purpose)."""
+    body: dict[str, Any] = {
+        "case_ref": case.reference,
+        "title": case.title,
+        "summary": case.summary,
+        "offence": case.offence,
+        "facts": list(case.facts),
+        "indicators": [{"kind": i.kind, "value": i.value} for i in case.indicators.all()],
+        "urgency": case.urgency,
+        "language": "ru",
+    }
+    return body
+
+
+def check_forward(case: Case, countries: list[str]) -> None:
+    source = case.derived_from
+    if source is not None and source.handling == Handling.H2:
+        third = sorted(set(countries) - {source.origin})
+        if third:
+            raise ForwardRefused(
+                "to",
+                f"received from {source.origin} under H2: cannot go to {', '.join(third)}",
+            )
+
+
+def case_notify(
+    *,
+    actor: Any,
+    case: Case,
+    to: list[str],
+    handling: str,
+    restrictions: str = "",
+) -> list[Notification]:
+    """One signed `case.notification` to all destinations; its id becomes the thread."""
+    countries = sorted(set(to))
+    if settings.NODE_COUNTRY in countries:
+        raise ServiceError("to", "a node does not notify itself")
+    check_forward(case, countries)
+    if handling == Handling.H3 and not restrictions.strip():
+        raise ServiceError("restrictions", "required with handling H3")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        already = set(locked.notifications.values_list("country", flat=True))
+        if already & set(countries):
+            raise ServiceError(
+                "to", f"already notified: {', '.join(sorted(already & set(countries)))}"
+            )
+        body = notification_body(locked)
+        if handling == Handling.H3:
+            body["restrictions"] = restrictions
+        message = ports.send(
+            type="case.notification", to=countries, body=body, handling=handling, actor=actor
+        )
+        today = timezone.localdate()
+        rows = [
+            Notification.objects.create(
+                case=locked,
+                country=country,
+                handling=handling,
+                envelope_id=message.envelope_id,
+                comparison=ports.compare(locked.offence, country, locked.facts, today),
+                sent_by=actor,
+            )
+            for country in countries
+        ]
+        record(
+            action="case.notify",
+            actor=actor,
+            object_type="cases.case",
+            object_id=locked.pk,
+            details={"to": countries, "handling": handling, "envelope_id": message.envelope_id},
+        )
+    return rows
+
+
+def case_update(*, actor: Any, case: Case, changes: dict[str, Any], note: str = "") -> int:
+    """Apply changes locally and send `case.update` on every notification thread."""
+    allowed = {"title", "summary", "urgency", "facts", "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ServiceError("changes", f"unknown members: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        for key, value in changes.items():
+            setattr(locked, key, value)
+        locked.save()
+        threads: dict[str, list[str]] = {}
+        handling_of: dict[str, str] = {}
+        for n in locked.notifications.all():
+            threads.setdefault(n.envelope_id, []).append(n.country)
+            handling_of[n.envelope_id] = n.handling
+        body: dict[str, Any] = {"case_ref": locked.reference, "changes": changes}
+        if note:
+            body["note"] = note
+        for thread, countries in threads.items():
+            msg_body = dict(body)
+            if handling_of[thread] == Handling.H3:
+                msg_body["restrictions"] = "as stated in the notification of this thread"
+            ports.send(
+                type="case.update",
+                to=countries,
+                body=msg_body,
+                handling=handling_of[thread],
+                thread=thread,
+                in_reply_to=thread,
+                actor=actor,
+            )
+        record(
+            action="case.update",
+            actor=actor,
+            object_type="cases.case",
+            object_id=locked.pk,
+            details={"changes": sorted(changes), "threads": len(threads)},
+        )
+    return len(threads)
+
+
+def request_send(
+    *,
+    actor: Any,
+    kind: str,
+    text: str,
+    urgency: str = "routine",
+    due_by: dt.datetime | None = None,
+    case: Case | None = None,
+    country: str = "",
+    inbound: InboundItem | None = None,
+    handling: str = "H0",
+) -> OutboundRequest:
+    """`case.request` about a received notification (to its origin) or about one of our
+    cases (to a country it was notified to), on that conversation's thread."""
+    due = due_by or timezone.now() + DUE_AFTER[urgency]
+    with transaction.atomic():
+        if inbound is not None:
+            country, case_ref = inbound.origin, inbound.ref
+            thread, reply_to = inbound.thread, inbound.envelope_id
+        elif case is not None:
+            note = case.notifications.filter(country=country).first()
+            if note is None:
+                raise ServiceError("country", "the case was not notified to that country")
+            case_ref, thread, reply_to = case.reference, note.envelope_id, note.envelope_id
+        else:
+            raise ServiceError("case", "a case or a received item is required")
+        message = ports.send(
+            type="case.request",
+            to=[country],
+            body={
+                "case_ref": case_ref,
+                "kind": kind,
+                "text": text,
+                "due_by": due.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            handling=handling,
+            thread=thread,
+            in_reply_to=reply_to,
+            actor=actor,
+        )
+        req = OutboundRequest.objects.create(
+            case=case,
+            inbound=inbound,
+            case_ref=case_ref,
+            country=country,
+            kind=kind,
+            text=text,
+            due_by=due,
+            handling=handling,
+            envelope_id=message.envelope_id,
+            thread=thread,
+            sent_by=actor,
+        )
+        record(
+            action="case.request.send",
+            actor=actor,
+            object_type="cases.outboundrequest",
+            object_id=req.pk,
+            details={"to": country, "kind": kind, "envelope_id": message.envelope_id},
+        )
+    return req
+
+
+def response_send(
+    *,
+    actor: Any,
+    item: InboundItem,
+    text: str,
+    status: str = "answered",
+    indicators: list[dict[str, str]] | None = None,
+) -> str:
+    """Answer a received request with `case.response` to its origin; returns envelope id."""
+    if item.kind != InboundItem.Kind.REQUEST:
+        raise ServiceError("id", "only a received request can be answered")
+    with transaction.atomic():
+        locked = InboundItem.objects.select_for_update().get(pk=item.pk)
+        body: dict[str, Any] = {"case_ref": locked.ref, "text": text, "status": status}
+        if indicators:
+            body["indicators"] = indicators
+        message = ports.send(
+            type="case.response",
+            to=[locked.origin],
+            body=body,
+            handling=locked.handling if locked.handling != Handling.H3 else Handling.H1,
+            thread=locked.thread,
+            in_reply_to=locked.envelope_id,
+            actor=actor,
+        )
+        locked.status = InboundItem.Status.ANSWERED
+        locked.save(update_fields=["status"])
+        record(
+            action="case.response.send",
+            actor=actor,
+            object_type="cases.inbounditem",
+            object_id=locked.pk,
+            details={"to": locked.origin, "status": status, "envelope_id": message.envelope_id},
+        )
+    return str(message.envelope_id)
+
+
+def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str = "") -> None:
+    """A coordinator assigns a received item to a prosecutor and/or a unit."""
+    if not access.sees_everything(actor):
+        raise ServiceError("assignee", "only a coordinator assigns")
+    with transaction.atomic():
+        locked = InboundItem.objects.select_for_update().get(pk=item.pk)
+        locked.assigned_to = user
+        locked.unit = unit or (user.unit if user is not None else "")
+        if locked.status == InboundItem.Status.NEW:
+            locked.status = InboundItem.Status.ASSIGNED
+        locked.save(update_fields=["assigned_to", "unit", "status"])
+        access.grant(
+            "view_inbounditem", locked, users=[user] if user is not None else [], unit=locked.unit
+        )
+        record(
+            action="inbound.assign",
+            actor=actor,
+            object_type="cases.inbounditem",
+            object_id=locked.pk,
+            details={"user": user.get_username() if user is not None else "", "unit": locked.unit},
+        )
+
+
+def inbound_set_status(*, actor: Any, item: InboundItem, status: str) -> None:
+    with transaction.atomic():
+        InboundItem.objects.filter(pk=item.pk).update(status=status)
+        record(
+            action="inbound.status",
+            actor=actor,
+            object_type="cases.inbounditem",
+            object_id=item.pk,
+            details={"status": status},
+        )
+
+
+def inbound_forward(
+    *, actor: Any, item: InboundItem, to: list[str], handling: str
+) -> list[Notification]:
+    """Pass a received notification on to other countries as a case of ours.
+
+    Refused for H2 content (the origin's consent is handled outside the system)."""
+    if item.handling == Handling.H2:
+        raise ForwardRefused("to", f"received from {item.origin} under H2: not forwarded")
+    body = item.body
+    with transaction.atomic():
+        case = case_create(
+            actor=actor,
+            title=item.title,
+            summary=item.text,
+            offence=body.get("offence", {}),
+            facts=list(body.get("facts", [])),
+            urgency=item.urgency,
+            indicators=list(body.get("indicators", [])),
+            derived_from=item,
+        )
+        return case_notify(actor=actor, case=case, to=to, handling=handling)
