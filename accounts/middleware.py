@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -39,4 +40,22 @@ class RequireTwoFactorMiddleware:
             return self.get_response(request)
         if path.startswith(ENROL_PREFIXES):
             return self.get_response(request)
-        return redirect("accounts:totp-verify")
+        response = redirect("accounts:totp-verify")
+        if request.method == "GET" and path != "/":
+            response["Location"] += "?" + urlencode({"next": request.get_full_path()})
+        return response
+
+
+class RussianByDefaultMiddleware:
+    """Russian unless the user chose English with the switch (the language cookie).
+
+    Placed before LocaleMiddleware: it hides the browser's Accept-Language so that a
+    browser set up in English still gets the node's default language until switched.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
