@@ -27,7 +27,12 @@ from cases.models import (
 
 
 def _audit_read(
-    actor: Any, what: str, object_type: str, object_id: Any = "", **details: Any
+    actor: Any,
+    what: str,
+    object_type: str,
+    object_id: Any = "",
+    outcome: str = "success",
+    **details: Any,
 ) -> None:
     with transaction.atomic():
         record(
@@ -35,6 +40,7 @@ def _audit_read(
             actor=actor,
             object_type=object_type,
             object_id=object_id,
+            outcome=outcome,
             details=details,
         )
 

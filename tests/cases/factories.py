@@ -1,0 +1,33 @@
+"""Users and Bearer tokens for case tests (through the accounts models, no shortcuts
+around authentication: requests carry a real token)."""
+
+from __future__ import annotations
+
+from accounts.models import ApiToken, User
+from accounts.tokens import new_token, token_hash
+
+
+def user(username: str, role: str = "prosecutor", unit: str = "") -> User:
+    return User.objects.create_user(
+        username=username, password="x-Long-pass-1", role=role, unit=unit
+    )
+
+
+def bearer(u: User) -> dict[str, str]:
+    token = new_token()
+    ApiToken.objects.create(user=u, prefix=token[:12], token_hash=token_hash(token))
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+CASE = {
+    "title": "Recruitment of webcam models",
+    "summary": "Adverts on Telegram promising online work.",
+    "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
+    "facts": ["adult_victim", "online", "webcam"],
+    "urgency": "urgent",
+    "indicators": [
+        {"kind": "phone", "value": "+373 69 123 456"},
+        {"kind": "domain", "value": "Models-Work.example.md"},
+        {"kind": "telegram", "value": "@ModelsWork"},
+    ],
+}
