@@ -1,4 +1,18 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from cases import views
 
 app_name = "cases"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/notify/", views.case_notify, name="notify"),
+    path("inbound/", views.inbound_list, name="inbound"),
+    path("inbound/<int:pk>/", views.inbound_detail, name="inbound-detail"),
+    path("inbound/<int:pk>/assign/", views.inbound_assign, name="inbound-assign"),
+    path("threads/<uuid:thread>/", views.thread, name="thread"),
+    path("takedowns/", views.takedown_list, name="takedowns"),
+    path("takedowns/statistics/", views.takedown_statistics, name="takedown-statistics"),
+    path("takedowns/<int:pk>/", views.takedown_detail, name="takedown-detail"),
+    path("mirrors/<int:pk>/join/", views.proposal_join, name="mirror-join"),
+]

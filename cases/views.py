@@ -1,0 +1,181 @@
+"""Pages for coordinators and prosecutors: thin, through selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import access, charts, ports, selectors, services, takedowns
+from cases.models import Handling, MirrorProposal
+
+COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
+
+
+def _worker(request: HttpRequest) -> None:
+    if access.is_auditor(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    _worker(request)
+    cases = selectors.case_list(request.user, status=request.GET.get("status", ""))[:200]
+    return render(request, "cases/case_list.html", {"cases": cases})
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(request.user, pk)
+    others = [c for c in COUNTRIES if c != settings.NODE_COUNTRY]
+    previews = []
+    if access.sees_everything(request.user):
+        for country in others:
+            comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
+            previews.append(
+                {
+                    "country": country,
+                    "verdict": comparison.get("dual_criminality", {}).get("verdict", "uncertain"),
+                    "reasons": comparison.get("dual_criminality", {}).get("reasons", []),
+                    "results": comparison.get("results", [])[:3],
+                }
+            )
+    return render(
+        request,
+        "cases/case_detail.html",
+        {"case": case, "previews": previews, "handlings": Handling.choices},
+    )
+
+
+@login_required
+@require_POST
+def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(request.user, pk)
+    if not access.sees_everything(request.user):
+        raise PermissionDenied
+    to = [c for c in request.POST.getlist("to") if c in COUNTRIES]
+    handling = request.POST.get("handling", "H0")
+    if not to or handling not in Handling.values:
+        messages.error(request, _("Choose at least one country and a handling code."))
+        return redirect("cases:detail", pk=pk)
+    try:
+        services.case_notify(
+            actor=request.user,
+            case=case,
+            to=to,
+            handling=handling,
+            restrictions=request.POST.get("restrictions", ""),
+        )
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Notification queued for %(to)s.") % {"to": ", ".join(to)})
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+def inbound_list(request: HttpRequest) -> HttpResponse:
+    items = selectors.inbound_list(request.user, kind=request.GET.get("kind", ""))[:200]
+    return render(
+        request,
+        "cases/inbound_list.html",
+        {"items": items, "metadata_only": access.is_auditor(request.user)},
+    )
+
+
+@login_required
+def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.inbound_get(request.user, pk)
+    people = []
+    if access.sees_everything(request.user):
+        people = list(get_user_model().objects.filter(role="prosecutor", is_active=True))
+    return render(request, "cases/inbound_detail.html", {"item": item, "people": people})
+
+
+@login_required
+@require_POST
+def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.inbound_get(request.user, pk)
+    user = (
+        get_user_model()
+        .objects.filter(username=request.POST.get("username", ""), is_active=True)
+        .first()
+    )
+    try:
+        services.inbound_assign(
+            actor=request.user, item=item, user=user, unit=request.POST.get("unit", "")
+        )
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:inbound-detail", pk=pk)
+
+
+@login_required
+def thread(request: HttpRequest, thread: Any) -> HttpResponse:
+    view = selectors.thread_view(request.user, str(thread))
+    acks: Any = view["acks"]
+    rows = []
+    for message in view["messages"]:
+        get = message.get if isinstance(message, dict) else lambda k, m=message: getattr(m, k, None)
+        envelope_id = str(get("envelope_id"))
+        rows.append(
+            {"m": message, "acks": acks.get(envelope_id, []) if isinstance(acks, dict) else []}
+        )
+    return render(request, "cases/thread.html", {"thread": thread, "rows": rows})
+
+
+@login_required
+def takedown_list(request: HttpRequest) -> HttpResponse:
+    _worker(request)
+    items = selectors.takedowns_for(request.user).order_by("-created_at")[:200]
+    proposals = selectors.proposals_for(request.user).filter(status=MirrorProposal.Status.PROPOSED)
+    return render(request, "cases/takedown_list.html", {"items": items, "proposals": proposals})
+
+
+@login_required
+def takedown_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    takedown = selectors.takedown_get(request.user, pk)
+    return render(
+        request,
+        "cases/takedown_detail.html",
+        {"t": takedown, "board": takedowns.board(takedown)},
+    )
+
+
+@login_required
+@require_POST
+def proposal_join(request: HttpRequest, pk: int) -> HttpResponse:
+    if not access.sees_everything(request.user):
+        raise PermissionDenied
+    proposal = get_object_or_404(selectors.proposals_for(request.user), pk=pk)
+    try:
+        mirror = takedowns.mirror_join(actor=request.user, proposal=proposal)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:takedowns")
+    return redirect("cases:takedown-detail", pk=mirror.pk)
+
+
+@login_required
+def takedown_statistics(request: HttpRequest) -> HttpResponse:
+    _worker(request)
+    figures = takedowns.statistics_figures()
+    hours = {c: round(v / 3600, 1) for c, v in figures["median_seconds"].items()}
+    return render(
+        request,
+        "cases/takedown_statistics.html",
+        {
+            "median_chart": charts.bars(hours, unit=" h"),
+            "age_chart": charts.bars({k: float(v) for k, v in figures["open_by_age"].items()}),
+            "figures": figures,
+        },
+    )
