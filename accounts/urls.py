@@ -1,9 +1,14 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("totp/verify/", auth_views.LoginView.as_view(), name="totp-verify"),
+    path("", views.account, name="account"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("logout-everywhere/", views.logout_everywhere, name="logout-everywhere"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("totp/verify/", views.totp_verify, name="totp-verify"),
+    path("totp/enrol/", views.totp_enrol, name="totp-enrol"),
 ]

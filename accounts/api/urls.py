@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from accounts.api.views import MeApi
+
+urlpatterns = [
+    path("accounts/me", MeApi.as_view(), name="accounts-me"),
+]

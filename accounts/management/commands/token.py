@@ -1,0 +1,47 @@
+"""`python manage.py token create|revoke|list`: personal API tokens for scripts.
+
+`create` prints the token alone on its last line (it is stored only as SHA-256)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts import selectors, services
+from accounts.models import User
+
+
+class Command(BaseCommand):
+    help = "Create, revoke and list personal API tokens."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token; printed once, on the last line")
+        create.add_argument("--user", required=True)
+        create.add_argument("--name", default="")
+        revoke = sub.add_parser("revoke", help="revoke a token by id")
+        revoke.add_argument("--id", type=int, required=True)
+        listing = sub.add_parser("list", help="a user's active tokens")
+        listing.add_argument("--user", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "revoke":
+                token = services.token_revoke(token_id=options["id"])
+                self.stdout.write(f"revoked {token.pk} ({token.prefix}…)")
+                return
+            user = User.objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"no user named {options['user']}")
+            if options["action"] == "list":
+                for t in selectors.active_tokens(user):
+                    self.stdout.write(
+                        f"{t.pk}\t{t.prefix}…\t{t.name or '-'}\t{t.created_at:%Y-%m-%d}"
+                    )
+                return
+            token, raw = services.token_create(user=user, name=options["name"])
+        except services.AccountError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stderr.write(f"token {token.pk} for {user.username}; shown once:")
+        self.stdout.write(raw)
