@@ -197,15 +197,17 @@ class ForwardInput(serializers.Serializer[Any]):
 
 
 class InboundListOutput(serializers.Serializer[Any]):
+    """Content members are absent for auditors (they get InboundMetaOutput's subset)."""
+
     id = serializers.IntegerField()
     kind = serializers.CharField()
     origin = serializers.CharField()
-    ref = serializers.CharField()
-    title = serializers.CharField()
-    urgency = serializers.CharField()
+    ref = serializers.CharField(required=False)
+    title = serializers.CharField(required=False)
+    urgency = serializers.CharField(required=False)
     status = serializers.CharField()
     received_at = serializers.DateTimeField()
-    due_by = serializers.DateTimeField(allow_null=True)
+    due_by = serializers.DateTimeField(allow_null=True, required=False)
 
 
 class InboundMetaOutput(serializers.Serializer[Any]):
@@ -367,3 +369,24 @@ class ComparisonPreviewOutput(serializers.Serializer[Any]):
     country = serializers.CharField()
     verdict = serializers.CharField()
     comparison = serializers.JSONField()
+
+
+def page_of(item: type[serializers.Serializer[Any]], name: str) -> Any:
+    """The schema of a LimitOffsetPagination page of `item` (for the OpenAPI document)."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
+CaseListPage = page_of(CaseListOutput, "CaseListPage")
+InboundListPage = page_of(InboundListOutput, "InboundListPage")
+RequestListPage = page_of(RequestOutput, "RequestListPage")
+TakedownListPage = page_of(TakedownListOutput, "TakedownListPage")
+ProposalListPage = page_of(ProposalOutput, "ProposalListPage")

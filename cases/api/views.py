@@ -71,7 +71,7 @@ LIST_PARAMS = [
 class CaseListCreateApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter(n, str, required=False) for n in ("status", "urgency", "q")],
-        responses={200: s.CaseListOutput(many=True)},
+        responses={200: s.CaseListPage},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
@@ -89,14 +89,14 @@ class CaseListCreateApi(APIView):
 
 class CaseDetailApi(APIView):
     @extend_schema(responses={200: s.CaseOutput, 404: OpenApiTypes.OBJECT})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         case = selectors.case_get(request.user, _pk(pk))
         return Response(s.CaseOutput(case).data)
 
 
 class CaseNotifyApi(APIView):
     @extend_schema(request=s.NotifyInput, responses={202: s.NotifyOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         case = selectors.case_get(request.user, _pk(pk))
         _coordinator(request)
         data = s.NotifyInput(data=request.data)
@@ -113,7 +113,7 @@ class CaseCompareApi(APIView):
         parameters=[OpenApiParameter("to", str, required=False, many=True)],
         responses={200: s.ComparisonPreviewOutput(many=True), 404: OpenApiTypes.OBJECT},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         case = selectors.case_get(request.user, _pk(pk))
         wanted = [c for c in request.query_params.getlist("to") if c in s.COUNTRIES]
         countries = wanted or [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
@@ -127,7 +127,7 @@ class CaseCompareApi(APIView):
 
 class CaseUpdateApi(APIView):
     @extend_schema(request=s.CaseUpdateInput, responses={202: OpenApiTypes.OBJECT, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         case = selectors.case_get(request.user, _pk(pk))
         _worker(request)
         data = s.CaseUpdateInput(data=request.data)
@@ -142,7 +142,7 @@ class CaseUpdateApi(APIView):
 
 class CaseRequestApi(APIView):
     @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         case = selectors.case_get(request.user, _pk(pk))
         _worker(request)
         data = s.RequestInput(data=request.data)
@@ -200,7 +200,7 @@ class InboundListApi(APIView):
             OpenApiParameter(n, str, required=False)
             for n in ("kind", "status", "origin", "urgency")
         ],
-        responses={200: s.InboundListOutput(many=True)},
+        responses={200: s.InboundListPage},
     )
     def get(self, request: Request) -> Response:
         qs = selectors.inbound_list(
@@ -212,14 +212,14 @@ class InboundListApi(APIView):
 
 class InboundDetailApi(APIView):
     @extend_schema(responses={200: s.InboundOutput, 404: OpenApiTypes.OBJECT})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         item = selectors.inbound_get(request.user, _pk(pk))
         return Response(s.InboundOutput(_inbound_out(item)).data)
 
 
 class InboundAssignApi(APIView):
     @extend_schema(request=s.AssignInput, responses={200: s.InboundOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         item = selectors.inbound_get(request.user, _pk(pk))
         _coordinator(request)
         data = s.AssignInput(data=request.data)
@@ -248,7 +248,7 @@ class InboundRequestApi(APIView):
     """A request back to the origin of a received notification, on its thread."""
 
     @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         item = selectors.inbound_get(request.user, _pk(pk))
         data = s.RequestInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -260,7 +260,7 @@ class InboundRequestApi(APIView):
 
 class InboundRespondApi(APIView):
     @extend_schema(request=s.ResponseInput, responses={202: s.EnvelopeOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         item = selectors.inbound_get(request.user, _pk(pk))
         data = s.ResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -272,7 +272,7 @@ class InboundRespondApi(APIView):
 
 class InboundForwardApi(APIView):
     @extend_schema(request=s.ForwardInput, responses={202: s.NotifyOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         item = selectors.inbound_get(request.user, _pk(pk))
         _coordinator(request)
         data = s.ForwardInput(data=request.data)
@@ -286,7 +286,7 @@ class InboundTakedownStatusApi(APIView):
     """The receiver's decision on one target of a received takedown request."""
 
     @extend_schema(request=s.TakedownStatusInput, responses={202: s.EnvelopeOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         item = selectors.inbound_get(request.user, _pk(pk))
         data = s.TakedownStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -299,7 +299,7 @@ class InboundTakedownStatusApi(APIView):
 class RequestListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, required=False)],
-        responses={200: s.RequestOutput(many=True)},
+        responses={200: s.RequestListPage},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
@@ -312,7 +312,7 @@ class RequestListApi(APIView):
 
 class RequestDetailApi(APIView):
     @extend_schema(responses={200: s.RequestOutput, 404: OpenApiTypes.OBJECT})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         req: OutboundRequest = get_object_or_404(selectors.requests_for(request.user), pk=_pk(pk))
         return Response(s.RequestOutput(req).data)
 
@@ -320,7 +320,7 @@ class RequestDetailApi(APIView):
 class TakedownListCreateApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, required=False)],
-        responses={200: s.TakedownListOutput(many=True)},
+        responses={200: s.TakedownListPage},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
@@ -349,7 +349,7 @@ def _takedown_out(t: Takedown) -> Any:
 
 class TakedownDetailApi(APIView):
     @extend_schema(responses={200: s.TakedownOutput, 404: OpenApiTypes.OBJECT})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         takedown = selectors.takedown_get(request.user, _pk(pk))
         return Response(s.TakedownOutput(_takedown_out(takedown)).data)
 
@@ -364,7 +364,7 @@ class TakedownStatisticsApi(APIView):
 class ProposalListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, required=False)],
-        responses={200: s.ProposalOutput(many=True)},
+        responses={200: s.ProposalListPage},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
@@ -377,7 +377,7 @@ class ProposalListApi(APIView):
 
 class ProposalJoinApi(APIView):
     @extend_schema(request=None, responses={201: s.TakedownOutput, **ERRORS})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         _coordinator(request)
         proposal: MirrorProposal = get_object_or_404(
             selectors.proposals_for(request.user), pk=_pk(pk)
