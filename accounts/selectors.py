@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import ApiToken, User
 
 
+def people() -> QuerySet[User]:
+    """Real users: without django-guardian's stand-in row for anonymous visitors."""
+    anonymous = getattr(settings, "ANONYMOUS_USER_NAME", "AnonymousUser")
+    return User.objects.exclude(username=anonymous) if anonymous else User.objects.all()
+
+
 def users_by_role(role: str, *, active_only: bool = True) -> QuerySet[User]:
-    """Users holding `role` (admins are not included unless asked for: role="admin")."""
-    users = User.objects.filter(role=role)
+    """Users holding exactly `role` (admins are not included unless role="admin")."""
+    users = people().filter(role=role)
     if active_only:
         users = users.filter(is_active=True)
     return users.order_by("username")

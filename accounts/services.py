@@ -94,7 +94,8 @@ def user_create(
     key_hex = secret_to_hex(totp_secret) if totp_secret else None
     with transaction.atomic():
         candidate.set_password(password)
-        candidate.is_staff = role == Role.ADMIN
+        # The node administrator runs the Django admin; no other role sees it.
+        candidate.is_staff = candidate.is_superuser = role == Role.ADMIN
         candidate.full_clean(exclude=["password"])
         candidate.save()
         if key_hex is not None:
@@ -115,8 +116,8 @@ def user_set_role(*, user: User, role: str, actor: Any = None) -> User:
         locked = User.objects.select_for_update().get(pk=user.pk)
         before = locked.role
         locked.role = role
-        locked.is_staff = role == Role.ADMIN
-        locked.save(update_fields=["role", "is_staff"])
+        locked.is_staff = locked.is_superuser = role == Role.ADMIN
+        locked.save(update_fields=["role", "is_staff", "is_superuser"])
         record(
             action="user.role_changed",
             actor=actor,

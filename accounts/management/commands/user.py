@@ -104,7 +104,7 @@ class Command(BaseCommand):
             self.stdout.write(device.config_url)
 
     def _list(self, role: str | None) -> None:
-        users = selectors.users_by_role(role, active_only=False) if role else User.objects.all()
+        users = selectors.users_by_role(role, active_only=False) if role else selectors.people()
         for user in users.order_by("username"):
             totp = "totp" if selectors.has_confirmed_totp(user) else "no-totp"
             state = "active" if user.is_active else "inactive"
