@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from guardian.conf import settings as guardian_settings
 
 from cases import access, charts, ports, selectors, services, takedowns
 from cases.models import Handling, MirrorProposal
@@ -97,7 +98,11 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.inbound_get(request.user, pk)
     people = []
     if access.sees_everything(request.user):
-        people = list(get_user_model().objects.filter(role="prosecutor", is_active=True))
+        people = list(
+            get_user_model()
+            .objects.filter(role="prosecutor", is_active=True)
+            .exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
+        )
     return render(request, "cases/inbound_detail.html", {"item": item, "people": people})
 
 

@@ -1,0 +1,80 @@
+"""Pages through a real session that passed password and TOTP; Russian by default."""
+
+import pytest
+from django.test import Client
+
+from cases import services
+from cases.models import Takedown, TakedownStep
+from tests.accounts.helpers import create_user, verified_client
+from tests.cases.factories import CASE
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(owner):
+    data = dict(CASE)
+    return services.case_create(
+        actor=owner,
+        title=data["title"],
+        summary=data["summary"],
+        offence=data["offence"],
+        facts=data["facts"],
+        urgency=data["urgency"],
+        indicators=[{"kind": "phone", "value": "+37369123456"}],
+    )
+
+
+def test_case_pages_scoped_and_translated():
+    p1 = create_user("pp1", "prosecutor", "cyber")
+    p3 = create_user("pp3", "prosecutor", "fraud")
+    case = _case(p1)
+    mine = verified_client(Client(), p1)
+    page = mine.get("/cases/")
+    assert page.status_code == 200
+    assert case.reference in page.content.decode() and "Дела" in page.content.decode()
+    detail = mine.get(f"/cases/{case.pk}/")
+    assert "+37369123456" in detail.content.decode()
+    mine.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
+    assert "Indicators" in mine.get(f"/cases/{case.pk}/").content.decode()
+    other = verified_client(Client(), p3)
+    assert other.get(f"/cases/{case.pk}/").status_code == 404
+    assert case.reference not in other.get("/cases/").content.decode()
+
+
+def test_auditor_cannot_open_case_pages():
+    p1 = create_user("pa1", "prosecutor", "cyber")
+    aud = create_user("aud1", "auditor")
+    case = _case(p1)
+    client = verified_client(Client(), aud)
+    assert client.get("/cases/").status_code == 403
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+
+
+def test_statistics_page_draws_svg_from_steps():
+    coord = create_user("pc1", "coordinator", "hq")
+    t = Takedown.objects.create(
+        request_ref="KG-TD-2026-0001",
+        targets=[{"domain": "a.example"}],
+        legal_country="KG",
+        legal_code="CC",
+        legal_article="1",
+        requested_action="block",
+        urgency="urgent",
+        destinations=["KZ", "UZ"],
+        envelope_id="x",
+        created_by=coord,
+    )
+    from datetime import timedelta
+
+    for n, (country, hours) in enumerate([("KZ", 2), ("UZ", 6)]):
+        TakedownStep.objects.create(
+            takedown=t,
+            target="a.example",
+            country=country,
+            status="blocked",
+            at=t.created_at + timedelta(hours=hours),
+            envelope_id=f"e{n}",
+        )
+    html = verified_client(Client(), coord).get("/cases/takedowns/statistics/").content.decode()
+    assert html.count("<svg") == 2
+    assert ">KZ</text>" in html and "2 h" in html and "6 h" in html
