@@ -3,6 +3,8 @@ around authentication: requests carry a real token)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from accounts.models import ApiToken, User
 from accounts.tokens import new_token, token_hash
 
@@ -19,7 +21,7 @@ def bearer(u: User) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-CASE = {
+CASE: dict[str, Any] = {
     "title": "Recruitment of webcam models",
     "summary": "Adverts on Telegram promising online work.",
     "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},

@@ -1,17 +1,19 @@
 """Pages through a real session that passed password and TOTP; Russian by default."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from cases import services
-from cases.models import Takedown, TakedownStep
+from cases.models import Case, Takedown, TakedownStep
 from tests.accounts.helpers import create_user, verified_client
 from tests.cases.factories import CASE
 
 pytestmark = pytest.mark.django_db
 
 
-def _case(owner):
+def _case(owner: Any) -> Case:
     data = dict(CASE)
     return services.case_create(
         actor=owner,
