@@ -1,0 +1,133 @@
+"""Services that need no other node: references, mirrors proposed from shared
+indicators, the H2 forwarding rule, assignment and its object permissions."""
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from cases import selectors, services
+from cases.matching import store
+from cases.models import Case, InboundItem, MirrorProposal, Takedown
+from tests.cases.factories import CASE, user
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(owner: Any, **extra: Any) -> Case:
+    fields = {k: CASE[k] for k in ("title", "summary", "offence", "facts", "urgency")}
+    fields["indicators"] = extra.pop("indicators", CASE["indicators"])
+    return services.case_create(actor=owner, **fields, **extra)
+
+
+def _item(handling: str = "H0", origin: str = "KZ", **extra: Any) -> InboundItem:
+    return InboundItem.objects.create(
+        kind="notification",
+        origin=origin,
+        envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
+        thread="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
+        handling=handling,
+        ref="KZ-2026-0007",
+        title="t",
+        text="s",
+        body={"offence": {"country": "KZ", "code": "CC", "article": "309"}, "facts": []},
+        received_at=timezone.now(),
+        **extra,
+    )
+
+
+def test_references_count_per_node_and_year():
+    owner = user("o", "coordinator")
+    refs = [_case(owner).reference for _ in range(3)]
+    year = timezone.now().year
+    assert refs == [f"KZ-{year}-0001", f"KZ-{year}-0002", f"KZ-{year}-0003"]
+
+
+def test_a_domain_sharing_a_phone_with_an_open_takedown_is_proposed_once():
+    coord = user("c", "coordinator")
+    takedown = Takedown.objects.create(
+        request_ref="KZ-TD-2026-0001",
+        targets=[{"domain": "models-work.example.md"}],
+        legal_country="KZ",
+        legal_code="CC",
+        legal_article="309",
+        requested_action="block",
+        urgency="urgent",
+        destinations=["KG"],
+        envelope_id="e",
+        created_by=coord,
+    )
+    store([{"kind": "phone", "value": "+37369123456"}], takedown=takedown)
+    # A case that repeats the known domain and adds a new one with the same phone.
+    _case(
+        coord,
+        indicators=[
+            {"kind": "phone", "value": "+37369123456"},
+            {"kind": "domain", "value": "models-work.example.md"},
+            {"kind": "url", "value": "https://Mirror-Work.example.md/join"},
+        ],
+    )
+    proposals = list(MirrorProposal.objects.all())
+    assert [(p.domain, p.shared_kind, p.shared_value) for p in proposals] == [
+        ("mirror-work.example.md", "phone", "+37369123456")
+    ]
+    _case(
+        coord,
+        indicators=[
+            {"kind": "phone", "value": "069123456"},
+            {"kind": "domain", "value": "mirror-work.example.md"},
+        ],
+    )
+    assert MirrorProposal.objects.count() == 1
+    # A closed request proposes nothing.
+    Takedown.objects.update(status="closed")
+    _case(
+        coord,
+        indicators=[
+            {"kind": "phone", "value": "+37369123456"},
+            {"kind": "domain", "value": "other.example.md"},
+        ],
+    )
+    assert MirrorProposal.objects.count() == 1
+
+
+def test_h2_content_is_not_forwarded_to_a_third_country():
+    coord = user("c", "coordinator")
+    item = _item(handling="H2", origin="MD")
+    with pytest.raises(services.ForwardRefused):
+        services.inbound_forward(actor=coord, item=item, to=["UZ"], handling="H1")
+    derived = _case(coord, derived_from=item)
+    with pytest.raises(services.ForwardRefused):
+        services.case_notify(actor=coord, case=derived, to=["UZ", "MD"], handling="H2")
+    services.check_forward(derived, ["MD"])  # back to its origin is allowed
+    assert not derived.notifications.exists()
+    assert not AuditEntry.objects.filter(action="case.notify").exists()
+
+
+def test_assignment_grants_the_prosecutor_and_the_unit_only():
+    coord = user("c", "coordinator")
+    p1 = user("p1", "prosecutor", "cyber")
+    p2 = user("p2", "prosecutor", "cyber")
+    p3 = user("p3", "prosecutor", "fraud")
+    item = _item()
+    assert not selectors.inbound_for(p1).exists()
+    with pytest.raises(services.ServiceError):
+        services.inbound_assign(actor=p1, item=item, user=p1)
+    services.inbound_assign(actor=coord, item=item, user=p1)
+    late = user("p4", "prosecutor", "cyber")  # joined the unit after the grant
+    assert [set(selectors.inbound_for(u)) for u in (p1, p2, late, p3)] == [
+        {item},
+        {item},
+        {item},
+        set(),
+    ]
+    item.refresh_from_db()
+    assert (item.status, item.unit, item.assigned_to) == ("assigned", "cyber", p1)
+    assert AuditEntry.objects.filter(action="inbound.assign", object_id=str(item.pk)).exists()
+
+
+def test_due_dates_follow_directive_2023_977():
+    assert services.DUE_AFTER["immediate"].total_seconds() == 8 * 3600
+    assert services.DUE_AFTER["urgent"].days == 3
+    assert services.DUE_AFTER["routine"].days == 7
