@@ -5,11 +5,13 @@ from cases import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("new/", views.case_create, name="create"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/notify/", views.case_notify, name="notify"),
     path("inbound/", views.inbound_list, name="inbound"),
     path("inbound/<int:pk>/", views.inbound_detail, name="inbound-detail"),
     path("inbound/<int:pk>/assign/", views.inbound_assign, name="inbound-assign"),
+    path("inbound/<int:pk>/act/", views.inbound_act, name="inbound-act"),
     path("threads/<uuid:thread>/", views.thread, name="thread"),
     path("takedowns/", views.takedown_list, name="takedowns"),
     path("takedowns/statistics/", views.takedown_statistics, name="takedown-statistics"),

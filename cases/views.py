@@ -103,7 +103,11 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .objects.filter(role="prosecutor", is_active=True)
             .exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
         )
-    return render(request, "cases/inbound_detail.html", {"item": item, "people": people})
+    return render(
+        request,
+        "cases/inbound_detail.html",
+        {"item": item, "people": people, "statuses": takedowns.STATUSES},
+    )
 
 
 @login_required
@@ -184,3 +188,98 @@ def takedown_statistics(request: HttpRequest) -> HttpResponse:
             "figures": figures,
         },
     )
+
+
+def _indicator_lines(text: str) -> list[dict[str, str]]:
+    """`kind: value` per line, as typed in the form."""
+    rows = []
+    for line in text.splitlines():
+        kind, sep, value = line.partition(":")
+        if line.strip():
+            rows.append({"kind": kind.strip(), "value": value.strip() if sep else ""})
+    return rows
+
+
+def _errors(errors: Any) -> list[str]:
+    flat = []
+    for field, problems in dict(errors).items():
+        flat.append(f"{field}: {problems}")
+    return flat
+
+
+@login_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    """The form posts the same members as `POST /api/v1/cases/` and is validated by the
+    same serializer, so the page and the API accept exactly the same cases."""
+    from cases.api.serializers import CaseCreateInput
+
+    _worker(request)
+    errors: list[str] = []
+    if request.method == "POST":
+        post = request.POST
+        offence = {
+            "country": post.get("offence_country", ""),
+            "code": post.get("offence_code", "") or "CC",
+            "article": post.get("offence_article", ""),
+        }
+        if post.get("offence_part"):
+            offence["part"] = post["offence_part"]
+        data = CaseCreateInput(
+            data={
+                "title": post.get("title", ""),
+                "summary": post.get("summary", ""),
+                "offence": offence,
+                "facts": [f.strip() for f in post.get("facts", "").split(",") if f.strip()],
+                "urgency": post.get("urgency", "routine"),
+                "indicators": _indicator_lines(post.get("indicators", "")),
+            }
+        )
+        if data.is_valid():
+            case = services.case_create(actor=request.user, **data.validated_data)
+            return redirect("cases:detail", pk=case.pk)
+        errors = _errors(data.errors)
+    return render(
+        request,
+        "cases/case_form.html",
+        {"errors": errors, "countries": COUNTRIES, "form": request.POST},
+    )
+
+
+@login_required
+@require_POST
+def inbound_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """Request back, respond, or decide a takedown target, from the item's page."""
+    item = selectors.inbound_get(request.user, pk)
+    action = request.POST.get("action", "")
+    text = request.POST.get("text", "").replace("\x00", "")
+    try:
+        if action == "request" and text.strip():
+            kind = request.POST.get("kind", "information")
+            urgency = request.POST.get("urgency", "routine")
+            if kind not in ("information", "preservation", "assistance") or urgency not in (
+                services.DUE_AFTER
+            ):
+                raise services.ServiceError("kind", _("Invalid request kind or urgency."))
+            services.request_send(
+                actor=request.user, kind=kind, text=text, urgency=urgency, inbound=item
+            )
+        elif action == "respond" and text.strip():
+            status = request.POST.get("status", "answered")
+            if status not in ("answered", "partial", "refused"):
+                raise services.ServiceError("status", _("Invalid status."))
+            services.response_send(actor=request.user, item=item, text=text, status=status)
+        elif action == "takedown-status":
+            takedowns.takedown_status_report(
+                actor=request.user,
+                item=item,
+                target=request.POST.get("target", ""),
+                status=request.POST.get("status", ""),
+                note=text,
+            )
+        else:
+            raise services.ServiceError("text", _("Write the text first."))
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sent."))
+    return redirect("cases:inbound-detail", pk=pk)

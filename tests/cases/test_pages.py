@@ -80,3 +80,26 @@ def test_statistics_page_draws_svg_from_steps():
     html = verified_client(Client(), coord).get("/cases/takedowns/statistics/").content.decode()
     assert html.count("<svg") == 2
     assert ">KZ</text>" in html and "2 h" in html and "6 h" in html
+
+
+def test_case_form_creates_with_the_api_rules_and_refuses_bad_input():
+    p1 = create_user("pf1", "prosecutor", "cyber")
+    client = verified_client(Client(), p1)
+    form = {
+        "title": "Webcam studio",
+        "summary": "Adverts",
+        "offence_country": "MD",
+        "offence_code": "CC",
+        "offence_article": "220/1",
+        "offence_part": "1",
+        "facts": "adult_victim, online",
+        "urgency": "urgent",
+        "indicators": "phone: +373 69 123 456\ntelegram: @Studio",
+    }
+    bad = client.post("/cases/new/", {**form, "indicators": "phone: not-a-number"})
+    assert bad.status_code == 200 and "indicators" in bad.content.decode()
+    assert not Case.objects.exists()
+    ok = client.post("/cases/new/", form)
+    case = Case.objects.get()
+    assert ok.status_code == 302 and ok["Location"] == f"/cases/{case.pk}/"
+    assert sorted(case.indicators.values_list("value", flat=True)) == ["+37369123456", "studio"]
