@@ -86,6 +86,16 @@ def case_get(user: Any, pk: Any) -> Case:
     return case
 
 
+def case_export(user: Any, pk: Any) -> Case:
+    """Like case_get, recorded as an export (the whole case leaves the screen)."""
+    case = cases_for(user).filter(pk=pk).first()
+    if case is None:
+        _audit_read(user, "case.export", "cases.case", pk, outcome="denied")
+        raise Http404
+    _audit_read(user, "case.export", "cases.case", case.pk)
+    return case
+
+
 def inbound_list(user: Any, **filters: Any) -> QuerySet[InboundItem]:
     """Content list for prosecutors and coordinators; auditors get metadata (see views)."""
     qs = InboundItem.objects.all() if access.is_auditor(user) else inbound_for(user)

@@ -390,3 +390,15 @@ InboundListPage = page_of(InboundListOutput, "InboundListPage")
 RequestListPage = page_of(RequestOutput, "RequestListPage")
 TakedownListPage = page_of(TakedownListOutput, "TakedownListPage")
 ProposalListPage = page_of(ProposalOutput, "ProposalListPage")
+
+
+class ThreadOutput(serializers.Serializer[Any]):
+    thread = serializers.CharField()
+    messages = serializers.ListField(child=serializers.JSONField())
+    acks = serializers.JSONField()
+
+
+class CaseExportOutput(serializers.Serializer[Any]):
+    case = CaseOutput()
+    requests = RequestOutput(many=True)
+    received = InboundListOutput(many=True)

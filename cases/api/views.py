@@ -384,3 +384,52 @@ class ProposalJoinApi(APIView):
         )
         mirror = _call(takedowns.mirror_join, actor=request.user, proposal=proposal)
         return Response(s.TakedownOutput(_takedown_out(mirror)).data, status=201)
+
+
+class ThreadApi(APIView):
+    """The whole conversation of a thread, both directions, with receipts and acks."""
+
+    @extend_schema(responses={200: s.ThreadOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, thread: Any) -> Response:
+        thread = str(thread)
+        view = selectors.thread_view(request.user, thread)
+        messages = [_plain(m) for m in view["messages"]]
+        return Response(
+            s.ThreadOutput(
+                {"thread": thread, "messages": messages, "acks": _plain(view["acks"])}
+            ).data
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Model rows or dataclasses from other apps' selectors, as JSON-ready data."""
+    import dataclasses
+
+    from django.forms.models import model_to_dict
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if hasattr(value, "_meta"):
+        return _plain(model_to_dict(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class CaseExportApi(APIView):
+    """A case with everything said about it, as one JSON document (audited as export)."""
+
+    @extend_schema(responses={200: s.CaseExportOutput, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: str) -> Response:
+        case = selectors.case_export(request.user, _pk(pk))
+        return Response(
+            {
+                "case": s.CaseOutput(case).data,
+                "requests": s.RequestOutput(case.requests.all(), many=True).data,
+                "received": s.InboundListOutput(case.inbound.all(), many=True).data,
+            }
+        )

@@ -96,6 +96,10 @@ def test_auditor_sees_access_entries_but_not_content(people):
     aud = client(people["aud"])
     assert aud.get(f"/api/v1/cases/{pk}/").status_code == 404
     assert aud.get("/api/v1/cases/").status_code == 403
+    assert aud.get(f"/api/v1/cases/{pk}/export/").status_code == 404
+    exported = client(people["p1"]).get(f"/api/v1/cases/{pk}/export/")
+    assert exported.status_code == 200 and exported.json()["case"]["reference"]
+    assert AuditEntry.objects.filter(action="case.export", actor="p1").count() == 1
     reads = AuditEntry.objects.filter(action="case.read", object_id=str(pk), actor="p1")
     assert reads.count() == 1
     assert str(CASE["summary"]) not in str([e.details for e in reads])

@@ -30,7 +30,7 @@ def auth() -> dict[str, str]:
 def api_schema(live_server: Any, auth: dict[str, str]) -> Any:
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/", headers=auth)
     return schema.include(
-        path_regex=r"^/api/v1/(cases|inbound|requests|takedowns|mirror-proposals)"
+        path_regex=r"^/api/v1/(cases|inbound|requests|takedowns|mirror-proposals|threads)"
     )
 
 
