@@ -1,9 +1,12 @@
 """Real browser, real HTTP server: password + TOTP login, QR enrolment, EN/RU switch."""
 
 import re
+from typing import Any
 
 import pytest
+from django.db import connection
 
+from audit.models import AuditEntry
 from tests.accounts.helpers import (
     PASSWORD,
     code_for_secret,
@@ -17,27 +20,37 @@ from tests.accounts.helpers import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def playwright_sync(monkeypatch):
+def test_login_enrol_and_switch_language(live_server):
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django's ORM is used only
-    # before and after the browser part, and the server runs in its own thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-def test_login_enrol_and_switch_language(live_server, playwright_sync):
     enrolled = create_user("b.enrolled", "prosecutor")
     secret = totp_secret(enrolled)
     create_user("b.newcomer", "auditor", totp=False)
-    browser = launch_chromium(playwright_sync)
+    # No ORM inside the browser part: Playwright's sync API runs an event loop in this
+    # thread, where Django would open a second connection. The server has its own threads.
+    connection.close()
+    with sync_playwright() as playwright:
+        _browse(playwright, live_server.url, secret)
+
+    actions = list(
+        AuditEntry.objects.filter(object_id="b.newcomer").values_list("action", flat=True)
+    )
+    assert actions == [
+        "user.created",
+        "auth.password_ok",
+        "auth.totp_failed",
+        "auth.totp_enrolled",
+        "auth.login",
+    ]
+
+
+def _browse(playwright: Any, url: str, secret: str) -> None:
+    browser = launch_chromium(playwright)
     try:
         # A pre-enrolled user: password, then TOTP, in an English-speaking browser.
         page = browser.new_context(locale="en-US").new_page()
-        login_browser(page, live_server.url, "b.enrolled", PASSWORD, secret)
-        assert page.url == live_server.url + "/"
+        login_browser(page, url, "b.enrolled", PASSWORD, secret)
+        assert page.url == url + "/"
         assert page.locator("html").get_attribute("lang") == "ru"  # Russian by default
         assert page.get_by_role("button", name="Выйти").is_visible()
         page.get_by_role("link", name="Моя учётная запись").first.click()
@@ -45,7 +58,7 @@ def test_login_enrol_and_switch_language(live_server, playwright_sync):
 
         # A newcomer: password, then the enrolment page with a QR code and the key.
         page = browser.new_context(locale="en-US").new_page()
-        page.goto(live_server.url + "/accounts/login/")
+        page.goto(url + "/accounts/login/")
         page.get_by_label("Имя пользователя").fill("b.newcomer")
         page.get_by_label("Пароль").fill(PASSWORD)
         page.get_by_role("button", name="Продолжить").click()
@@ -65,7 +78,7 @@ def test_login_enrol_and_switch_language(live_server, playwright_sync):
         page.wait_for_timeout(1100)  # django-otp's throttle after one wrong code: 1 s
         page.get_by_label("Шестизначный код из приложения-аутентификатора").fill(fresh_code(key))
         page.get_by_role("button", name="Подтвердить").click()
-        page.wait_for_url(live_server.url + "/")
+        page.wait_for_url(url + "/")
 
         # The switch: English from now on, on every page.
         page.get_by_role("button", name="EN").click()
@@ -73,7 +86,7 @@ def test_login_enrol_and_switch_language(live_server, playwright_sync):
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.get_by_role("button", name="Log out").is_visible()
         assert page.get_by_role("link", name="Audit log").first.is_visible()
-        page.goto(live_server.url + "/accounts/")
+        page.goto(url + "/accounts/")
         assert page.get_by_role("heading", name="My account").is_visible()
         assert page.get_by_text("enabled").is_visible()
         page.get_by_role("button", name="RU").click()
@@ -81,16 +94,3 @@ def test_login_enrol_and_switch_language(live_server, playwright_sync):
         assert page.get_by_role("heading", name="Моя учётная запись").is_visible()
     finally:
         browser.close()
-
-    from audit.models import AuditEntry
-
-    actions = list(
-        AuditEntry.objects.filter(object_id="b.newcomer").values_list("action", flat=True)
-    )
-    assert actions == [
-        "user.created",
-        "auth.password_ok",
-        "auth.totp_failed",
-        "auth.totp_enrolled",
-        "auth.login",
-    ]
