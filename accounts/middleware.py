@@ -20,6 +20,7 @@ OPEN_PREFIXES = (
     "/api/",
 )
 ENROL_PREFIXES = ("/accounts/totp/",)
+ADMIN_LOGIN = "/admin/login/"
 
 
 class RequireTwoFactorMiddleware:
@@ -34,6 +35,11 @@ class RequireTwoFactorMiddleware:
             if generation is not None and generation != getattr(user, "session_generation", 0):
                 logout(request)
                 return redirect("accounts:login")
+        if path.startswith(ADMIN_LOGIN):
+            # One way in for everybody: the admin's own password-only form is never shown.
+            response = redirect("accounts:login")
+            response["Location"] += "?" + urlencode({"next": request.GET.get("next", "/admin/")})
+            return response
         if path.startswith(OPEN_PREFIXES) or not user.is_authenticated:
             return self.get_response(request)
         if getattr(user, "is_verified", lambda: False)():

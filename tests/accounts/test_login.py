@@ -195,3 +195,14 @@ def test_deactivated_user_is_logged_out_and_cannot_log_in(client):
     services.user_deactivate(user=user)
     assert client.get("/accounts/").status_code == 302
     assert _post_login(Client(), "p.gone", PASSWORD).status_code == 400
+
+
+@pytest.mark.django_db
+def test_admin_login_form_is_replaced_by_the_two_step_login(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?next=%2Fadmin%2F"
+    assert "registration/login.html" in [t.name for t in response.templates]
+    create_user("p.sneak", "admin")
+    posted = client.post("/admin/login/", {"username": "p.sneak", "password": PASSWORD})
+    assert posted.status_code == 302 and posted["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
