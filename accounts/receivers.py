@@ -68,7 +68,27 @@ def on_admin_log_entry(sender: Any, instance: LogEntry, created: bool, **kwargs:
         )
 
 
+def _audit_bulk_log_entries() -> None:
+    """The admin logs a deletion of several objects with bulk_create, which sends no
+    post_save: wrap the manager method so that those entries are audited too."""
+    manager = LogEntry.objects
+    original = manager.log_actions
+    if getattr(original, "_net247_audited", False):
+        return
+
+    def log_actions(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if isinstance(result, list) and len(result) > 1:
+            for entry in result:
+                on_admin_log_entry(LogEntry, instance=entry, created=True)
+        return result
+
+    log_actions._net247_audited = True  # type: ignore[attr-defined]
+    manager.log_actions = log_actions  # type: ignore[method-assign]
+
+
 def connect() -> None:
+    _audit_bulk_log_entries()
     user_logged_in.connect(on_logged_in, dispatch_uid="accounts.audit.logged_in")
     user_login_failed.connect(on_login_failed, dispatch_uid="accounts.audit.login_failed")
     user_logged_out.connect(on_logged_out, dispatch_uid="accounts.audit.logged_out")

@@ -215,3 +215,19 @@ def test_role_change_in_admin_is_audited_as_such(client):
     actions = list(AuditEntry.objects.filter(object_id__in=["a.clerk", str(target.pk)])
                    .values_list("action", flat=True))  # fmt: skip
     assert actions[-3:] == ["user.role_changed", "user.deactivated", "admin.changed"]
+
+
+@pytest.mark.django_db
+def test_admin_bulk_deletion_audits_every_object(client):
+    admin = create_user("a.bulk", "admin")
+    owner = create_user("a.owner", "prosecutor")
+    ids = [services.token_create(user=owner, name=f"t{i}")[0].pk for i in range(3)]
+    verified_client(client, admin)
+    response = client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "delete_selected", "_selected_action": ids[:2], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == ids[2:]
+    deleted = AuditEntry.objects.filter(action="admin.deleted").values_list("object_id", "actor")
+    assert sorted(deleted) == sorted((str(i), "a.bulk") for i in ids[:2])
