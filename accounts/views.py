@@ -7,6 +7,7 @@ TOTP on /accounts/totp/...; these views decide which of verify or enrol applies.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -46,14 +47,8 @@ def _with_next(name: str, request: HttpRequest) -> HttpResponse:
     response = redirect(name)
     target = _next_url(request)
     if target != settings.LOGIN_REDIRECT_URL:
-        response["Location"] += "?" + _query({"next": target})
+        response["Location"] += "?" + urlencode({"next": target})
     return response
-
-
-def _query(params: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
 
 
 def _user(request: HttpRequest) -> User:
