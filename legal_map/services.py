@@ -1,0 +1,292 @@
+"""Writes of the legal map (catalogue loads, curated equivalences) and its public calls.
+
+Other apps call `compare(...)` (the JSON of issue 4), `facts_vocabulary()` and
+`validate_facts(...)`; they never touch the engine or the models directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import services as audit
+from legal_map import engine, loader, selectors
+from legal_map.models import CatalogueState, CuratedEquivalence, EquivalenceKind, Offence
+from legal_map.vocabulary import BY_TAG
+
+COUNTRIES = selectors.COUNTRIES
+
+
+class LegalMapError(ValueError):
+    """Bad input; `field` names the parameter at fault (API 400 bodies use it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _touch(state: CatalogueState) -> None:
+    state.token = uuid.uuid4().hex
+    state.save()
+
+
+def catalogue_load(
+    *, path: Path | None = None, force: bool = False, actor: Any = None
+) -> tuple[bool, str, int]:
+    """Load the data file; a no-op when the same file (checksum) is already loaded.
+
+    Returns (changed, version, number of records). Rows are replaced as a whole: they are
+    reference data keyed by natural keys, and curated equivalences refer to natural keys.
+    """
+    version, checksum, rows = loader.read(path or loader.DEFAULT_FILE)
+    with transaction.atomic():
+        state, _ = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        if not force and state.checksum == checksum and Offence.objects.exists():
+            return False, version, len(rows)
+        Offence.objects.all().delete()
+        Offence.objects.bulk_create([Offence(**row) for row in rows])
+        state.version, state.checksum, state.loaded_at = version, checksum, timezone.now()
+        _touch(state)
+        audit.record(
+            action="legal_map.catalogue_loaded",
+            actor=actor,
+            object_type="legal_map.catalogue",
+            object_id=version,
+            details={"version": version, "sha256": checksum, "records": len(rows)},
+        )
+    return True, version, len(rows)
+
+
+def facts_vocabulary() -> list[dict[str, str]]:
+    return selectors.facts_vocabulary()
+
+
+def validate_facts(facts: Any) -> list[str]:
+    """Errors in a list of fact tags (empty when valid)."""
+    if not isinstance(facts, list | tuple):
+        return ["facts must be a list of tags"]
+    errors = []
+    for fact in facts:
+        if not isinstance(fact, str):
+            errors.append(f"fact {fact!r} is not a string")
+        elif fact not in BY_TAG:
+            errors.append(f"unknown fact {fact!r}")
+    seen = [f for f in facts if isinstance(f, str)]
+    if len(set(seen)) != len(seen):
+        errors.append("facts must not repeat a tag")
+    return errors
+
+
+def _country(value: str, field: str) -> str:
+    code = (value or "").strip().upper()
+    if code not in COUNTRIES:
+        raise LegalMapError(field, f"unknown country {value!r}; one of {', '.join(COUNTRIES)}")
+    return code
+
+
+def _as_date(value: dt.date | str | None) -> dt.date:
+    if value is None or value == "":
+        return timezone.localdate()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise LegalMapError("date", f"bad date {value!r}; use YYYY-MM-DD") from None
+
+
+def comparison(
+    from_country: str,
+    from_article: str,
+    from_part: str,
+    to_country: str,
+    facts: list[str],
+    date: dt.date | str | None = None,
+) -> engine.Comparison:
+    """The engine's full comparison (for pages that show more than the JSON)."""
+    source_country = _country(from_country, "from_country")
+    target = _country(to_country, "to")
+    if target == source_country:
+        raise LegalMapError("to", "the target country must differ from the source country")
+    errors = validate_facts(list(facts))
+    if errors:
+        raise LegalMapError("facts", "; ".join(errors))
+    when = _as_date(date)
+    cat = selectors.catalogue()
+    if not (from_article or "").strip():
+        raise LegalMapError("from_article", "an article is required")
+    try:
+        source = engine.find_offence(cat, source_country, from_article, from_part or "")
+    except LookupError as exc:
+        raise LookupError(str(exc)) from None
+    return engine.compare(cat, source, target, facts, when)
+
+
+def _source_dict(c: engine.Comparison) -> dict[str, Any]:
+    s = c.source
+    els, ru, en, _refs = s.version_at(c.date)
+    return {
+        "country": s.country,
+        "code": s.code,
+        "article": s.article,
+        "part": s.part,
+        "title_ru": ru,
+        "title_en": en,
+        "status": s.status,
+        "verification": s.verification,
+        "in_force_at_date": s.in_force_at(c.date),
+        "iccs": list(s.iccs),
+        "elements": {
+            "required": sorted(els.required),
+            "any_of": [sorted(g) for g in els.any_of],
+            "covers": sorted(els.covers),
+            "excludes": sorted(els.excludes),
+        },
+        "facts": c.facts,
+        "date": c.date.isoformat(),
+    }
+
+
+def as_dict(c: engine.Comparison) -> dict[str, Any]:
+    return {
+        "source": _source_dict(c),
+        "target_country": c.target_country,
+        "results": [
+            {
+                "country": m.offence.country,
+                "code": m.offence.code,
+                "article": m.offence.article,
+                "part": m.offence.part,
+                "title_ru": m.title_ru,
+                "title_en": m.title_en,
+                "score": m.score,
+                "status": m.offence.status,
+                "verification": m.offence.verification,
+                "in_force_at_date": m.in_force_at_date,
+                "matched_elements": m.matched,
+                "missing_elements": m.missing,
+                "uncovered_elements": m.uncovered,
+                "iccs_overlap": m.iccs_overlap,
+            }
+            for m in c.results
+        ],
+        "dual_criminality": {"verdict": c.verdict, "reasons": c.reasons},
+    }
+
+
+def compare(
+    from_country: str,
+    from_article: str,
+    from_part: str,
+    to_country: str,
+    facts: list[str],
+    date: dt.date | str | None = None,
+) -> dict[str, Any]:
+    """Comparable offences of `to_country` for a source offence, best first (issue-4 JSON).
+
+    Raises LookupError for an offence the catalogue does not know, LegalMapError (a
+    ValueError) for bad parameters.
+    """
+    return as_dict(comparison(from_country, from_article, from_part, to_country, facts, date))
+
+
+def compare_all(
+    from_country: str,
+    from_article: str,
+    from_part: str,
+    facts: list[str],
+    date: dt.date | str | None = None,
+) -> list[engine.Comparison]:
+    """The comparison against each of the four other countries."""
+    source_country = _country(from_country, "from_country")
+    return [
+        comparison(source_country, from_article, from_part, c, facts, date)
+        for c in COUNTRIES
+        if c != source_country
+    ]
+
+
+def _offence_exists(country: str, article: str, part: str, field: str) -> None:
+    qs = selectors.offence_list(country=country, article=article)
+    if not qs.exists():
+        raise LegalMapError(field, f"{country} art. {article} is not in the catalogue")
+    if part and not any(engine._part_contains(o.part, engine.part_key(part)) for o in qs):
+        raise LegalMapError(field, f"{country} art. {article} has no part {part!r}")
+
+
+def equivalence_record(
+    *,
+    actor: Any,
+    source_country: str,
+    source_article: str,
+    source_part: str,
+    target_country: str,
+    target_article: str,
+    target_part: str,
+    kind: str,
+    note: str,
+) -> CuratedEquivalence:
+    """A coordinator's curated equivalence (raise or pin), audited."""
+    if actor is None or getattr(actor, "role", "") not in ("coordinator", "admin"):
+        raise LegalMapError("actor", "only coordinators curate equivalences")
+    s_country = _country(source_country, "source_country")
+    t_country = _country(target_country, "target_country")
+    if s_country == t_country:
+        raise LegalMapError("target_country", "the target country must differ from the source")
+    if kind not in EquivalenceKind.values:
+        raise LegalMapError("kind", f"kind must be one of {', '.join(EquivalenceKind.values)}")
+    if not (note or "").strip():
+        raise LegalMapError("note", "a note explaining the equivalence is required")
+    _offence_exists(s_country, source_article.strip(), source_part.strip(), "source_article")
+    _offence_exists(t_country, target_article.strip(), target_part.strip(), "target_article")
+    with transaction.atomic():
+        eq = CuratedEquivalence.objects.create(
+            source_country=s_country,
+            source_article=source_article.strip(),
+            source_part=source_part.strip(),
+            target_country=t_country,
+            target_article=target_article.strip(),
+            target_part=target_part.strip(),
+            kind=kind,
+            note=note.strip(),
+            created_by=actor,
+        )
+        state, _ = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        _touch(state)
+        audit.record(
+            action="legal_map.equivalence_recorded",
+            actor=actor,
+            object_type="legal_map.equivalence",
+            object_id=eq.pk,
+            details={"mapping": str(eq), "kind": kind, "note": eq.note},
+        )
+    return eq
+
+
+def equivalence_revoke(*, actor: Any, equivalence_id: int) -> CuratedEquivalence:
+    if actor is None or getattr(actor, "role", "") not in ("coordinator", "admin"):
+        raise LegalMapError("actor", "only coordinators curate equivalences")
+    with transaction.atomic():
+        eq = CuratedEquivalence.objects.select_for_update().filter(pk=equivalence_id).first()
+        if eq is None or eq.revoked_at is not None:
+            raise LegalMapError("id", "no such active equivalence")
+        eq.revoked_at = timezone.now()
+        eq.save(update_fields=["revoked_at"])
+        state, _ = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        _touch(state)
+        audit.record(
+            action="legal_map.equivalence_revoked",
+            actor=actor,
+            object_type="legal_map.equivalence",
+            object_id=eq.pk,
+            details={"mapping": str(eq)},
+        )
+    return eq
