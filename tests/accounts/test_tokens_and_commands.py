@@ -113,6 +113,7 @@ def test_user_create_refuses_bad_input_and_stores_nothing(tmp_path: Path):
     good.write_text(PASSWORD)
     bad_secret = tmp_path / "bad"
     bad_secret.write_text("not base32 !!")
+    audit_before = AuditEntry.objects.count()
     cases = [
         ["--username", "x", "--role", "prosecutor", "--password-file", str(weak)],
         ["--username", "x", "--role", "prosecutor", "--password-file", str(tmp_path / "none")],
@@ -125,7 +126,8 @@ def test_user_create_refuses_bad_input_and_stores_nothing(tmp_path: Path):
     with pytest.raises(CommandError):
         call_command("user", "create", "--username", "x", "--role", "king",
                      "--password-file", str(good))  # fmt: skip
-    assert not selectors.people().exists() and not AuditEntry.objects.exists()
+    assert not selectors.people().exists()
+    assert AuditEntry.objects.count() == audit_before
     call_command("user", "create", "--username", "x", "--role", "prosecutor",
                  "--password-file", str(good), stdout=StringIO())  # fmt: skip
     with pytest.raises(CommandError, match=r"\bx\b"):
