@@ -41,16 +41,21 @@ def send(
 def compare(
     offence: dict[str, str], to_country: str, facts: list[str], date: dt.date
 ) -> dict[str, Any]:
-    """The legal map's comparison (issue-4 JSON) of an offence for a target country."""
-    services = importlib.import_module("legal_map.services")
+    """The legal map's comparison (issue-4 JSON) of an offence for a target country.
 
+    Fact tags this node's vocabulary does not know (a sender's newer tags) are left out
+    of the comparison and named in its reasons, rather than failing the message."""
+    services = importlib.import_module("legal_map.services")
+    known = facts_vocabulary()
+    usable = [f for f in dict.fromkeys(facts) if f in known]
+    unknown = [f for f in facts if f not in known]
     try:
         result: dict[str, Any] = services.compare(
             offence.get("country", ""),
             offence.get("article", ""),
             offence.get("part", ""),
             to_country,
-            list(facts),
+            usable,
             date,
         )
     except (LookupError, ValueError) as exc:
@@ -61,7 +66,17 @@ def compare(
             "results": [],
             "dual_criminality": {"verdict": "uncertain", "reasons": [str(exc)]},
         }
+    if unknown:
+        result["dual_criminality"]["reasons"] = [
+            *result["dual_criminality"].get("reasons", []),
+            f"facts not in this node's vocabulary, left out: {', '.join(unknown)}",
+        ]
     return result
+
+
+def fact_errors(facts: list[str]) -> list[str]:
+    services = importlib.import_module("legal_map.services")
+    return list(services.validate_facts(facts))
 
 
 def alert(
@@ -106,10 +121,6 @@ def acks_for(envelope_ids: list[str]) -> Any:
 
 
 def facts_vocabulary() -> set[str]:
-    """The legal map's fact tags (empty while the legal map has none loaded)."""
+    """The legal map's fact tags."""
     services = importlib.import_module("legal_map.services")
-
-    vocabulary = services.facts_vocabulary()
-    if isinstance(vocabulary, dict):
-        return set(vocabulary)
-    return {v if isinstance(v, str) else str(v.get("tag", v.get("code", ""))) for v in vocabulary}
+    return {str(v["tag"]) for v in services.facts_vocabulary()}

@@ -57,10 +57,16 @@ class VictimInSerializer(serializers.Serializer[Any]):
 
 
 def _facts(value: list[str]) -> list[str]:
+    """Tags of the legal map's vocabulary, each once."""
+    from cases import ports
+
     bad = [f for f in value if not FACT_RE.match(f)]
     if bad:
         raise serializers.ValidationError(f"not fact tags: {', '.join(bad[:5])}")
-    return list(dict.fromkeys(value))
+    errors = ports.fact_errors(value)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return list(value)
 
 
 class CaseCreateInput(serializers.Serializer[Any]):

@@ -176,3 +176,21 @@ def test_unknown_ids_are_404(people):
         "/api/v1/requests/999/",
     ):
         assert c.get(url).status_code == 404
+
+
+def test_compare_preview_per_destination_uses_the_legal_map(people):
+    pk = client(people["coord"]).post("/api/v1/cases/", CASE, format="json").json()["id"]
+    r = client(people["coord"]).get(f"/api/v1/cases/{pk}/compare/?to=KZ&to=KG")
+    assert r.status_code == 200
+    rows = {row["country"]: row for row in r.json()}
+    assert set(rows) == {"KZ", "KG"}
+    kz = rows["KZ"]["comparison"]
+    assert kz["target_country"] == "KZ"
+    assert {"308", "309"} & {res["article"] for res in kz["results"][:3]}
+    assert rows["KZ"]["verdict"] in ("satisfied", "not_satisfied", "uncertain")
+
+
+def test_unknown_fact_tag_is_a_field_error(people):
+    data = {**CASE, "facts": ["adult_victim", "no_such_fact"]}
+    r = client(people["p1"]).post("/api/v1/cases/", data, format="json")
+    assert r.status_code == 400 and "facts" in r.json()

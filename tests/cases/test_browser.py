@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from cases.models import Case
 from tests.accounts.helpers import (
@@ -16,24 +17,26 @@ from tests.accounts.helpers import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def playwright_sync(monkeypatch: pytest.MonkeyPatch) -> Any:
+def test_file_a_case_through_the_form(live_server: Any) -> None:
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM is used only
-    # before and after the browser part, and the server runs in its own thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-def test_file_a_case_through_the_form(live_server: Any, playwright_sync: Any) -> None:
     secret = totp_secret(create_user("br.p1", "prosecutor", "cyber"))
-    browser = launch_chromium(playwright_sync)
+    # No ORM inside the browser part: Playwright's sync API runs an event loop in this
+    # thread, where Django would open a second connection. The server has its own threads.
+    connection.close()
+    with sync_playwright() as playwright:
+        text = _file_case(playwright, live_server.url, secret)
+    assert "+37369123456" in text and "xn--e1afmkfd.md" in text
+    case = Case.objects.get()
+    assert (case.offence_article, case.created_by.username) == ("220/1", "br.p1")
+
+
+def _file_case(playwright: Any, base: str, secret: str) -> str:
+    browser = launch_chromium(playwright)
     try:
         page = browser.new_page()
-        login_browser(page, live_server.url, "br.p1", PASSWORD, secret)
-        page.goto(f"{live_server.url}/cases/new/")
+        login_browser(page, base, "br.p1", PASSWORD, secret)
+        page.goto(f"{base}/cases/new/")
         page.fill("input[name=title]", "Вербовка веб-моделей")
         page.fill("textarea[name=summary]", "Объявления в Telegram")
         page.select_option("select[name=offence_country]", "MD")
@@ -43,10 +46,7 @@ def test_file_a_case_through_the_form(live_server: Any, playwright_sync: Any) ->
         page.fill("textarea[name=indicators]", "phone: +373 69 123 456\ndomain: Пример.MD")
         page.click("#case-form button[type=submit]")
         page.wait_for_url("**/cases/*/")
-        text = page.inner_text("main")
-        assert "+37369123456" in text and "xn--e1afmkfd.md" in text
         assert page.get_by_role("heading", name="Индикаторы").is_visible()
+        return str(page.inner_text("main"))
     finally:
         browser.close()
-    case = Case.objects.get()
-    assert (case.offence_article, case.created_by.username) == ("220/1", "br.p1")
