@@ -17,7 +17,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -40,13 +40,13 @@ def _next_url(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return str(settings.LOGIN_REDIRECT_URL)
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _with_next(name: str, request: HttpRequest) -> HttpResponse:
     response = redirect(name)
     target = _next_url(request)
-    if target != settings.LOGIN_REDIRECT_URL:
+    if target != resolve_url(settings.LOGIN_REDIRECT_URL):
         response["Location"] += "?" + urlencode({"next": target})
     return response
 
