@@ -1,16 +1,44 @@
-"""The one place every app records what happened. Views never write entries."""
+"""The one place every app records what happened. Views never write entries.
+
+Appending (`record`): the writer takes the row lock on the head (`AuditHead`, one row)
+with the same statement that advances it (UPDATE ... RETURNING), hashes the entry over
+the previous entry's hash, inserts it and stores its hash in the head. The lock is held
+until the caller's transaction ends, so concurrent writers queue up behind it: the
+sequence has no gaps (a rolled-back action rolls back its seq too) and the chain never
+forks. On PostgreSQL the insert and the head update travel as one statement.
+
+Reading the tree (`tree_head`, `inclusion_proof`, `consistency_proof`): RFC 9162 over
+the entries' hashes in seq order, leaf index = seq - 1. Signing a tree head is the
+exchange app's business (it holds the node key); this app offers the unsigned head.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import datetime
+from typing import Any, TypedDict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import chain, context
+from audit import chain, context, merkle
 from audit.models import AuditEntry, AuditHead
 
 SECRET_KEYS = {"password", "token", "secret", "otp", "private_key", "seed"}
+
+_ADVANCE = (
+    "UPDATE audit_audithead SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
+)
+_COLUMNS = (
+    "seq, at, actor, actor_kind, role, action, object_type, object_id, outcome, "
+    "client_ip, request_id, details, prev_hash, entry_hash"
+)
+_APPEND_PG = (
+    f"WITH e AS (INSERT INTO audit_auditentry ({_COLUMNS}) "  # noqa: S608 (constant)
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s) "
+    "RETURNING entry_hash) "
+    "UPDATE audit_audithead SET last_hash = (SELECT entry_hash FROM e) WHERE id = 1"
+)
 
 
 def _scrub(details: dict[str, Any]) -> dict[str, Any]:
@@ -31,20 +59,49 @@ def _actor_of(actor: Any, peer: str) -> tuple[str, str, str]:
 
 
 def entry_fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at.isoformat(),
-        "actor": entry.actor,
-        "actor_kind": entry.actor_kind,
-        "role": entry.role,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "outcome": entry.outcome,
-        "client_ip": entry.client_ip,
-        "request_id": entry.request_id,
-        "details": entry.details,
-    }
+    """Kept for callers of the first version; the definition lives in `chain`."""
+    return chain.entry_fields(entry)
+
+
+def _advance_head() -> tuple[int, str]:
+    """Lock the head and take the next seq; creates the head on a fresh database."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE)
+        row = cursor.fetchone()
+        if row is None:
+            AuditHead.objects.get_or_create(id=1)
+            cursor.execute(_ADVANCE)
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1])
+
+
+def _store(entry: AuditEntry) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _APPEND_PG,
+                [
+                    entry.seq,
+                    entry.at,
+                    entry.actor,
+                    entry.actor_kind,
+                    entry.role,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    entry.outcome,
+                    entry.client_ip,
+                    entry.request_id,
+                    json.dumps(entry.details, ensure_ascii=False),
+                    entry.prev_hash,
+                    entry.entry_hash,
+                ],
+            )
+        entry._state.adding = False
+        entry._state.db = connection.alias
+        return
+    entry.save(force_insert=True)
+    AuditHead.objects.filter(id=1).update(last_hash=entry.entry_hash)
 
 
 def record(
@@ -58,16 +115,19 @@ def record(
     details: dict[str, Any] | None = None,
     client_ip: str | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (a savepoint when one is open).
+    """Append one entry in the caller's transaction (its own one when none is open).
 
     actor: the user acting (default: the request's user); peer: a peer node's country.
+    No savepoint: if the entry cannot be written the caller's action must fail with it.
+    Details pass through JSON once, so that what is hashed is exactly what is stored.
     """
     ctx = context.get()
     name, kind, role = _actor_of(actor, peer)
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    clean = json.loads(json.dumps(_scrub(details or {})))
+    with transaction.atomic(savepoint=False):
+        seq, prev_hash = _advance_head()
         entry = AuditEntry(
-            seq=head.last_seq + 1,
+            seq=seq,
             at=timezone.now(),
             actor=name,
             actor_kind=kind,
@@ -78,12 +138,54 @@ def record(
             outcome=outcome,
             client_ip=client_ip if client_ip is not None else ctx.client_ip,
             request_id=ctx.request_id,
-            details=_scrub(details or {}),
-            prev_hash=head.last_hash,
+            details=clean,
+            prev_hash=prev_hash,
         )
-        entry.entry_hash = chain.entry_digest(entry.prev_hash, entry_fields(entry))
-        entry.save(force_insert=True)
-        head.last_seq = entry.seq
-        head.last_hash = entry.entry_hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        entry.entry_hash = chain.entry_digest(prev_hash, chain.entry_fields(entry))
+        _store(entry)
     return entry
+
+
+class TreeHead(TypedDict):
+    size: int
+    root_hash: str  # hex
+    at: str  # ISO 8601, UTC
+
+
+def _leaves(size: int | None = None) -> list[bytes]:
+    rows = AuditEntry.objects.order_by("seq")
+    if size is not None:
+        rows = rows.filter(seq__lte=size)
+    hashes = rows.values_list("entry_hash", flat=True).iterator(chunk_size=5000)
+    return [merkle.leaf_hash(bytes.fromhex(h)) for h in hashes]
+
+
+def _head_size() -> int:
+    head = AuditHead.objects.filter(id=1).first()
+    return head.last_seq if head else 0
+
+
+def tree_head(size: int | None = None) -> TreeHead:
+    """The RFC 9162 tree head over entries 1..size (default: all the head counts).
+
+    Unsigned: the exchange app signs it with the node key when it publishes it.
+    Reads the stored hashes as they are; `audit verify` is what recomputes them.
+    """
+    size = _head_size() if size is None else size
+    leaves = _leaves(size)
+    if len(leaves) != size:
+        raise ValueError(f"the log has {len(leaves)} entries, not {size}")
+    at: datetime = timezone.now()
+    return {"size": size, "root_hash": merkle.root(leaves).hex(), "at": at.isoformat()}
+
+
+def inclusion_proof(seq: int, size: int | None = None) -> list[str]:
+    """Hex node hashes proving entry `seq` is leaf seq-1 of the tree of `size` entries."""
+    size = _head_size() if size is None else size
+    return [h.hex() for h in merkle.inclusion_proof(_leaves(size), seq - 1, size)]
+
+
+def consistency_proof(first: int, second: int | None = None) -> list[str]:
+    """Hex node hashes proving the tree of `second` entries extends that of `first`."""
+    second = _head_size() if second is None else second
+    return [h.hex() for h in merkle.consistency_proof(_leaves(second), first, second)]
