@@ -9,6 +9,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from accounts import services
+
 OPEN_PREFIXES = (
     "/healthz",
     "/readyz",
@@ -46,6 +48,7 @@ class RequireTwoFactorMiddleware:
             return self.get_response(request)
         if path.startswith(ENROL_PREFIXES):
             return self.get_response(request)
+        services.second_factor_required(user=user, path=path)
         response = redirect("accounts:totp-verify")
         if request.method == "GET" and path != "/":
             response["Location"] += "?" + urlencode({"next": request.get_full_path()})

@@ -353,3 +353,15 @@ def audit_login_event(
             outcome=outcome,
             details={"username": username} if username else {},
         )
+
+
+def second_factor_required(*, user: Any, path: str) -> None:
+    """A logged-in user who has not passed TOTP asked for a protected page (refused)."""
+    with transaction.atomic():
+        record(
+            action="auth.second_factor_required",
+            actor=user,
+            object_type="path",
+            object_id=path[:128],
+            outcome="denied",
+        )

@@ -90,6 +90,11 @@ def test_user_without_totp_reaches_only_enrolment(client, no_otp_throttle, mid_s
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith("/accounts/totp/verify/"), path
+    refused = AuditEntry.objects.filter(action="auth.second_factor_required", actor="p.new")
+    assert sorted(refused.values_list("object_id", flat=True)) == sorted(
+        ["/", "/accounts/", "/audit/", "/cases/", "/legal-map/", "/admin/"]
+    )
+    assert set(refused.values_list("outcome", flat=True)) == {"denied"}
     verify = client.get("/accounts/totp/verify/")
     assert verify.status_code == 302 and verify["Location"].startswith("/accounts/totp/enrol/")
     api = client.get("/api/v1/accounts/me")
@@ -108,7 +113,7 @@ def test_user_without_totp_reaches_only_enrolment(client, no_otp_throttle, mid_s
     assert client.get("/").status_code == 200
     assert client.get("/api/v1/accounts/me").json()["username"] == "p.new"
     actions = _actions(object_id="p.new")
-    assert actions[-2:] == ["auth.totp_enrolled", "auth.login"]
+    assert actions == ["user.created", "auth.password_ok", "auth.totp_enrolled", "auth.login"]
     # Enrolment is closed once a device is confirmed (a stolen password cannot re-enrol).
     again = client.get("/accounts/totp/enrol/")
     assert again.status_code == 302
