@@ -1,0 +1,109 @@
+"""Input and output shapes of the legal-map API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from legal_map.models import Offence, Status, Verification
+from legal_map.selectors import COUNTRIES
+from legal_map.services import validate_facts
+
+
+class CompareInput(serializers.Serializer[Any]):
+    from_country = serializers.ChoiceField(choices=COUNTRIES)
+    from_article = serializers.CharField(max_length=40)
+    from_part = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    to = serializers.ChoiceField(choices=COUNTRIES)
+    facts = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_facts(self, value: str) -> list[str]:
+        facts = [f.strip() for f in value.split(",") if f.strip()]
+        errors = validate_facts(facts)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return facts
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["from_country"] == attrs["to"]:
+            raise serializers.ValidationError({"to": ["must differ from from_country"]})
+        return attrs
+
+
+class OffenceFilter(serializers.Serializer[Any]):
+    country = serializers.ChoiceField(choices=COUNTRIES, required=False)
+    article = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    verification = serializers.ChoiceField(choices=Verification.choices, required=False)
+
+
+class ResultOutput(serializers.Serializer[Any]):
+    country = serializers.CharField()
+    code = serializers.CharField()
+    article = serializers.CharField()
+    part = serializers.CharField()
+    title_ru = serializers.CharField()
+    title_en = serializers.CharField()
+    score = serializers.FloatField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    verification = serializers.ChoiceField(choices=Verification.choices)
+    in_force_at_date = serializers.BooleanField()
+    matched_elements = serializers.ListField(child=serializers.CharField())
+    missing_elements = serializers.ListField(child=serializers.CharField())
+    uncovered_elements = serializers.ListField(child=serializers.CharField())
+    iccs_overlap = serializers.ListField(child=serializers.CharField())
+
+
+class VerdictOutput(serializers.Serializer[Any]):
+    verdict = serializers.ChoiceField(choices=["satisfied", "not_satisfied", "uncertain"])
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class CompareOutput(serializers.Serializer[Any]):
+    source = serializers.DictField()  # type: ignore[assignment]
+    target_country = serializers.CharField()
+    results = ResultOutput(many=True)
+    dual_criminality = VerdictOutput()
+
+
+class OffenceOutput(serializers.ModelSerializer[Offence]):
+    class Meta:
+        model = Offence
+        fields = [
+            "id",
+            "country",
+            "code",
+            "code_kind",
+            "record_kind",
+            "article",
+            "part",
+            "item",
+            "number_verified",
+            "title_ru",
+            "title_en",
+            "title_national",
+            "national_language",
+            "elements",
+            "iccs",
+            "penalties",
+            "penalty_text",
+            "in_force_from",
+            "in_force_to",
+            "in_force_note",
+            "status",
+            "amendments",
+            "source_url",
+            "source_document",
+            "verification",
+            "confidence_detail",
+            "notes",
+        ]
+
+
+class FactOutput(serializers.Serializer[Any]):
+    tag = serializers.CharField()
+    kind = serializers.CharField()
+    label_ru = serializers.CharField()
+    label_en = serializers.CharField()

@@ -1,0 +1,185 @@
+"""Pages: the explorer (an article, its parts, and its comparables in four countries) and
+the coordinators' curation page. Views parse and call services; the engine decides."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from legal_map import engine, selectors, services
+from legal_map.models import EquivalenceKind, Offence, Status, Verification
+from legal_map.vocabulary import BY_TAG, KIND_LABELS, TAGS
+
+VERDICTS = {
+    "satisfied": gettext_lazy("dual criminality satisfied"),
+    "not_satisfied": gettext_lazy("dual criminality not satisfied"),
+    "uncertain": gettext_lazy("dual criminality uncertain"),
+}
+
+
+def badge(verification: str) -> dict[str, str]:
+    """The confidence label as shown everywhere: its own class and words, never 'verified'
+    for a record that is not."""
+    return {"code": verification, "text": str(Verification(verification).label)}
+
+
+def _ru() -> bool:
+    return (translation.get_language() or "ru").startswith("ru")
+
+
+def label(tag: str) -> str:
+    """A tag, or an 'a|b' alternative group, in the reader's language."""
+    names = []
+    for t in tag.split("|"):
+        entry = BY_TAG.get(t)
+        names.append((entry.label_ru if _ru() else entry.label_en) if entry else t)
+    return (" " + _("or") + " ").join(names)
+
+
+def _title(ru: str, en: str) -> str:
+    return (ru or en) if _ru() else (en or ru)
+
+
+def _elements(data: dict[str, Any]) -> list[dict[str, Any]]:
+    def row(role: str, tag: str) -> dict[str, Any]:
+        kind = KIND_LABELS[BY_TAG[tag].kind] if tag in BY_TAG else ""
+        return {"role": role, "kind": kind, "text": label(tag)}
+
+    rows = [row(_("required"), t) for t in data.get("required", [])]
+    rows += [row(_("one of"), "|".join(g)) for g in data.get("any_of", [])]
+    rows += [row(_("also covers"), t) for t in data.get("covers", [])]
+    rows += [row(_("excludes"), t) for t in data.get("excludes", [])]
+    return rows
+
+
+def _part_view(o: Offence) -> dict[str, Any]:
+    return {
+        "o": o,
+        "title": _title(o.title_ru, o.title_en),
+        "elements": _elements(o.elements),
+        "badge": badge(o.verification),
+        "status": str(Status(o.status).label),
+    }
+
+
+def _match_view(m: engine.Match) -> dict[str, Any]:
+    return {
+        "m": m,
+        "title": _title(m.title_ru, m.title_en),
+        "badge": badge(m.offence.verification),
+        "status": str(Status(m.offence.status).label),
+        "matched": [label(t) for t in m.matched],
+        "missing": [label(t) for t in m.missing],
+        "uncovered": [label(t) for t in m.uncovered],
+    }
+
+
+@login_required
+def explorer(request: HttpRequest) -> HttpResponse:
+    country = request.GET.get("country", "MD").upper()
+    if country not in selectors.COUNTRIES:
+        country = "MD"
+    article = request.GET.get("article", "").strip()[:40]
+    part = request.GET.get("part", "").strip()[:40]
+    facts = [f for f in request.GET.getlist("facts") if f]
+    if len(facts) == 1 and "," in facts[0]:
+        facts = [f.strip() for f in facts[0].split(",") if f.strip()]
+    date = request.GET.get("date", "").strip()[:10]
+    context: dict[str, Any] = {
+        "countries": selectors.COUNTRIES,
+        "country": country,
+        "articles": selectors.articles_of(country),
+        "article": article,
+        "part": part,
+        "facts": facts,
+        "date": date,
+        "vocabulary": [
+            {"tag": t.tag, "kind": KIND_LABELS[t.kind], "label": label(t.tag)} for t in TAGS
+        ],
+        "parts": [],
+        "comparisons": [],
+        "error": "",
+    }
+    if article:
+        context["parts"] = [_part_view(o) for o in selectors.offence_parts(country, article)]
+        try:
+            comparisons = services.compare_all(country, article, part, facts, date or None)
+        except services.LegalMapError as exc:
+            context["error"] = f"{exc.field}: {exc.message}"
+        except LookupError as exc:
+            context["error"] = str(exc)
+        else:
+            context["source"] = comparisons[0].source
+            context["source_badge"] = badge(comparisons[0].source.verification)
+            context["on_date"] = comparisons[0].date
+            context["comparisons"] = [
+                {
+                    "c": c,
+                    "verdict": str(VERDICTS[c.verdict]),
+                    "results": [_match_view(m) for m in c.results[:8]],
+                }
+                for c in comparisons
+            ]
+    return render(request, "legal_map/explorer.html", context)
+
+
+def _coordinator(request: HttpRequest) -> None:
+    if getattr(request.user, "role", "") not in ("coordinator", "admin"):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def curation(request: HttpRequest) -> HttpResponse:
+    _coordinator(request)
+    error = ""
+    form = {k: request.POST.get(k, "").strip() for k in _FIELDS} if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            services.equivalence_record(actor=request.user, **form)
+        except services.LegalMapError as exc:
+            error = f"{exc.field}: {exc.message}"
+        else:
+            return redirect("legal_map:curation")
+    return render(
+        request,
+        "legal_map/curation.html",
+        {
+            "equivalences": selectors.equivalence_list(),
+            "countries": selectors.COUNTRIES,
+            "kinds": EquivalenceKind.choices,
+            "form": form,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+_FIELDS = (
+    "source_country",
+    "source_article",
+    "source_part",
+    "target_country",
+    "target_article",
+    "target_part",
+    "kind",
+    "note",
+)
+
+
+@login_required
+@require_POST
+def curation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    _coordinator(request)
+    with contextlib.suppress(services.LegalMapError):  # already revoked: the list says so
+        services.equivalence_revoke(actor=request.user, equivalence_id=pk)
+    return redirect("legal_map:curation")
