@@ -146,6 +146,29 @@ def record(
     return entry
 
 
+def log_viewed(*, actor: Any, filters: dict[str, str], page: int, outcome: str = "success") -> None:
+    """The auditor's page was opened (or refused: outcome "denied")."""
+    with transaction.atomic():
+        record(
+            action="audit.view",
+            actor=actor,
+            object_type="audit.log",
+            outcome=outcome,
+            details={"filters": filters, "page": page},
+        )
+
+
+def log_exported(*, actor: Any, filters: dict[str, str], rows: int) -> None:
+    """A CSV export of the filtered log was handed out."""
+    with transaction.atomic():
+        record(
+            action="audit.export",
+            actor=actor,
+            object_type="audit.log",
+            details={"filters": filters, "rows": rows},
+        )
+
+
 class TreeHead(TypedDict):
     size: int
     root_hash: str  # hex

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -31,12 +32,18 @@ def _log(n: int = 5) -> list[AuditEntry]:
     ]
 
 
-def _sql(statement: str, params: list[object]) -> None:
-    """Tamper as someone with database access would, bypassing the application."""
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL refuses UPDATE/DELETE on the log (test_append_only.py)")
+def _sql(statement: str, params: list[Any]) -> None:
+    """Tamper as someone with database access would, bypassing the application.
+
+    On PostgreSQL only a superuser can, by switching the append-only trigger off for
+    the transaction (replica mode); the test user is one.
+    """
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(statement, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def test_an_untouched_log_verifies_and_prints_its_merkle_root():
