@@ -165,6 +165,15 @@ class Catalogue:
             self.by_country.setdefault(rec.country, []).append(rec)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason of a verdict: a code (see legal_map.reasons) and its parameters, so
+    the API can print it in English and the pages in the reader's language."""
+
+    code: str
+    params: dict[str, str | list[str]]
+
+
 @dataclass
 class Match:
     offence: OffenceRec
@@ -195,7 +204,7 @@ class Comparison:
     decisive: list[str]
     results: list[Match]
     verdict: str
-    reasons: list[str]
+    reasons: list[Reason]
 
 
 def article_key(article: str) -> str:
@@ -411,21 +420,29 @@ def _describe(m: Match) -> str:
     return f"{m.offence.label} ({m.offence.verification})"
 
 
+def _describe_rec(rec: OffenceRec) -> str:
+    return f"{rec.label} ({rec.verification})"
+
+
 def _verdict(
     source: OffenceRec, country: str, date: dt.date, results: list[Match]
-) -> tuple[str, list[str]]:
-    reasons: list[str] = []
-    notes: list[str] = []
+) -> tuple[str, list[Reason]]:
+    day = date.isoformat()
+    reasons: list[Reason] = []
+    notes: list[Reason] = []
     for m in results:
         if m.offence.status == "draft":
-            notes.append(f"{m.offence.label} is a draft, not law: shown for information only.")
+            notes.append(Reason("draft", {"offence": m.offence.label}))
         elif not m.in_force_at_date:
-            notes.append(f"{m.offence.label} was not in force on {date.isoformat()}.")
+            notes.append(Reason("not_in_force", {"offence": m.offence.label, "date": day}))
         elif m.offence.code_kind != "criminal":
-            notes.append(f"{m.offence.label} is an administrative offence, not a crime.")
+            notes.append(Reason("administrative", {"offence": m.offence.label}))
         if m.curated is not None:
             notes.append(
-                f"Curated equivalence ({m.curated.kind}) to {m.offence.label}: {m.curated.note}"
+                Reason(
+                    "curated",
+                    {"kind": m.curated.kind, "offence": m.offence.label, "note": m.curated.note},
+                )
             )
     criminal = [
         m
@@ -435,46 +452,29 @@ def _verdict(
     complete = [m for m in criminal if not m.missing or (m.curated and m.curated.kind == "pin")]
     source_ok = source.verification in RELIABLE
     if not source.in_force_at(date):
-        reasons.append(f"The source offence {source.label} was not in force on {date.isoformat()}.")
+        reasons.append(Reason("source_not_in_force", {"source": source.label, "date": day}))
     if complete:
         good = [m for m in complete if m.offence.verification in RELIABLE]
         best = good[0] if good else complete[0]
-        reasons.append(
-            f"{_describe(best)} has every required element established: "
-            f"{', '.join(best.matched) or '-'}."
-        )
+        reasons.append(Reason("complete", {"offence": _describe(best), "elements": best.matched}))
         if complete[0] is not best:
-            reasons.append(
-                f"{_describe(complete[0])} ranks first but is not verified against an official "
-                "text."
-            )
+            reasons.append(Reason("top_unverified", {"offence": _describe(complete[0])}))
         if good and source_ok and source.in_force_at(date):
             others = [_describe(m) for m in complete if m is not best][:3]
             if others:
-                reasons.append("Also complete: " + ", ".join(others) + ".")
+                reasons.append(Reason("also_complete", {"offences": ", ".join(others)}))
             return "satisfied", reasons + notes
         if not source_ok:
-            reasons.append(f"The source record {_describe_rec(source)} is not verified.")
+            reasons.append(Reason("source_unverified", {"source": _describe_rec(source)}))
         if not good:
-            reasons.append(
-                "The match rests on records that are not verified against an official text; "
-                "check the national code before relying on it."
-            )
+            reasons.append(Reason("rests_on_unverified", {}))
         return "uncertain", reasons + notes
     close = [m for m in criminal if m.score >= CLOSE]
     if close:
         best = close[0]
         reasons.append(
-            f"The closest offence in force, {_describe(best)}, requires "
-            f"{', '.join(best.missing)}, which the facts do not establish."
+            Reason("closest_missing", {"offence": _describe(best), "elements": best.missing})
         )
         return "uncertain", reasons + notes
-    reasons.append(
-        f"No criminal offence of {country} in force on {date.isoformat()} in the catalogue "
-        "covers the conduct."
-    )
+    reasons.append(Reason("none", {"country": country, "date": day}))
     return "not_satisfied", reasons + notes
-
-
-def _describe_rec(rec: OffenceRec) -> str:
-    return f"{rec.label} ({rec.verification})"

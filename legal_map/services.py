@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
-from legal_map import engine, loader, selectors
+from legal_map import engine, loader, reasons, selectors
 from legal_map.models import CatalogueState, CuratedEquivalence, EquivalenceKind, Offence
 from legal_map.vocabulary import BY_TAG
 
@@ -178,7 +178,10 @@ def as_dict(c: engine.Comparison) -> dict[str, Any]:
             }
             for m in c.results
         ],
-        "dual_criminality": {"verdict": c.verdict, "reasons": c.reasons},
+        "dual_criminality": {
+            "verdict": c.verdict,
+            "reasons": [reasons.render_en(r) for r in c.reasons],
+        },
     }
 
 

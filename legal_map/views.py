@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from legal_map import engine, selectors, services
+from legal_map import engine, reasons, selectors, services
 from legal_map.models import EquivalenceKind, Offence, Status, Verification
 from legal_map.vocabulary import BY_TAG, KIND_LABELS, TAGS
 
@@ -125,6 +125,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
                 {
                     "c": c,
                     "verdict": str(VERDICTS[c.verdict]),
+                    "reasons": [reasons.render(r, label) for r in c.reasons],
                     "results": [_match_view(m) for m in c.results[:8]],
                 }
                 for c in comparisons
