@@ -83,6 +83,12 @@ def validate_facts(facts: Any) -> list[str]:
     return errors
 
 
+def _text(value: str, field: str) -> str:
+    if "\x00" in (value or ""):
+        raise LegalMapError(field, "must not contain NUL characters")
+    return (value or "").strip()
+
+
 def _country(value: str, field: str) -> str:
     code = (value or "").strip().upper()
     if code not in COUNTRIES:
@@ -121,8 +127,9 @@ def comparison(
         raise LegalMapError("facts", "; ".join(errors))
     when = _as_date(date)
     cat = selectors.catalogue()
-    if not (from_article or "").strip():
+    if not _text(from_article, "from_article"):
         raise LegalMapError("from_article", "an article is required")
+    _text(from_part, "from_part")
     try:
         source = engine.find_offence(cat, source_country, from_article, from_part or "")
     except LookupError as exc:
@@ -246,6 +253,14 @@ def equivalence_record(
         raise LegalMapError("target_country", "the target country must differ from the source")
     if kind not in EquivalenceKind.values:
         raise LegalMapError("kind", f"kind must be one of {', '.join(EquivalenceKind.values)}")
+    for field, value in (
+        ("source_article", source_article),
+        ("source_part", source_part),
+        ("target_article", target_article),
+        ("target_part", target_part),
+        ("note", note),
+    ):
+        _text(value, field)
     if not (note or "").strip():
         raise LegalMapError("note", "a note explaining the equivalence is required")
     _offence_exists(s_country, source_article.strip(), source_part.strip(), "source_article")

@@ -85,15 +85,15 @@ def _match_view(m: engine.Match) -> dict[str, Any]:
 
 @login_required
 def explorer(request: HttpRequest) -> HttpResponse:
-    country = request.GET.get("country", "MD").upper()
+    country = request.GET.get("country", "MD").upper().replace("\x00", "")
     if country not in selectors.COUNTRIES:
         country = "MD"
-    article = request.GET.get("article", "").strip()[:40]
-    part = request.GET.get("part", "").strip()[:40]
-    facts = [f for f in request.GET.getlist("facts") if f]
+    article = request.GET.get("article", "").replace("\x00", "").strip()[:40]
+    part = request.GET.get("part", "").replace("\x00", "").strip()[:40]
+    facts = [f.replace("\x00", "") for f in request.GET.getlist("facts") if f]
     if len(facts) == 1 and "," in facts[0]:
         facts = [f.strip() for f in facts[0].split(",") if f.strip()]
-    date = request.GET.get("date", "").strip()[:10]
+    date = request.GET.get("date", "").replace("\x00", "").strip()[:10]
     context: dict[str, Any] = {
         "countries": selectors.COUNTRIES,
         "country": country,

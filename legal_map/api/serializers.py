@@ -107,3 +107,12 @@ class FactOutput(serializers.Serializer[Any]):
     kind = serializers.CharField()
     label_ru = serializers.CharField()
     label_en = serializers.CharField()
+
+
+class OffencePage(serializers.Serializer[Any]):
+    """A LimitOffsetPagination page of offences (for the OpenAPI document)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = OffenceOutput(many=True)

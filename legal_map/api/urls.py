@@ -7,7 +7,7 @@ urlpatterns: list[URLPattern] = [
     path("legal-map/compare/", views.CompareApi.as_view()),
     path("legal-map/offences/", views.OffenceListApi.as_view(), name="legal-map-offences"),
     path(
-        "legal-map/offences/<int:pk>/",
+        "legal-map/offences/<str:pk>/",
         views.OffenceDetailApi.as_view(),
         name="legal-map-offence",
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -44,7 +45,7 @@ class CompareApi(APIView):
 
 
 class OffenceListApi(APIView):
-    @extend_schema(parameters=[s.OffenceFilter], responses={200: s.OffenceOutput(many=True)})
+    @extend_schema(parameters=[s.OffenceFilter], responses={200: s.OffencePage, **ERRORS})
     def get(self, request: Request) -> Response:
         params = s.OffenceFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -56,8 +57,11 @@ class OffenceListApi(APIView):
 
 class OffenceDetailApi(APIView):
     @extend_schema(responses={200: s.OffenceOutput, 404: OpenApiTypes.OBJECT})
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(s.OffenceOutput(get_object_or_404(Offence, pk=pk)).data)
+    def get(self, request: Request, pk: str) -> Response:
+        # A str in the URL so that every malformed id gets the API's JSON 404.
+        if not (pk.isascii() and pk.isdigit()) or not 0 < int(pk) < 2**62:
+            raise Http404
+        return Response(s.OffenceOutput(get_object_or_404(Offence, pk=int(pk))).data)
 
 
 class FactListApi(APIView):

@@ -91,6 +91,8 @@ def test_offence_list_and_detail():
     drafts = client.get("/api/v1/legal-map/offences/", {"country": "KZ", "status": "draft"}).json()
     assert {"309-1"} <= {r["article"] for r in drafts["results"]}
     assert client.get("/api/v1/legal-map/offences/", {"country": "ZZ"}).status_code == 400
-    assert client.get("/api/v1/legal-map/offences/999999/").status_code == 404
+    for bad in ("999999", "-1", "²", "abc"):
+        missing = client.get(f"/api/v1/legal-map/offences/{bad}/")
+        assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
     facts = client.get("/api/v1/legal-map/facts/").json()
     assert any(f["tag"] == "minor_victim" and f["label_ru"] for f in facts)
