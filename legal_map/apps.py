@@ -11,10 +11,15 @@ def _load_catalogue(sender: AppConfig, using: str = "default", **kwargs: Any) ->
     test database is flushed, and a new file version would need a new migration; the
     loader is idempotent (checksum) so running it on every migrate is cheap.
     """
+    from django.db import connections
+
     from legal_map import services
 
     if using != "default":
         return
+    tables = set(connections[using].introspection.table_names())
+    if not {"legal_map_offence", "legal_map_cataloguestate", "audit_auditentry"} <= tables:
+        return  # a partial migrate (or migrating legal_map to zero): nothing to load into
     services.catalogue_load()
 
 
