@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from audit import views
 
 app_name = "audit"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.log, name="log"),
+    path("export.csv", views.export, name="export"),
+]
