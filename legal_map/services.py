@@ -114,7 +114,7 @@ def comparison(
     from_article: str,
     from_part: str,
     to_country: str,
-    facts: list[str],
+    facts: list[str] | None,
     date: dt.date | str | None = None,
 ) -> engine.Comparison:
     """The engine's full comparison (for pages that show more than the JSON)."""
@@ -122,7 +122,8 @@ def comparison(
     target = _country(to_country, "to")
     if target == source_country:
         raise LegalMapError("to", "the target country must differ from the source country")
-    errors = validate_facts(list(facts))
+    facts = list(facts or [])
+    errors = validate_facts(facts)
     if errors:
         raise LegalMapError("facts", "; ".join(errors))
     when = _as_date(date)

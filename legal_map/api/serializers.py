@@ -11,11 +11,21 @@ from legal_map.selectors import COUNTRIES
 from legal_map.services import validate_facts
 
 
+class CountryField(serializers.ChoiceField):
+    """A country code, in either case ('kz' is KZ)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=COUNTRIES, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
 class CompareInput(serializers.Serializer[Any]):
-    from_country = serializers.ChoiceField(choices=COUNTRIES)
+    from_country = CountryField()
     from_article = serializers.CharField(max_length=40)
     from_part = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    to = serializers.ChoiceField(choices=COUNTRIES)
+    to = CountryField()
     facts = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     date = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -33,7 +43,7 @@ class CompareInput(serializers.Serializer[Any]):
 
 
 class OffenceFilter(serializers.Serializer[Any]):
-    country = serializers.ChoiceField(choices=COUNTRIES, required=False)
+    country = CountryField(required=False)
     article = serializers.CharField(max_length=40, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     verification = serializers.ChoiceField(choices=Verification.choices, required=False)

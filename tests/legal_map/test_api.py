@@ -91,6 +91,8 @@ def test_offence_list_and_detail():
     drafts = client.get("/api/v1/legal-map/offences/", {"country": "KZ", "status": "draft"}).json()
     assert {"309-1"} <= {r["article"] for r in drafts["results"]}
     assert client.get("/api/v1/legal-map/offences/", {"country": "ZZ"}).status_code == 400
+    lower = client.get(URL, {"from_country": "md", "from_article": "220/1", "to": "kz"})
+    assert lower.status_code == 200 and lower.json()["target_country"] == "KZ"
     for bad in ("999999", "-1", "²", "abc"):
         missing = client.get(f"/api/v1/legal-map/offences/{bad}/")
         assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
