@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -78,6 +79,8 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.ServiceError as exc:
         messages.error(request, exc.message)
+    except DjangoValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
     else:
         messages.success(request, _("Notification queued for %(to)s.") % {"to": ", ".join(to)})
     return redirect("cases:detail", pk=pk)
@@ -125,6 +128,8 @@ def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.ServiceError as exc:
         messages.error(request, exc.message)
+    except DjangoValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
     return redirect("cases:inbound-detail", pk=pk)
 
 
@@ -170,6 +175,9 @@ def proposal_join(request: HttpRequest, pk: int) -> HttpResponse:
         mirror = takedowns.mirror_join(actor=request.user, proposal=proposal)
     except services.ServiceError as exc:
         messages.error(request, exc.message)
+        return redirect("cases:takedowns")
+    except DjangoValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
         return redirect("cases:takedowns")
     return redirect("cases:takedown-detail", pk=mirror.pk)
 
@@ -280,6 +288,8 @@ def inbound_act(request: HttpRequest, pk: int) -> HttpResponse:
             raise services.ServiceError("text", _("Write the text first."))
     except services.ServiceError as exc:
         messages.error(request, exc.message)
+    except DjangoValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
     else:
         messages.success(request, _("Sent."))
     return redirect("cases:inbound-detail", pk=pk)
