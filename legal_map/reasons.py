@@ -7,12 +7,14 @@ reader's language, with element tags as their labels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from legal_map.engine import Reason
+from legal_map.models import Verification
 
 TEMPLATES = {
     "source_not_in_force": _("The source offence %(source)s was not in force on %(date)s."),
@@ -39,15 +41,27 @@ TEMPLATES = {
 }
 
 
+LABEL_CODE = re.compile(r"\((verified_secondary|verified|partly_verified|unverified_memory)\)")
+
+
+def _labels(text: str) -> str:
+    """'KZ 312 (unverified_memory)' -> 'KZ 312 (unverified (lead only))' in the language."""
+    return LABEL_CODE.sub(lambda m: f"({Verification(m[1]).label})", text)
+
+
 def render(reason: Reason, label: Callable[[str], str] = str) -> str:
     """The reason in the active language; element lists through `label`."""
     params = {
-        k: (", ".join(label(t) for t in v) or "-") if isinstance(v, list) else v
+        k: (", ".join(label(t) for t in v) or "-") if isinstance(v, list) else _labels(v)
         for k, v in reason.params.items()
     }
     return str(TEMPLATES[reason.code]) % params
 
 
 def render_en(reason: Reason) -> str:
+    """English, with the confidence labels as their codes (the JSON's vocabulary)."""
+    params = {
+        k: (", ".join(v) or "-") if isinstance(v, list) else v for k, v in reason.params.items()
+    }
     with translation.override("en"):
-        return render(reason)
+        return str(TEMPLATES[reason.code]) % params

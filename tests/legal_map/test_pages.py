@@ -25,6 +25,7 @@ def test_explorer_shows_parts_and_four_countries_in_russian():
     assert "не проверено" in html  # KZ 312's label, in Russian
     assert "установлены все обязательные признаки" in html  # reasons in Russian too
     assert "Несовершеннолетняя жертва" in html  # elements by their labels
+    assert "KZ 312 (не проверено (только наводка)) стоит первой" in html
     client.post("/i18n/setlang/", {"language": "en", "next": "/legal-map/"})
     html = client.get(EXAMPLE).content.decode()
     assert "Legal map" in html and "unverified (lead only)" in html
