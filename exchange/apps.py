@@ -1,5 +1,29 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class ExchangeConfig(AppConfig):
     name = "exchange"
+
+    def ready(self) -> None:
+        from exchange import handlers
+        from node.signals import key_rotated
+
+        handlers.register("node.keys", _learn_keys)
+        key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
+
+
+def _learn_keys(message: Any) -> None:
+    """A verified node.keys from a peer (signed by a key we trust): learn its keys."""
+    from exchange import keyring
+    from exchange.models import Peer
+
+    keyring.apply_node_keys(Peer.objects.get(country=message.origin), message.envelope)
+
+
+def _announce_keys(sender: Any, new_key_id: str, **kwargs: Any) -> None:
+    """Inside the rotation's transaction: queue node.keys to every peer."""
+    from exchange import services
+
+    services.announce_keys(new_key_id=new_key_id)

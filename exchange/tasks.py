@@ -1,8 +1,26 @@
-"""Exchange background tasks (delivery lands with the federation-exchange issue)."""
+"""Exchange background tasks: thin, ids in, idempotent; the rows are the truth."""
+
+from __future__ import annotations
 
 from celery import shared_task
+
+from exchange import inbox, outbox
 
 
 @shared_task(name="exchange.tasks.sweep_outbox", acks_late=True)
 def sweep_outbox() -> None:
-    """Deliver every outbox entry that is due."""
+    """Deliver every outbox entry that is due; signal overdue and expired ones."""
+    outbox.sweep()
+    inbox.sweep_inbound()
+
+
+@shared_task(name="exchange.tasks.deliver", acks_late=True)
+def deliver(entry_id: int) -> str:
+    """Try one outbox entry now (after its message committed)."""
+    return outbox.deliver(entry_id)
+
+
+@shared_task(name="exchange.tasks.deliver_peer", acks_late=True)
+def deliver_peer(country: str) -> int:
+    """Work through one peer's due entries."""
+    return outbox.deliver_peer(country)

@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from exchange import views
 
 app_name = "federation"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("inbox", views.inbox_view, name="inbox"),
+    path("keys", views.keys_view, name="keys"),
+]

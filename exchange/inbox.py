@@ -1,0 +1,280 @@
+"""Receiving an envelope (contract section 4): every check in the contract's order.
+
+    size -> canonical & valid envelope -> enrolled origin -> addressed to us -> key
+    -> signature -> clock skew -> (rate limit) -> seen before? -> type/v/body -> store
+
+Nothing is written before the signature verified; a rejection writes only its audit
+entry. (origin, id) is unique: a repeat with the same digest gets the first receipt
+back, another digest gets 409. After the commit the message is handed to its
+handler; a handler raising NotYet leaves it `waiting`, retried when more of its thread
+arrives and by the periodic sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import record
+from exchange import canonical, handlers, ids, keyring, schemas, signals, signing
+from exchange.models import InboundMessage, InboundState, Peer
+from node import keystore
+
+logger = logging.getLogger(__name__)
+MAX_SKEW = timedelta(seconds=300)
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    message_id: int | None = None
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+def _rate_limited(country: str) -> int | None:
+    """Fixed window per peer: BURST requests per BURST/RATE seconds. Returns Retry-After."""
+    rate = max(1, int(settings.EXCHANGE_INBOX_RATE))
+    burst = max(1, int(settings.EXCHANGE_INBOX_BURST))
+    window = max(1, burst // rate)
+    now = timezone.now().timestamp()
+    slot = int(now // window)
+    key = f"exchange:inbox-rate:{country}:{slot}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 1)
+        count = 1
+    if count > burst:
+        return max(1, int((slot + 1) * window - now) + 1)
+    return None
+
+
+def _make_receipt(envelope: dict[str, Any], digest: str, received: str) -> dict[str, Any]:
+    receipt_id = ids.uuid7()
+    unsigned = {
+        "v": schemas.VERSION,
+        "id": receipt_id,
+        "type": "receipt",
+        "origin": settings.NODE_COUNTRY,
+        "to": [envelope["origin"]],
+        "created_at": received,
+        "thread": envelope["thread"],
+        "in_reply_to": envelope["id"],
+        "handling": "H0",
+        "body": {"ref": envelope["id"], "digest": digest, "received_at": received},
+    }
+    key = keystore.current_signing_key()
+    return signing.sign(unsigned, key_id=key.key_id, private_key=key.private_key)
+
+
+def _check(raw: bytes) -> tuple[dict[str, Any], Peer]:
+    """The contract's checks up to the signature and clock; raises Rejected."""
+    if len(raw) > schemas.MAX_ENVELOPE_BYTES:
+        raise Rejected(413, "too_large", "envelopes are at most 1 MiB of canonical JSON")
+    try:
+        envelope = canonical.loads(raw)
+    except canonical.CanonicalError as exc:
+        raise Rejected(400, "malformed", f"not canonical JSON: {exc}") from exc
+    problems = schemas.envelope_problems(envelope)
+    if problems:
+        raise Rejected(400, "malformed", "; ".join(problems))
+    peer = Peer.objects.filter(country=envelope["origin"], active=True).first()
+    if peer is None:
+        raise Rejected(403, "unknown_peer", f"{envelope['origin']} is not an enrolled peer")
+    if settings.NODE_COUNTRY not in envelope["to"]:
+        raise Rejected(403, "not_addressed", f"{settings.NODE_COUNTRY} is not in `to`")
+    created_at = schemas.parse_time(envelope["created_at"])
+    try:
+        key = keyring.trusted_key(peer.country, envelope["signature"]["key_id"], created_at)
+    except keyring.KeyProblem as exc:
+        raise Rejected(401, exc.code, exc.message) from exc
+    if not signing.verify(envelope, key.public_key):
+        raise Rejected(401, "bad_signature", "the signature does not verify")
+    if created_at > timezone.now() + MAX_SKEW:
+        raise Rejected(400, "clock_skew", "created_at is more than 300 s in the future")
+    return envelope, peer
+
+
+def receive(raw: bytes, *, client_ip: str) -> Outcome:
+    """Run the inbox on one request body and say what to answer."""
+    origin = ""
+    try:
+        envelope, peer = _check(raw)
+        origin = peer.country
+        retry_after = _rate_limited(origin)
+        if retry_after is not None:
+            raise Rejected(429, "rate_limited", "too many requests from this peer", retry_after)
+        return _store(envelope, peer)
+    except Rejected as exc:
+        with transaction.atomic():
+            record(
+                action="exchange.rejected",
+                peer=origin,
+                client_ip=client_ip,
+                outcome="rejected",
+                details={"code": exc.code, "status": exc.status, "reason": exc.message[:200]},
+            )
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        return Outcome(exc.status, {"error": {"code": exc.code, "message": exc.message}}, headers)
+
+
+def _seen(envelope: dict[str, Any], digest: str) -> Outcome | None:
+    previous = (
+        InboundMessage.objects.filter(origin=envelope["origin"], envelope_id=envelope["id"])
+        .only("digest", "receipt")
+        .first()
+    )
+    if previous is None:
+        return None
+    if previous.digest == digest:
+        return Outcome(200, previous.receipt)
+    raise Rejected(409, "conflict", "this id was received before with another content")
+
+
+def _store(envelope: dict[str, Any], peer: Peer) -> Outcome:
+    digest = signing.digest(envelope)
+    seen = _seen(envelope, digest)
+    if seen is not None:
+        return seen
+    if envelope["v"] != schemas.VERSION or envelope["type"] not in schemas.INBOX_TYPES:
+        raise Rejected(422, "unsupported", f"type {envelope['type']} v{envelope['v']} unsupported")
+    problems = schemas.body_problems(envelope["type"], envelope["body"], envelope["handling"])
+    if problems:
+        raise Rejected(422, "invalid_body", "; ".join(problems))
+    now = timezone.now()
+    receipt = _make_receipt(envelope, digest, schemas.format_time(now))
+    handler = handlers.handler_for(envelope["type"])
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                envelope_id=envelope["id"],
+                origin=peer.country,
+                digest=digest,
+                type=envelope["type"],
+                thread=envelope["thread"],
+                in_reply_to=envelope["in_reply_to"],
+                handling=envelope["handling"],
+                body=envelope["body"],
+                envelope=envelope,
+                key_id=envelope["signature"]["key_id"],
+                created_at=schemas.parse_time(envelope["created_at"]),
+                received_at=now,
+                receipt=receipt,
+                state=InboundState.PENDING if handler else InboundState.UNHANDLED,
+                processed_at=None if handler else now,
+            )
+            record(
+                action="exchange.received",
+                peer=peer.country,
+                object_type="envelope",
+                object_id=envelope["id"],
+                details={"type": envelope["type"], "digest": digest},
+            )
+    except IntegrityError:
+        # A concurrent delivery of the same envelope won the insert: answer as a repeat.
+        seen = _seen(envelope, digest)
+        if seen is None:
+            raise
+        return seen
+    _after_commit(message, peer)
+    return Outcome(202, receipt, message_id=message.pk)
+
+
+def _after_commit(message: InboundMessage, peer: Peer) -> None:
+    from exchange import outbox  # outbox imports inbox's neighbours; keep the cycle lazy
+
+    try:
+        outbox.peer_heard(peer)
+        if message.state == InboundState.PENDING:
+            process(message.pk)
+        else:
+            signals.message_received.send(sender=InboundMessage, message=message)
+            retry_waiting(message.thread, exclude=message.pk)
+    except Exception:
+        logger.exception("processing %s after commit failed; the sweep retries it", message)
+
+
+def process(message_id: int) -> str:
+    """Hand one stored message to its handler; returns the resulting state."""
+    with transaction.atomic():
+        message = (
+            InboundMessage.objects.select_for_update()
+            .filter(pk=message_id, state__in=[InboundState.PENDING, InboundState.WAITING])
+            .first()
+        )
+        if message is None:
+            return "done"
+        handler = handlers.handler_for(message.type)
+        message.attempts += 1
+        if handler is None:
+            message.state = InboundState.UNHANDLED
+            message.processed_at = timezone.now()
+        else:
+            try:
+                with transaction.atomic():
+                    handler(message)
+                message.state = InboundState.PROCESSED
+                message.processed_at = timezone.now()
+                message.error = ""
+            except handlers.NotYet as exc:
+                message.state = InboundState.WAITING
+                message.error = str(exc)[:1000]
+            except Exception as exc:
+                logger.exception("handler for %s failed", message)
+                message.state = InboundState.FAILED
+                message.error = f"{exc.__class__.__name__}: {exc}"[:1000]
+                record(
+                    action="exchange.handler_failed",
+                    peer=message.origin,
+                    object_type="envelope",
+                    object_id=message.envelope_id,
+                    outcome="failure",
+                    details={"error": message.error[:200]},
+                )
+        message.save(update_fields=["state", "attempts", "processed_at", "error"])
+        state = message.state
+    if state in (InboundState.PROCESSED, InboundState.UNHANDLED):
+        signals.message_received.send(sender=InboundMessage, message=message)
+        retry_waiting(message.thread, exclude=message.pk)
+    return state
+
+
+def retry_waiting(thread: str, *, exclude: int | None = None) -> None:
+    """Something of this thread was processed: try its waiting messages again, in order."""
+    waiting = InboundMessage.objects.filter(thread=thread, state=InboundState.WAITING)
+    if exclude is not None:
+        waiting = waiting.exclude(pk=exclude)
+    for pk in waiting.order_by("received_at", "id").values_list("pk", flat=True):
+        process(pk)
+
+
+def sweep_inbound(limit: int = 200) -> int:
+    """Retry waiting messages and finish pending ones a crash left behind."""
+    stale = timezone.now() - timedelta(seconds=30)
+    pks = list(
+        InboundMessage.objects.filter(state=InboundState.WAITING)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    ) + list(
+        InboundMessage.objects.filter(state=InboundState.PENDING, received_at__lt=stale)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in pks:
+        process(pk)
+    return len(pks)

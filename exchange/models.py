@@ -1,0 +1,148 @@
+"""Peers, their pinned keys, received messages and the outbox (one entry per destination).
+
+Rows are the truth for delivery: an OutboxEntry is `queued` until a verified receipt
+makes it `delivered`, or a final answer / 30 days make it `failed`. See outbox.py for the
+state machine and inbox.py for the receiving checks.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Peer(models.Model):
+    """Another national node we exchange with, and the health of our delivery to it."""
+
+    country = models.CharField(max_length=2, unique=True)
+    url = models.URLField(max_length=300)
+    enrolled_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+    # Delivery health (a per-destination queue, after Synapse): one back-off per peer.
+    backoff_level = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_heard_at = models.DateTimeField(null=True, blank=True)
+    last_receipt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country"]
+
+    def __str__(self) -> str:
+        return self.country
+
+
+class PeerKey(models.Model):
+    """A public key of a peer, pinned at enrolment or learnt from a trusted `node.keys`."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="keys")
+    key_id = models.CharField(max_length=40, unique=True)
+    public_key = models.CharField(max_length=64)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    trusted = models.BooleanField(default=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=20, default="enrolment")  # enrolment | node.keys
+
+    class Meta:
+        ordering = ["peer", "valid_from", "id"]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class InboundState(models.TextChoices):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    UNHANDLED = "unhandled"  # stored, no handler registered for its type: never dropped
+    WAITING = "waiting"  # the handler raised NotYet
+    FAILED = "failed"
+
+
+class InboundMessage(models.Model):
+    """A verified envelope received from a peer; unique by (origin, id)."""
+
+    envelope_id = models.CharField(max_length=36)
+    origin = models.CharField(max_length=2)
+    digest = models.CharField(max_length=43)
+    type = models.CharField(max_length=64, db_index=True)
+    thread = models.CharField(max_length=36, db_index=True)
+    in_reply_to = models.CharField(max_length=36, null=True, blank=True)  # noqa: DJ001 (JSON null)
+    handling = models.CharField(max_length=2)
+    body = models.JSONField()
+    envelope = models.JSONField()
+    key_id = models.CharField(max_length=40)
+    created_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    receipt = models.JSONField()
+    state = models.CharField(
+        max_length=10, choices=InboundState.choices, default=InboundState.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "envelope_id"], name="inbound_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin}/{self.envelope_id} {self.type}"
+
+
+class OutboundMessage(models.Model):
+    """A signed envelope this node sent; its deliveries are the OutboxEntry rows."""
+
+    envelope_id = models.CharField(max_length=36, unique=True)
+    envelope = models.JSONField()
+    digest = models.CharField(max_length=43)
+    type = models.CharField(max_length=64, db_index=True)
+    thread = models.CharField(max_length=36, db_index=True)
+    in_reply_to = models.CharField(max_length=36, null=True, blank=True)  # noqa: DJ001 (JSON null)
+    urgency = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.envelope_id} {self.type}"
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class OutboxEntry(models.Model):
+    """Delivery of one message to one peer; retried until a verified receipt or a final no."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="entries")
+    destination = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="outbox")
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A claim, so that two workers never post the same entry at once (no lock is held
+    # across network I/O). Expires so that a killed worker's claim does not last.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    receipt = models.JSONField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    overdue_signalled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "destination"], name="outbox_once")
+        ]
+        indexes = [models.Index(fields=["status", "destination", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}->{self.destination_id} {self.status}"

@@ -1,0 +1,346 @@
+"""Delivery of outbox entries: the sender's duty of the contract, section 4.
+
+State machine of one OutboxEntry (one message, one destination):
+
+    queued --verified receipt (200/202)--> delivered
+    queued --other 4xx, or message older than 30 days--> failed   (delivery_failed, once)
+    queued --no answer, timeout, 5xx, 408, 429, bad receipt--> queued, next_attempt_at later
+
+Back-off is per peer (a per-destination queue, after Synapse): each transient failure
+raises the peer's level; the next attempt is min(cap, base * 2**level) scaled by a
+random 0.5..1 jitter (Retry-After honoured for 429, which does not count as failing).
+Hearing from the peer (a valid message or receipt) resets the level and makes its
+queued entries due at once. An urgent/immediate message still queued after 15 minutes
+sends delivery_overdue, once.
+
+No transaction or row lock is held across network I/O: a worker claims an entry by a
+conditional UPDATE of `leased_until` (atomic on PostgreSQL and SQLite alike), posts,
+then records the outcome. A claim outlives the HTTP timeout, so two workers never post
+the same entry at once, and a killed worker's claim expires. The rows are the truth:
+tasks only make delivery faster, the periodic sweep finds whatever is due.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.services import record
+from exchange import canonical, keyring, schemas, signals, signing, transport
+from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer
+from node import jobs
+
+logger = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+MAX_AGE = timedelta(days=30)
+OVERDUE_AFTER = timedelta(minutes=15)
+RETRY_STATUSES = {408, 429}
+PEER_BATCH = 50
+PEER_BUDGET_SECONDS = 120.0
+
+
+def backoff_delay(level: int) -> float:
+    base = float(settings.EXCHANGE_RETRY_BASE_SECONDS)
+    cap = float(settings.EXCHANGE_RETRY_MAX_SECONDS)
+    delay: float = min(cap, base * (2 ** min(level, 30))) * random.uniform(0.5, 1.0)  # noqa: S311
+    return delay
+
+
+def peer_heard(peer: Peer) -> None:
+    """A valid message or receipt came from `peer`: reset its back-off, retry now."""
+    now = timezone.now()
+    if peer.last_heard_at is None or now - peer.last_heard_at > timedelta(seconds=5):
+        Peer.objects.filter(pk=peer.pk).update(last_heard_at=now)
+        peer.last_heard_at = now
+    if peer.backoff_level or peer.failing_since or peer.retry_at:
+        with transaction.atomic():
+            Peer.objects.filter(pk=peer.pk).update(
+                backoff_level=0, failing_since=None, retry_at=None, last_error=""
+            )
+            OutboxEntry.objects.filter(
+                destination=peer, status=OutboxStatus.QUEUED, next_attempt_at__gt=now
+            ).update(next_attempt_at=now)
+        peer.backoff_level, peer.failing_since, peer.retry_at = 0, None, None
+        jobs.dispatch("exchange.tasks.deliver_peer", peer.country)
+    signals.peer_heard.send(sender=Peer, country=peer.country)
+
+
+def _claim(entry_id: int, now: datetime) -> bool:
+    return (
+        OutboxEntry.objects.filter(
+            pk=entry_id, status=OutboxStatus.QUEUED, next_attempt_at__lte=now
+        )
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .update(leased_until=now + LEASE)
+        == 1
+    )
+
+
+def _receipt_problem(entry: OutboxEntry, body: bytes) -> tuple[dict[str, Any] | None, str]:
+    """Verify a receipt: signed by a trusted key of the destination, pinning our digest."""
+    message = entry.message
+    try:
+        receipt = canonical.loads(body)
+    except canonical.CanonicalError as exc:
+        return None, f"receipt is not canonical JSON: {exc}"
+    problems = schemas.envelope_problems(receipt)
+    if problems:
+        return None, "invalid receipt: " + "; ".join(problems)
+    if receipt["type"] != "receipt" or schemas.body_problems("receipt", receipt["body"]):
+        return None, "answer is not a valid receipt"
+    body_ = receipt["body"]
+    if (
+        body_["ref"] != message.envelope_id
+        or receipt["in_reply_to"] != message.envelope_id
+        or body_["digest"] != message.digest
+        or settings.NODE_COUNTRY not in receipt["to"]
+    ):
+        return None, "receipt does not pin this envelope"
+    try:
+        keyring.verify_from(entry.destination.country, receipt)
+    except keyring.KeyProblem as exc:
+        return None, f"receipt: {exc.message}"
+    return receipt, ""
+
+
+def _fail(entry: OutboxEntry, reason: str, status: int | None, now: datetime) -> None:
+    with transaction.atomic():
+        updated = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
+            status=OutboxStatus.FAILED,
+            failed_at=now,
+            last_error=reason[:300],
+            last_status=status,
+            leased_until=None,
+        )
+        if not updated:
+            return
+        record(
+            action="exchange.delivery_failed",
+            object_type="envelope",
+            object_id=entry.message.envelope_id,
+            outcome="failure",
+            details={"destination": entry.destination.country, "reason": reason[:200]},
+        )
+        signals.delivery_failed.send(
+            sender=OutboxEntry,
+            destination=entry.destination.country,
+            envelope_id=entry.message.envelope_id,
+            reason=reason,
+        )
+
+
+def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int | None) -> None:
+    """A transient failure: push back every queued entry of this peer."""
+    now = timezone.now()
+    peer = entry.destination
+    with transaction.atomic():
+        peer = Peer.objects.select_for_update().get(pk=peer.pk)
+        if status == 429:
+            delay = float(retry_after or 1)
+        else:
+            delay = backoff_delay(peer.backoff_level)
+            if retry_after:
+                delay = max(delay, float(retry_after))
+            peer.backoff_level += 1
+            peer.failing_since = peer.failing_since or now
+        retry_at = now + timedelta(seconds=delay)
+        peer.retry_at = retry_at
+        peer.last_error = reason[:300]
+        peer.save(update_fields=["backoff_level", "failing_since", "retry_at", "last_error"])
+        OutboxEntry.objects.filter(pk=entry.pk).update(
+            attempts=entry.attempts + 1,
+            last_error=reason[:300],
+            last_status=status,
+            leased_until=None,
+            next_attempt_at=retry_at,
+        )
+        OutboxEntry.objects.filter(
+            destination=peer, status=OutboxStatus.QUEUED, next_attempt_at__lt=retry_at
+        ).update(next_attempt_at=retry_at)
+
+
+def _delivered(entry: OutboxEntry, receipt: dict[str, Any], status: int) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
+            status=OutboxStatus.DELIVERED,
+            delivered_at=now,
+            receipt=receipt,
+            attempts=entry.attempts + 1,
+            last_status=status,
+            last_error="",
+            leased_until=None,
+        )
+        Peer.objects.filter(pk=entry.destination_id).update(last_receipt_at=now)
+    peer_heard(entry.destination)
+
+
+def _older_key_announcement(entry: OutboxEntry) -> int | None:
+    """A queued `node.keys` to the same peer goes first: later messages need its key."""
+    return (
+        OutboxEntry.objects.filter(
+            destination_id=entry.destination_id,
+            status=OutboxStatus.QUEUED,
+            message__type="node.keys",
+            pk__lt=entry.pk,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def deliver(entry_id: int) -> str:
+    """Try one entry once if it is due and unclaimed; returns what happened."""
+    now = timezone.now()
+    entry = (
+        OutboxEntry.objects.select_related("message", "destination")
+        .filter(pk=entry_id, status=OutboxStatus.QUEUED)
+        .first()
+    )
+    if entry is None:
+        return "done"
+    if entry.message.type != "node.keys":
+        first = _older_key_announcement(entry)
+        if first is not None and deliver(first) != "delivered":
+            return "waiting-for-keys"
+    if now - entry.message.created_at > MAX_AGE:
+        _fail(entry, "undelivered for 30 days", entry.last_status, now)
+        return "failed"
+    if not entry.destination.active:
+        return "inactive"
+    if not _claim(entry_id, now):
+        return "not-due"
+    payload = canonical.dumps(entry.message.envelope)
+    answer = transport.post_envelope(entry.destination.url, payload)
+    status = answer.status
+    if status in (200, 202):
+        receipt, problem = _receipt_problem(entry, answer.body)
+        if receipt is not None:
+            _delivered(entry, receipt, status)
+            return "delivered"
+        _retry(entry, problem, status, None)
+        return "retry"
+    if status is None or status >= 500 or status in RETRY_STATUSES:
+        _retry(entry, answer.error or f"HTTP {status}", status, answer.retry_after)
+        return "retry"
+    reason = f"HTTP {status}: {answer.body[:200].decode('utf-8', 'replace')}"
+    _fail(entry, reason, status, now)
+    return "failed"
+
+
+def _due(country: str | None = None) -> Any:
+    now = timezone.now()
+    due = OutboxEntry.objects.filter(
+        status=OutboxStatus.QUEUED, next_attempt_at__lte=now, destination__active=True
+    ).filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+    if country is not None:
+        due = due.filter(destination__country=country)
+    return due
+
+
+def deliver_peer(country: str) -> int:
+    """Work through one peer's due entries in order until done, failing, or out of time."""
+    lock = f"exchange:deliver-peer:{country}"
+    if not cache.add(lock, 1, timeout=int(PEER_BUDGET_SECONDS) + 60):
+        return 0
+    delivered = 0
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < PEER_BUDGET_SECONDS:
+            batch = list(_due(country).order_by("id").values_list("pk", flat=True)[:PEER_BATCH])
+            if not batch:
+                break
+            for pk in batch:
+                outcome = deliver(pk)
+                if outcome == "delivered":
+                    delivered += 1
+                elif outcome in ("retry", "waiting-for-keys"):
+                    return delivered  # the peer is backing off; the sweep comes back
+    finally:
+        cache.delete(lock)
+    return delivered
+
+
+def signal_overdue() -> int:
+    """Urgent/immediate messages queued for 15 minutes: delivery_overdue, once each."""
+    cutoff = timezone.now() - OVERDUE_AFTER
+    entries = OutboxEntry.objects.select_related("message", "destination").filter(
+        status=OutboxStatus.QUEUED,
+        overdue_signalled_at__isnull=True,
+        message__urgency__in=["urgent", "immediate"],
+        message__created_at__lt=cutoff,
+    )[:200]
+    count = 0
+    for entry in entries:
+        with transaction.atomic():
+            if not OutboxEntry.objects.filter(
+                pk=entry.pk, overdue_signalled_at__isnull=True
+            ).update(overdue_signalled_at=timezone.now()):
+                continue
+            record(
+                action="exchange.delivery_overdue",
+                object_type="envelope",
+                object_id=entry.message.envelope_id,
+                outcome="failure",
+                details={
+                    "destination": entry.destination.country,
+                    "urgency": entry.message.urgency,
+                },
+            )
+            signals.delivery_overdue.send(
+                sender=OutboxEntry,
+                destination=entry.destination.country,
+                envelope_id=entry.message.envelope_id,
+                urgency=entry.message.urgency,
+            )
+            count += 1
+    return count
+
+
+def expire_old() -> int:
+    """Final failure for entries whose message is older than 30 days."""
+    now = timezone.now()
+    old = OutboxEntry.objects.select_related("message", "destination").filter(
+        status=OutboxStatus.QUEUED, message__created_at__lt=now - MAX_AGE
+    )[:200]
+    for entry in old:
+        _fail(entry, "undelivered for 30 days", entry.last_status, now)
+    return len(old)
+
+
+def sweep() -> list[str]:
+    """Periodic: alerts for overdue/expired entries, then one delivery run per due peer."""
+    signal_overdue()
+    expire_old()
+    countries = sorted(set(_due().values_list("destination__country", flat=True)))
+    for country in countries:
+        jobs.dispatch("exchange.tasks.deliver_peer", country)
+    return countries
+
+
+def entry_for(message: OutboundMessage, country: str) -> OutboxEntry:
+    return OutboxEntry.objects.get(message=message, destination__country=country)
+
+
+def verify_stored_receipt(entry: OutboxEntry) -> bool:
+    """Re-verify a stored receipt (proof of delivery) against the peer's keys now held."""
+    if entry.receipt is None:
+        return False
+    try:
+        keyring.verify_from(entry.destination.country, entry.receipt)
+    except keyring.KeyProblem:
+        return False
+    body = entry.receipt["body"]
+    return bool(
+        body["digest"] == signing.digest(entry.message.envelope)
+        and body["ref"] == entry.message.envelope_id
+    )

@@ -1,0 +1,450 @@
+"""Wire schemas (contract sections 3 and 5): the envelope and every v1 body type.
+
+Pure: no ORM, no settings. `envelope_problems` decides "malformed" (400);
+`body_problems` decides "invalid_body" (422). Both return a list of human-readable
+problems, empty when valid. Unknown extra members of a body are kept and ignored;
+unknown top-level members make the envelope invalid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal, NotRequired, TypedDict
+
+from exchange.ids import is_uuid
+
+VERSION = 1
+MAX_ENVELOPE_BYTES = 1024 * 1024
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+KEY_ID_RE = re.compile(r"^[A-Z]{2}:[A-Za-z0-9._-]{1,32}$")
+TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+HANDLING = ("H0", "H1", "H2", "H3")
+URGENCY = ("routine", "urgent", "immediate")
+INDICATOR_KINDS = (
+    "phone",
+    "domain",
+    "url",
+    "email",
+    "telegram",
+    "instagram",
+    "vk",
+    "wallet",
+    "iban",
+    "image_sha256",
+)
+ENVELOPE_MEMBERS = frozenset(
+    {"v", "id", "type", "origin", "to", "created_at", "thread", "in_reply_to", "handling"}
+    | {"body", "signature"}
+)
+
+
+class Signature(TypedDict):
+    alg: Literal["ed25519"]
+    key_id: str
+    value: str
+
+
+class Envelope(TypedDict):
+    v: int
+    id: str
+    type: str
+    origin: str
+    to: list[str]
+    created_at: str
+    thread: str
+    in_reply_to: str | None
+    handling: str
+    body: dict[str, Any]
+    signature: NotRequired[Signature]
+
+
+class LegalRef(TypedDict):
+    country: str
+    code: str
+    article: str
+    part: NotRequired[str]
+
+
+class Indicator(TypedDict):
+    kind: str
+    value: str
+
+
+class CaseNotification(TypedDict):
+    case_ref: str
+    title: str
+    summary: str
+    offence: LegalRef
+    facts: list[str]
+    indicators: NotRequired[list[Indicator]]
+    urgency: str
+    contact: NotRequired[dict[str, str]]
+    language: NotRequired[str]
+
+
+class CaseUpdate(TypedDict):
+    case_ref: str
+    changes: dict[str, Any]
+    note: NotRequired[str]
+
+
+class CaseRequest(TypedDict):
+    case_ref: str
+    kind: str
+    text: str
+    due_by: NotRequired[str]
+
+
+class CaseResponse(TypedDict):
+    case_ref: str
+    text: str
+    status: NotRequired[str]
+    indicators: NotRequired[list[Indicator]]
+
+
+class TakedownRequest(TypedDict):
+    request_ref: str
+    targets: list[dict[str, str]]
+    legal_basis: LegalRef
+    requested_action: str
+    indicators: NotRequired[list[Indicator]]
+    evidence: NotRequired[list[dict[str, str]]]
+    urgency: str
+
+
+class TakedownStatus(TypedDict):
+    request_ref: str
+    target: str
+    status: str
+    at: str
+    note: NotRequired[str]
+
+
+class AlertAck(TypedDict):
+    ref: str
+    at: str
+    by: NotRequired[dict[str, str]]
+
+
+class PublishedKey(TypedDict):
+    id: str
+    public_key: str
+    valid_from: str
+    valid_until: str | None
+
+
+class NodeKeys(TypedDict):
+    keys: list[PublishedKey]
+
+
+class ReceiptBody(TypedDict):
+    ref: str
+    digest: str
+    received_at: str
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 UTC whole seconds with Z; raises ValueError otherwise."""
+    if not isinstance(text, str) or not TIME_RE.match(text):
+        raise ValueError("expected YYYY-MM-DDTHH:MM:SSZ")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _is_time(value: object) -> bool:
+    try:
+        parse_time(value)  # type: ignore[arg-type]
+    except ValueError:
+        return False
+    return True
+
+
+def envelope_problems(value: object) -> list[str]:
+    """Structural validity of an envelope (any type, any version number)."""
+    if not isinstance(value, dict):
+        return ["the envelope must be a JSON object"]
+    problems = []
+    missing = ENVELOPE_MEMBERS - value.keys()
+    extra = value.keys() - ENVELOPE_MEMBERS
+    if missing:
+        problems.append(f"missing members: {', '.join(sorted(missing))}")
+    if extra:
+        problems.append(f"unknown members: {', '.join(sorted(extra))}")
+    if problems:
+        return problems
+    checks: list[tuple[bool, str]] = [
+        (isinstance(value["v"], int) and not isinstance(value["v"], bool), "v: an integer"),
+        (is_uuid(value["id"]), "id: a UUID"),
+        (isinstance(value["type"], str) and bool(TYPE_RE.match(value["type"])), "type"),
+        (isinstance(value["origin"], str) and bool(COUNTRY_RE.match(value["origin"])), "origin"),
+        (
+            isinstance(value["to"], list)
+            and all(isinstance(c, str) and COUNTRY_RE.match(c) for c in value["to"]),
+            "to: a list of country codes",
+        ),
+        (_is_time(value["created_at"]), "created_at: YYYY-MM-DDTHH:MM:SSZ"),
+        (is_uuid(value["thread"]), "thread: a UUID"),
+        (value["in_reply_to"] is None or is_uuid(value["in_reply_to"]), "in_reply_to"),
+        (value["handling"] in HANDLING, "handling: H0..H3"),
+        (isinstance(value["body"], dict), "body: an object"),
+    ]
+    problems = [f"invalid {what}" for ok, what in checks if not ok]
+    sig = value["signature"]
+    if not isinstance(sig, dict) or set(sig) != {"alg", "key_id", "value"}:
+        problems.append("signature: {alg, key_id, value}")
+    elif sig["alg"] != "ed25519":
+        problems.append("signature.alg: ed25519")
+    elif not (isinstance(sig["key_id"], str) and KEY_ID_RE.match(sig["key_id"])):
+        problems.append("signature.key_id: COUNTRY:LABEL")
+    elif not (isinstance(sig["value"], str) and re.fullmatch(r"[A-Za-z0-9_-]+", sig["value"])):
+        problems.append("signature.value: base64url")
+    return problems
+
+
+class _Body:
+    """Tiny explicit validator: collects problems by member path."""
+
+    def __init__(self, data: dict[str, Any], path: str = "") -> None:
+        self.data = data
+        self.path = path
+        self.problems: list[str] = []
+
+    def _name(self, key: str) -> str:
+        return f"{self.path}{key}"
+
+    def _get(self, key: str, required: bool) -> tuple[bool, Any]:
+        if key not in self.data:
+            if required:
+                self.problems.append(f"{self._name(key)}: required")
+            return False, None
+        return True, self.data[key]
+
+    def text(self, key: str, *, required: bool = True, choices: tuple[str, ...] = ()) -> None:
+        present, value = self._get(key, required)
+        if not present:
+            return
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.problems.append(f"{self._name(key)}: a non-empty string")
+        elif choices and value not in choices:
+            self.problems.append(f"{self._name(key)}: one of {', '.join(choices)}")
+
+    def time(self, key: str, *, required: bool = True) -> None:
+        present, value = self._get(key, required)
+        if present and not _is_time(value):
+            self.problems.append(f"{self._name(key)}: YYYY-MM-DDTHH:MM:SSZ")
+
+    def obj(self, key: str, *, required: bool = True) -> dict[str, Any] | None:
+        present, value = self._get(key, required)
+        if not present:
+            return None
+        if not isinstance(value, dict):
+            self.problems.append(f"{self._name(key)}: an object")
+            return None
+        return value
+
+    def items(self, key: str, *, required: bool = True, non_empty: bool = False) -> list[Any]:
+        present, value = self._get(key, required)
+        if not present:
+            return []
+        if not isinstance(value, list) or (non_empty and not value):
+            self.problems.append(f"{self._name(key)}: a {'non-empty ' if non_empty else ''}list")
+            return []
+        return value
+
+    def nested(self, value: Any, path: str, check: Callable[[_Body], None]) -> None:
+        if not isinstance(value, dict):
+            self.problems.append(f"{path}: an object")
+            return
+        inner = _Body(value, path + ".")
+        check(inner)
+        self.problems.extend(inner.problems)
+
+    def legal_ref(self, key: str) -> None:
+        value = self.obj(key)
+        if value is not None:
+            self.nested(value, self._name(key), _legal_ref)
+
+    def indicators(self, key: str = "indicators") -> None:
+        for index, item in enumerate(self.items(key, required=False)):
+            self.nested(item, f"{self._name(key)}[{index}]", _indicator)
+
+    def strings(self, key: str, *, required: bool = True) -> None:
+        for index, item in enumerate(self.items(key, required=required)):
+            if not isinstance(item, str) or not item:
+                self.problems.append(f"{self._name(key)}[{index}]: a non-empty string")
+
+
+def _legal_ref(b: _Body) -> None:
+    b.text("country")
+    b.text("code")
+    b.text("article")
+    b.text("part", required=False)
+
+
+def _indicator(b: _Body) -> None:
+    b.text("kind", choices=INDICATOR_KINDS)
+    b.text("value")
+
+
+def _contact(c: _Body) -> None:
+    for key in ("name", "phone", "email"):
+        c.text(key, required=False)
+
+
+def _by(c: _Body) -> None:
+    c.text("role")
+    c.text("name", required=False)
+
+
+def _case_notification(b: _Body) -> None:
+    for key in ("case_ref", "title", "summary"):
+        b.text(key)
+    b.legal_ref("offence")
+    b.strings("facts")
+    b.indicators()
+    b.text("urgency", choices=URGENCY)
+    contact = b.obj("contact", required=False)
+    if contact is not None:
+        b.nested(contact, "contact", _contact)
+    b.text("language", required=False)
+
+
+def _case_update(b: _Body) -> None:
+    b.text("case_ref")
+    b.obj("changes")
+    b.text("note", required=False)
+
+
+def _case_request(b: _Body) -> None:
+    b.text("case_ref")
+    b.text("kind", choices=("information", "preservation", "assistance"))
+    b.text("text")
+    b.time("due_by", required=False)
+
+
+def _case_response(b: _Body) -> None:
+    b.text("case_ref")
+    b.text("text")
+    b.text("status", required=False, choices=("answered", "partial", "refused"))
+    b.indicators()
+
+
+def _target(b: _Body) -> None:
+    if ("url" in b.data) == ("domain" in b.data):
+        b.problems.append(f"{b.path.rstrip('.')}: exactly one of url, domain")
+    b.text("url", required=False)
+    b.text("domain", required=False)
+
+
+def _evidence(b: _Body) -> None:
+    b.text("sha256")
+    if isinstance(b.data.get("sha256"), str) and not re.fullmatch(
+        r"[0-9a-f]{64}", b.data["sha256"]
+    ):
+        b.problems.append(f"{b.path}sha256: 64 lowercase hex digits")
+    b.time("captured_at")
+    b.text("kind")
+
+
+def _takedown_request(b: _Body) -> None:
+    b.text("request_ref")
+    for index, item in enumerate(b.items("targets", non_empty=True)):
+        b.nested(item, f"targets[{index}]", _target)
+    b.legal_ref("legal_basis")
+    b.text("requested_action", choices=("remove", "block"))
+    b.indicators()
+    for index, item in enumerate(b.items("evidence", required=False)):
+        b.nested(item, f"evidence[{index}]", _evidence)
+    b.text("urgency", choices=URGENCY)
+
+
+TAKEDOWN_STATUSES = (
+    "received",
+    "under_review",
+    "order_issued",
+    "blocked",
+    "removed",
+    "refused",
+    "platform_unresponsive",
+)
+
+
+def _takedown_status(b: _Body) -> None:
+    b.text("request_ref")
+    b.text("target")
+    b.text("status", choices=TAKEDOWN_STATUSES)
+    b.time("at")
+    b.text("note", required=False)
+
+
+def _alert_ack(b: _Body) -> None:
+    b.text("ref")
+    if "ref" in b.data and not is_uuid(b.data["ref"]):
+        b.problems.append("ref: an envelope id (UUID)")
+    b.time("at")
+    by = b.obj("by", required=False)
+    if by is not None:
+        b.nested(by, "by", _by)
+
+
+def _published_key(b: _Body) -> None:
+    b.text("id")
+    if isinstance(b.data.get("id"), str) and not KEY_ID_RE.match(b.data["id"]):
+        b.problems.append(f"{b.path}id: COUNTRY:LABEL")
+    b.text("public_key")
+    b.time("valid_from")
+    if "valid_until" not in b.data:
+        b.problems.append(f"{b.path}valid_until: required (null for open)")
+    elif b.data["valid_until"] is not None:
+        b.time("valid_until")
+
+
+def _node_keys(b: _Body) -> None:
+    for index, item in enumerate(b.items("keys", non_empty=True)):
+        b.nested(item, f"keys[{index}]", _published_key)
+
+
+def _receipt(b: _Body) -> None:
+    b.text("ref")
+    b.text("digest")
+    b.time("received_at")
+
+
+BODY_CHECKS: dict[str, Callable[[_Body], None]] = {
+    "case.notification": _case_notification,
+    "case.update": _case_update,
+    "case.request": _case_request,
+    "case.response": _case_response,
+    "takedown.request": _takedown_request,
+    "takedown.status": _takedown_status,
+    "alert.ack": _alert_ack,
+    "node.keys": _node_keys,
+    "receipt": _receipt,
+}
+# What the inbox takes: a receipt is returned in a response, never posted.
+INBOX_TYPES = frozenset(BODY_CHECKS) - {"receipt"}
+
+
+def body_problems(message_type: str, body: object, handling: str = "H0") -> list[str]:
+    """Problems of a body against its type's schema (the type must be known)."""
+    if not isinstance(body, dict):
+        return ["body: an object"]
+    checker = _Body(body)
+    BODY_CHECKS[message_type](checker)
+    if handling == "H3":
+        restrictions = body.get("restrictions")
+        if not (isinstance(restrictions, str) and restrictions.strip()) and not (
+            isinstance(restrictions, list)
+            and restrictions
+            and all(isinstance(r, str) for r in restrictions)
+        ):
+            checker.problems.append(
+                "restrictions: required with handling H3 (text or list of texts)"
+            )
+    return checker.problems

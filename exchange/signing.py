@@ -1,0 +1,56 @@
+"""Envelope signatures (contract section 2): Ed25519 over the canonical envelope sans signature.
+
+Pure: no ORM, no settings. Callers verify before they write anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from exchange import canonical
+from node import crypto
+
+ALG = "ed25519"
+
+
+def signing_input(envelope: dict[str, Any]) -> bytes:
+    """Canonical JSON of the envelope with its `signature` member removed."""
+    unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    return canonical.dumps(unsigned)
+
+
+def digest(envelope: dict[str, Any]) -> str:
+    """base64url SHA-256 of the signing input: what a receipt pins."""
+    return crypto.b64url_encode(hashlib.sha256(signing_input(envelope)).digest())
+
+
+def sign(
+    envelope: dict[str, Any], *, key_id: str, private_key: Ed25519PrivateKey
+) -> dict[str, Any]:
+    """Return a copy of the envelope carrying its signature."""
+    signed = copy.deepcopy({k: v for k, v in envelope.items() if k != "signature"})
+    value = private_key.sign(signing_input(signed))
+    signed["signature"] = {"alg": ALG, "key_id": key_id, "value": crypto.b64url_encode(value)}
+    return signed
+
+
+def verify(envelope: dict[str, Any], public_key: Ed25519PublicKey | str) -> bool:
+    """True when the envelope's signature is valid for this public key."""
+    if isinstance(public_key, str):
+        public_key = crypto.public_key_from_text(public_key)
+    signature = envelope.get("signature")
+    if not isinstance(signature, dict) or signature.get("alg") != ALG:
+        return False
+    try:
+        raw = crypto.b64url_decode(signature.get("value"))  # type: ignore[arg-type]
+        if len(raw) != 64:
+            return False
+        public_key.verify(raw, signing_input(envelope))
+    except (InvalidSignature, ValueError, canonical.CanonicalError):
+        return False
+    return True
