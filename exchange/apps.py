@@ -7,7 +7,7 @@ class ExchangeConfig(AppConfig):
     name = "exchange"
 
     def ready(self) -> None:
-        from exchange import handlers
+        from exchange import handlers, tasks  # noqa: F401 (tasks: registered before any thread asks)
         from node.signals import key_rotated
 
         handlers.register("node.keys", _learn_keys)

@@ -1,0 +1,7 @@
+"""`python -m deploy` is `python -m deploy.federation`."""
+
+import sys
+
+from deploy.federation import main
+
+sys.exit(main())

@@ -1,0 +1,349 @@
+"""A local federation: several real nodes on loopback, each with its own database and keys.
+
+    python -m deploy.federation up --countries KZ,KG,UZ,TJ,MD --base-port 8001 [--dir DIR]
+
+Each node gets its own NODE_VAR_DIR (SQLite database, keys). With DATABASE_URL set, each
+gets its own PostgreSQL database `<base db>_<country>` (created if missing); with
+REDIS_URL set, its own Redis database number and its Celery worker with beat
+(`node run --with-worker`). All are enrolled as peers of each other (`node show --json`
+then `peer import`), started, and awaited on /readyz. Ctrl-C or SIGTERM stops them all:
+each node runs in its own process group, which is terminated, then killed if it lingers.
+
+The Python API (Federation, Node) is what tests/fednet.py wraps for tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+def ensure_postgres_database(database_url: str, *, fresh: bool = False) -> None:
+    """Create the database named in the URL if missing (drop it first when fresh)."""
+    import psycopg
+
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = _with_path(database_url, "/postgres").replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_postgres_database(database_url: str) -> None:
+    import psycopg
+
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = _with_path(database_url, "/postgres").replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Node:
+    """One node process (and its worker) in its own process group."""
+
+    def __init__(self, country: str, port: int, directory: Path, env: dict[str, str]) -> None:
+        self.country = country
+        self.port = port
+        self.dir = directory
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = directory / "node.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def database_url(self) -> str:
+        return self.env.get("DATABASE_URL", "")
+
+    def manage(self, *args: str, check: bool = True, timeout: float = 300) -> str:
+        """Run `manage.py ARGS` as this node; returns its standard output."""
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(
+                f"{self.country}: manage.py {' '.join(args)} failed:\n"
+                f"{result.stderr.decode(errors='replace')[-3000:]}"
+            )
+        return result.stdout.decode()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        command = [sys.executable, str(ROOT / "manage.py"), "node", "run"]
+        command += ["--port", str(self.port), "--no-migrate"]
+        if self.env.get("REDIS_URL"):
+            command.append("--with-worker")
+        log = open(self.log_path, "ab")  # noqa: SIM115 (handed to the child)
+        self.process = subprocess.Popen(
+            command,
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.country} exited; see {self.log_path}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.country} not ready after {timeout} s; see {self.log_path}")
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        if self.process is None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL the node and its worker: no chance to finish anything."""
+        self._signal_group(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process is None:
+            return
+        self._signal_group(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=timeout)
+        self._signal_group(signal.SIGKILL)  # whatever of the group lingers
+        self.process.wait()
+
+    def restart(self) -> None:
+        self.start()
+        self.wait_ready()
+
+    def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read this node's database directly (tests count rows with it)."""
+        if self.database_url:
+            import psycopg
+
+            dsn = self.database_url.replace("postgres://", "postgresql://", 1)
+            with psycopg.connect(dsn) as conn:
+                return list(conn.execute(query.replace("?", "%s"), params).fetchall())
+        import sqlite3
+
+        lite = sqlite3.connect(f"file:{self.dir / 'db.sqlite3'}?mode=ro", uri=True, timeout=30)
+        try:
+            return list(lite.execute(query, params).fetchall())
+        finally:
+            lite.close()
+
+
+class Federation:
+    """Several nodes enrolled with each other. Use as a context manager or start()/stop()."""
+
+    def __init__(
+        self,
+        countries: list[str],
+        directory: Path,
+        *,
+        base_port: int | None = None,
+        env: dict[str, str] | None = None,
+        database_url: str | None = None,
+        redis_url: str | None = None,
+        fresh: bool = False,
+        db_suffix: str = "",
+    ) -> None:
+        self.countries = [c.strip().upper() for c in countries]
+        self.dir = directory.resolve()
+        self.fresh = fresh
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
+        base_env.update(env or {})
+        database_url = base_env.pop("DATABASE_URL", "") if database_url is None else database_url
+        redis_url = base_env.pop("REDIS_URL", "") if redis_url is None else redis_url
+        base_env.pop("DATABASE_URL", None)
+        base_env.pop("REDIS_URL", None)
+        self.nodes: dict[str, Node] = {}
+        for index, country in enumerate(self.countries):
+            port = base_port + index if base_port else free_port()
+            node_dir = self.dir / country.lower()
+            node_dir.mkdir(parents=True, exist_ok=True)
+            node_env = dict(base_env)
+            node_env.update(
+                {
+                    "NODE_COUNTRY": country,
+                    "NODE_URL": f"http://127.0.0.1:{port}",
+                    "NODE_VAR_DIR": str(node_dir),
+                    "PYTHONUNBUFFERED": "1",
+                }
+            )
+            if database_url:
+                base_name = urlsplit(database_url).path.lstrip("/") or "net247"
+                name = f"{base_name}{db_suffix}_{country.lower()}"
+                node_env["DATABASE_URL"] = _with_path(database_url, "/" + name)
+                node_env.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
+            if redis_url:
+                parts = urlsplit(redis_url)
+                base_db = int(parts.path.lstrip("/") or 0)
+                db = (base_db + 1 + index) % 16
+                node_env["REDIS_URL"] = _with_path(redis_url, f"/{db}")
+            self.nodes[country] = Node(country, port, node_dir, node_env)
+
+    def node(self, country: str) -> Node:
+        return self.nodes[country.upper()]
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def _each(self, work: Any) -> list[Any]:
+        with ThreadPoolExecutor(max_workers=len(self.nodes)) as pool:
+            return list(pool.map(work, self.nodes.values()))
+
+    def _flush_redis(self, node: Node) -> None:
+        import redis
+
+        redis.Redis.from_url(node.env["REDIS_URL"]).flushdb()
+
+    def init(self) -> None:
+        """Create databases and identities, and enrol every node with every other."""
+
+        def prepare(node: Node) -> dict[str, Any]:
+            if node.database_url:
+                ensure_postgres_database(node.database_url, fresh=self.fresh)
+            if node.env.get("REDIS_URL") and self.fresh:
+                self._flush_redis(node)
+            node.manage("node", "init")
+            return dict(json.loads(node.manage("node", "show", "--json")))
+
+        shown = dict(zip(self.nodes, self._each(prepare), strict=True))
+
+        def enrol(node: Node) -> None:
+            others = [shown[c] for c in self.nodes if c != node.country]
+            if not others:
+                return
+            path = node.dir / "peers.json"
+            path.write_text(json.dumps(others), encoding="utf-8")
+            node.manage("peer", "import", str(path))
+
+        self._each(enrol)
+
+    def start(self) -> None:
+        for node in self:
+            node.start()
+        self._each(lambda node: node.wait_ready())
+
+    def stop(self) -> None:
+        self._each(lambda node: node.stop())
+
+    def drop_databases(self) -> None:
+        for node in self:
+            if node.database_url:
+                drop_postgres_database(node.database_url)
+
+    @contextmanager
+    def running(self) -> Iterator[Federation]:
+        self.init()
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+
+
+def _up(args: argparse.Namespace) -> int:
+    federation = Federation(args.countries.split(","), Path(args.dir), base_port=args.base_port)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    federation.init()
+    try:
+        federation.start()
+        for node in federation:
+            print(f"{node.country}  {node.url}  (log: {node.log_path})", flush=True)
+        print("federation up; Ctrl-C stops every node", flush=True)
+        while not stop.is_set():
+            for node in federation:
+                if not node.running:
+                    print(f"{node.country} exited; see {node.log_path}", flush=True)
+            stop.wait(2)
+    finally:
+        print("stopping...", flush=True)
+        federation.stop()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Hook for the demo (another issue): deploy/demo.py provides `main(args)`."""
+    try:
+        from deploy import demo  # type: ignore[attr-defined]
+    except ImportError:
+        print("the demo is not available yet (deploy/demo.py)", file=sys.stderr)
+        return 2
+    return int(demo.main(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.federation")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="initialise, enrol and run a local federation")
+    up.add_argument("--countries", default="KZ,KG,UZ,TJ,MD")
+    up.add_argument("--base-port", type=int, default=8001)
+    up.add_argument("--dir", default=str(ROOT / "var" / "federation"))
+    demo = sub.add_parser("demo", help="the five-country demo (deploy/demo.py)")
+    demo.add_argument("--scenario", action="store_true")
+    demo.add_argument("--countries", default="KZ,KG,UZ,TJ,MD")
+    demo.add_argument("--base-port", type=int, default=8001)
+    demo.add_argument("--dir", default=str(ROOT / "var" / "federation"))
+    args = parser.parse_args(argv)
+    return _up(args) if args.command == "up" else _demo(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
