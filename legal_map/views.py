@@ -45,6 +45,15 @@ def label(tag: str) -> str:
     return (" " + _("or") + " ").join(names)
 
 
+def short(tag: str) -> str:
+    """A compact label for the side-by-side columns (the full one goes in a tooltip)."""
+    return " / ".join(label(t).split(" (")[0].split(":")[0] for t in tag.split("|"))
+
+
+def _chips(tags: list[str]) -> list[dict[str, str]]:
+    return [{"text": short(t), "title": label(t)} for t in tags]
+
+
 def _title(ru: str, en: str) -> str:
     return (ru or en) if _ru() else (en or ru)
 
@@ -77,10 +86,20 @@ def _match_view(m: engine.Match) -> dict[str, Any]:
         "title": _title(m.title_ru, m.title_en),
         "badge": badge(m.offence.verification),
         "status": str(Status(m.offence.status).label),
-        "matched": [label(t) for t in m.matched],
-        "missing": [label(t) for t in m.missing],
-        "uncovered": [label(t) for t in m.uncovered],
+        "matched": _chips(m.matched),
+        "missing": _chips(m.missing),
+        "uncovered": _chips(m.uncovered),
     }
+
+
+SHOWN = 6
+
+
+def _shown(results: list[engine.Match]) -> list[engine.Match]:
+    """The best offences in force, then every draft or repealed one (always worth a look:
+    a draft such as KZ 309-1 must be seen as a draft, not missed)."""
+    in_force = [m for m in results if m.in_force_at_date]
+    return in_force[:SHOWN] + [m for m in results if not m.in_force_at_date]
 
 
 @login_required
@@ -125,8 +144,9 @@ def explorer(request: HttpRequest) -> HttpResponse:
                 {
                     "c": c,
                     "verdict": str(VERDICTS[c.verdict]),
-                    "reasons": [reasons.render(r, label) for r in c.reasons],
-                    "results": [_match_view(m) for m in c.results[:8]],
+                    "reasons": [reasons.render(r, short) for r in c.reasons],
+                    "results": [_match_view(m) for m in _shown(c.results)],
+                    "more": max(0, sum(m.in_force_at_date for m in c.results) - SHOWN),
                 }
                 for c in comparisons
             ]
