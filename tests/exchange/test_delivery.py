@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.federation
 BODY = json.dumps({"case_ref": "MD-{n}", "changes": {"status": "open"}})
 
 
-def wait_for(predicate, timeout=60.0, interval=0.3):
+def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.3) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -25,12 +26,12 @@ def wait_for(predicate, timeout=60.0, interval=0.3):
     raise AssertionError(f"not true within {timeout} s")
 
 
-def received(node, origin="MD"):
+def received(node: Any, origin: str = "MD") -> set[str]:
     rows = node.sql("SELECT envelope_id FROM exchange_inboundmessage WHERE origin = ?", (origin,))
     return {row[0] for row in rows}
 
 
-def delivered(node, destination):
+def delivered(node: Any, destination: str) -> Any:
     return node.sql(
         "SELECT m.envelope_id, e.receipt FROM exchange_outboxentry e "
         "JOIN exchange_outboundmessage m ON m.id = e.message_id "
@@ -40,7 +41,7 @@ def delivered(node, destination):
     )
 
 
-def send(node, to="KZ", count=1):
+def send(node: Any, to: str = "KZ", count: int = 1) -> Any:
     out = node.manage("message", "send", "--type", "case.update", "--to", to, "--body", BODY,
                       "--count", str(count))  # fmt: skip
     return out.split()
@@ -79,7 +80,7 @@ def test_rotated_key_is_picked_up_and_old_messages_still_verify(federation):  # 
     assert len(new) == 1
     new_id = new[0]["id"]
 
-    def kz_knows():
+    def kz_knows() -> Any:
         return kz.sql("SELECT key_id FROM exchange_peerkey WHERE key_id = ?", (new_id,))
 
     wait_for(kz_knows)
