@@ -108,6 +108,7 @@ RULES: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     (frozenset({"child_abuse_material"}), frozenset(), "pornography"),
     (frozenset({"minor_victim"}), frozenset({"sexual_display", "pornography"}), "child_abuse_material"),
     (frozenset({"sexual_display"}), frozenset(), "pornography"),
+    (frozenset({"sexual_services", "webcam"}), frozenset(), "sexual_display"),
     (frozenset({"minor_victim", "sexual_services"}), frozenset(), "sexual_exploitation"),
     (frozenset({"sexual_services"}), frozenset({"coercion", "violence", "deception", "abuse_of_vulnerability"}), "sexual_exploitation"),
     (frozenset({"sexual_exploitation"}), frozenset(), "exploitation"),
