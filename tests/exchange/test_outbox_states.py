@@ -1,0 +1,237 @@
+"""The outbox state machine and the inbox's ordering, in-process against a real HTTP peer.
+
+The peer is a small real HTTP server on a free port answering what each test needs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from exchange import canonical, handlers, inbox, outbox, services, signals
+from exchange.models import InboundMessage, OutboundMessage, OutboxEntry, Peer
+from node import services as node_services
+from tests.fednet import FakePeer
+
+KZ = FakePeer("KZ")
+MD = FakePeer("MD")
+UPDATE = {"case_ref": "X-1", "changes": {"status": "open"}}
+
+
+class Answer(BaseHTTPRequestHandler):
+    status = 503
+    headers_out: dict[str, str] = {}
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = canonical.dumps({"error": {"code": "x", "message": "test answer"}})
+        self.send_response(self.status)
+        for name, value in self.headers_out.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def peer_server() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def node(db, settings, tmp_path):
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    settings.NODE_COUNTRY = "MD"
+    node_services.node_init()
+
+
+def enrol(url: str) -> Peer:
+    return services.peer_add(country="KZ", url=url, keys=[(KZ.key_id, KZ.public_key)])[0]
+
+
+def one_entry(urgency: str = "") -> OutboxEntry:
+    body = dict(UPDATE)
+    message = services.message_send(type="case.update", to=["KZ"], body=body)
+    if urgency:
+        OutboundMessage.objects.filter(pk=message.pk).update(urgency=urgency)
+    return OutboxEntry.objects.get(message=message)
+
+
+def test_invalid_body_is_refused_and_stores_nothing(node, peer_server):
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    with pytest.raises(ValidationError) as info:
+        services.message_send(type="case.notification", to=["KZ"], body={"case_ref": "X"})
+    assert "title: required" in str(info.value)
+    with pytest.raises(ValidationError):
+        services.message_send(type="case.update", to=["UZ"], body=UPDATE)
+    assert OutboundMessage.objects.count() == 0 and OutboxEntry.objects.count() == 0
+
+
+def test_5xx_backs_off_per_peer_and_hearing_resets(node, peer_server, settings):
+    settings.EXCHANGE_RETRY_BASE_SECONDS = 4
+    Answer.status, Answer.headers_out = 503, {}
+    peer = enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    first, second = one_entry(), one_entry()
+    assert outbox.deliver(first.pk) == "retry"
+    peer.refresh_from_db()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "queued" and first.attempts == 1 and first.last_status == 503
+    assert peer.backoff_level == 1 and peer.failing_since is not None
+    delay = (first.next_attempt_at - timezone.now()).total_seconds()
+    assert 1 <= delay <= 4
+    assert second.next_attempt_at == first.next_attempt_at  # the whole queue waits
+    assert outbox.deliver(second.pk) == "not-due"
+    outbox.peer_heard(peer)
+    peer.refresh_from_db()
+    second.refresh_from_db()
+    assert peer.backoff_level == 0 and peer.failing_since is None
+    assert second.next_attempt_at <= timezone.now()
+
+
+def test_back_off_is_capped(settings):
+    settings.EXCHANGE_RETRY_BASE_SECONDS = 2
+    settings.EXCHANGE_RETRY_MAX_SECONDS = 600
+    delays = [outbox.backoff_delay(level) for level in range(20)]
+    assert max(delays) <= 600 and delays[-1] >= 300
+    assert 1 <= delays[0] <= 2
+
+
+def test_429_honours_retry_after_without_counting_as_failing(node, peer_server):
+    Answer.status, Answer.headers_out = 429, {"Retry-After": "7"}
+    peer = enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    entry = one_entry()
+    assert outbox.deliver(entry.pk) == "retry"
+    entry.refresh_from_db()
+    peer.refresh_from_db()
+    assert 6 <= (entry.next_attempt_at - timezone.now()).total_seconds() <= 7
+    assert peer.failing_since is None and peer.backoff_level == 0
+
+
+def test_other_4xx_is_a_final_failure_signalled_once(node, peer_server):
+    Answer.status, Answer.headers_out = 403, {}
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    entry = one_entry()
+    seen: list[dict[str, Any]] = []
+
+    def listener(sender: Any, **kwargs: Any) -> None:
+        seen.append(kwargs)
+
+    signals.delivery_failed.connect(listener)
+    try:
+        assert outbox.deliver(entry.pk) == "failed"
+        assert outbox.deliver(entry.pk) == "done"
+    finally:
+        signals.delivery_failed.disconnect(listener)
+    entry.refresh_from_db()
+    assert entry.status == "failed" and entry.last_status == 403
+    assert len(seen) == 1 and seen[0]["destination"] == "KZ"
+    assert seen[0]["envelope_id"] == entry.message.envelope_id
+    assert AuditEntry.objects.filter(action="exchange.delivery_failed").count() == 1
+
+
+def test_connection_refused_is_retried(node):
+    enrol("http://127.0.0.1:9")  # discard port: nothing listens
+    entry = one_entry()
+    assert outbox.deliver(entry.pk) == "retry"
+    entry.refresh_from_db()
+    assert entry.status == "queued" and entry.last_status is None and entry.last_error
+
+
+def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(node, peer_server):
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    urgent, routine, ancient = one_entry("urgent"), one_entry("routine"), one_entry()
+    old = timezone.now() - timedelta(minutes=16)
+    OutboundMessage.objects.filter(pk__in=[urgent.message_id, routine.message_id]).update(
+        created_at=old
+    )
+    OutboundMessage.objects.filter(pk=ancient.message_id).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    overdue: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+
+    def on_overdue(sender: Any, **kwargs: Any) -> None:
+        overdue.append(kwargs)
+
+    def on_failed(sender: Any, **kwargs: Any) -> None:
+        failed.append(kwargs)
+
+    signals.delivery_overdue.connect(on_overdue)
+    signals.delivery_failed.connect(on_failed)
+    try:
+        assert outbox.signal_overdue() == 1
+        assert outbox.signal_overdue() == 0  # once each
+        assert outbox.expire_old() == 1
+    finally:
+        signals.delivery_overdue.disconnect(on_overdue)
+        signals.delivery_failed.disconnect(on_failed)
+    assert [o["envelope_id"] for o in overdue] == [urgent.message.envelope_id]
+    assert overdue[0]["urgency"] == "urgent"
+    assert [f["envelope_id"] for f in failed] == [ancient.message.envelope_id]
+
+
+@pytest.fixture
+def waiting_handler() -> Iterator[list[str]]:
+    """A handler for case.request that needs its thread's root processed first."""
+    applied: list[str] = []
+
+    def handle(message: Any) -> None:
+        if message.thread != message.envelope_id and message.thread not in applied:
+            raise handlers.NotYet("thread root not applied yet")
+        applied.append(message.envelope_id)
+
+    saved = dict(handlers._handlers)
+    handlers._handlers["case.request"] = handle
+    yield applied
+    handlers._handlers.clear()
+    handlers._handlers.update(saved)
+
+
+def test_out_of_order_message_waits_for_its_thread_root(node, waiting_handler, settings):
+    services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
+    body = {"case_ref": "K-1", "kind": "information", "text": "?"}
+    root = KZ.envelope(["MD"], type="case.request", body=body)
+    reply = KZ.envelope(["MD"], type="case.request", body=body, thread=root["id"],
+                        in_reply_to=root["id"])  # fmt: skip
+    assert inbox.receive(canonical.dumps(KZ.sign(reply)), client_ip="127.0.0.1").status == 202
+    assert InboundMessage.objects.get(envelope_id=reply["id"]).state == "waiting"
+    assert inbox.receive(canonical.dumps(KZ.sign(root)), client_ip="127.0.0.1").status == 202
+    states = dict(InboundMessage.objects.values_list("envelope_id", "state"))
+    assert states == {root["id"]: "processed", reply["id"]: "processed"}
+    assert waiting_handler == [root["id"], reply["id"]]
+
+
+def test_message_without_handler_is_kept(node, settings):
+    services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
+    saved = dict(handlers._handlers)
+    handlers._handlers.pop("takedown.status", None)
+    try:
+        body = {
+            "request_ref": "R",
+            "target": "t",
+            "status": "received",
+            "at": "2026-11-28T10:00:00Z",
+        }
+        envelope = KZ.sign(KZ.envelope(["MD"], type="takedown.status", body=body))
+        outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
+    finally:
+        handlers._handlers.update(saved)
+    assert outcome.status == 202
+    assert InboundMessage.objects.get(envelope_id=envelope["id"]).state == "unhandled"
