@@ -249,3 +249,12 @@ def test_validate_facts_and_vocabulary():
     errors = services.validate_facts(["minor_victim", "bogus", 3, "minor_victim"])
     assert len(errors) == 3
     assert services.validate_facts("online") != []
+
+
+def test_kz_webcam_services_map_back_to_md_220_1():
+    result = cmp("KZ:308", "MD", ("webcam", "profit", "adult_victim"))
+    assert ranked(result)[0] == "220/1:1"
+    assert result["dual_criminality"]["verdict"] == "satisfied"
+    # Without the webcam the live display (an element of MD 220/1) is not established.
+    plain = cmp("KZ:308", "MD", ("online", "profit", "adult_victim"))
+    assert "sexual_display" in by_article(plain, "220/1")["missing_elements"]
