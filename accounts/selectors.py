@@ -30,3 +30,19 @@ def has_confirmed_totp(user: User) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+def demo_current_code(user: User) -> str | None:
+    """The code the user's device shows now, for the demo federation's login page only.
+
+    Refused unless NODE_DEMO is set, which a production node refuses to start with."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not settings.DEMO_MODE:
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return None
+    code = totp(device.bin_key, device.step, device.t0, device.digits, 0)
+    return str(code).zfill(device.digits)

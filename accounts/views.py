@@ -92,7 +92,11 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         form.add_error("code", _("Wrong code, or a code that was already used."))
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "next": _next_url(request)}
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "demo_code": selectors.demo_current_code(user),
+    }
     return render(request, "accounts/totp_verify.html", context, status=status)
 
 
