@@ -9,9 +9,25 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+def canonical(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + "\n" + payload).encode("utf-8")).hexdigest()
+    """SHA-256 hex of the previous entry's hash, a newline and the entry's canonical JSON."""
+    return hashlib.sha256((prev_hash + "\n" + canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def payload_prefix(fields: dict[str, Any]) -> str:
+    """The canonical JSON of an entry without its seq, left open for the seq.
+
+    "seq" sorts after every other field name, so prefix + str(seq) + "}" is the entry's
+    canonical JSON: PostgreSQL's audit_append() closes it with the seq it draws under
+    the head lock and hashes it as `entry_digest` does.
+    """
+    if not fields or any(name >= "seq" for name in fields):
+        raise ValueError("the fields must be non-empty and all sort before 'seq'")
+    return canonical(fields)[:-1] + ',"seq":'
 
 
 def entry_fields(entry: Any) -> dict[str, Any]:

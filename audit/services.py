@@ -1,11 +1,14 @@
 """The one place every app records what happened. Views never write entries.
 
-Appending (`record`): the writer takes the row lock on the head (`AuditHead`, one row)
-with the same statement that advances it (UPDATE ... RETURNING), hashes the entry over
-the previous entry's hash, inserts it and stores its hash in the head. The lock is held
-until the caller's transaction ends, so concurrent writers queue up behind it: the
-sequence has no gaps (a rolled-back action rolls back its seq too) and the chain never
-forks. On PostgreSQL the insert and the head update travel as one statement.
+Appending (`record`): the writer takes the row lock on the head (`AuditHead`, one row),
+draws the next seq, hashes the entry over the previous entry's hash, inserts it and
+moves the head. The lock is held until the caller's transaction ends, so concurrent
+writers queue up behind it: the sequence has no gaps (a rolled-back action rolls back
+its seq too) and the chain never forks. On PostgreSQL all of it is one call of the
+audit_append() function (one round trip; see migration 0003); elsewhere it is three
+statements. `at` is taken when `record` is called, before waiting for the lock, so
+under contention the times of neighbouring entries may be a few milliseconds out of
+seq order; seq is the order of the log.
 
 Reading the tree (`tree_head`, `inclusion_proof`, `consistency_proof`): RFC 9162 over
 the entries' hashes in seq order, leaf index = seq - 1. Signing a tree head is the
@@ -29,15 +32,9 @@ SECRET_KEYS = {"password", "token", "secret", "otp", "private_key", "seed"}
 _ADVANCE = (
     "UPDATE audit_audithead SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
 )
-_COLUMNS = (
-    "seq, at, actor, actor_kind, role, action, object_type, object_id, outcome, "
-    "client_ip, request_id, details, prev_hash, entry_hash"
-)
 _APPEND_PG = (
-    f"WITH e AS (INSERT INTO audit_auditentry ({_COLUMNS}) "  # noqa: S608 (constant)
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s) "
-    "RETURNING entry_hash) "
-    "UPDATE audit_audithead SET last_hash = (SELECT entry_hash FROM e) WHERE id = 1"
+    "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append("
+    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
 )
 
 
@@ -75,33 +72,46 @@ def _advance_head() -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _store(entry: AuditEntry) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _APPEND_PG,
-                [
-                    entry.seq,
-                    entry.at,
-                    entry.actor,
-                    entry.actor_kind,
-                    entry.role,
-                    entry.action,
-                    entry.object_type,
-                    entry.object_id,
-                    entry.outcome,
-                    entry.client_ip,
-                    entry.request_id,
-                    json.dumps(entry.details, ensure_ascii=False),
-                    entry.prev_hash,
-                    entry.entry_hash,
-                ],
-            )
-        entry._state.adding = False
-        entry._state.db = connection.alias
-        return
-    entry.save(force_insert=True)
-    AuditHead.objects.filter(id=1).update(last_hash=entry.entry_hash)
+def _append_portable(entry: AuditEntry) -> None:
+    """Any database: three statements in one transaction."""
+    with transaction.atomic(savepoint=False):
+        entry.seq, entry.prev_hash = _advance_head()
+        entry.entry_hash = chain.entry_digest(entry.prev_hash, chain.entry_fields(entry))
+        entry.save(force_insert=True)
+        AuditHead.objects.filter(id=1).update(last_hash=entry.entry_hash)
+
+
+def _append_postgresql(entry: AuditEntry) -> None:
+    """One call of audit_append() (migration 0003): lock, hash, insert, move the head.
+
+    A single statement is atomic on its own, so outside a transaction this is one round
+    trip, like a plain INSERT; inside the caller's transaction it holds the head lock
+    until the caller commits, as the portable path does.
+    """
+    fields = chain.entry_fields(entry)
+    del fields["seq"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _APPEND_PG,
+            [
+                chain.payload_prefix(fields),
+                entry.at,
+                entry.actor,
+                entry.actor_kind,
+                entry.role,
+                entry.action,
+                entry.object_type,
+                entry.object_id,
+                entry.outcome,
+                entry.client_ip,
+                entry.request_id,
+                json.dumps(entry.details, ensure_ascii=False),
+            ],
+        )
+        seq, prev_hash, entry_hash = cursor.fetchone()
+    entry.seq, entry.prev_hash, entry.entry_hash = int(seq), str(prev_hash), str(entry_hash)
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 def record(
@@ -123,26 +133,24 @@ def record(
     """
     ctx = context.get()
     name, kind, role = _actor_of(actor, peer)
-    clean = json.loads(json.dumps(_scrub(details or {})))
-    with transaction.atomic(savepoint=False):
-        seq, prev_hash = _advance_head()
-        entry = AuditEntry(
-            seq=seq,
-            at=timezone.now(),
-            actor=name,
-            actor_kind=kind,
-            role=role,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            outcome=outcome,
-            client_ip=client_ip if client_ip is not None else ctx.client_ip,
-            request_id=ctx.request_id,
-            details=clean,
-            prev_hash=prev_hash,
-        )
-        entry.entry_hash = chain.entry_digest(prev_hash, chain.entry_fields(entry))
-        _store(entry)
+    entry = AuditEntry(
+        seq=0,  # drawn under the head lock
+        at=timezone.now(),
+        actor=name,
+        actor_kind=kind,
+        role=role,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        outcome=outcome,
+        client_ip=client_ip if client_ip is not None else ctx.client_ip,
+        request_id=ctx.request_id,
+        details=json.loads(json.dumps(_scrub(details or {}))),
+    )
+    if connection.vendor == "postgresql":
+        _append_postgresql(entry)
+    else:
+        _append_portable(entry)
     return entry
 
 
