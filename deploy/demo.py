@@ -1,0 +1,327 @@
+"""The demo federation: five nodes with demo users, rotas and synthetic cases.
+
+    python -m deploy.federation demo [--scenario]      (what `make demo` runs)
+
+Every node is a demo node (NODE_DEMO=1: its login page shows the current TOTP code, which
+a production node refuses to enable). Everything here is synthetic: names, cases, phone
+numbers (reserved fictional ranges) and domains (.example / .test).
+With --scenario, a scripted scenario is played through the public API, step by step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import secrets
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from deploy.federation import Federation, Node
+
+ROLES = [
+    ("prosecutor", "duty"),
+    ("prosecutor", "duty2"),
+    ("coordinator", "coord"),
+    ("auditor", "audit"),
+    ("admin", "admin"),
+]
+UNIT = "cyber"
+
+
+def username(country: str, suffix: str) -> str:
+    return f"{country.lower()}-{suffix}"
+
+
+def _logins_path(node: Node) -> Path:
+    return node.dir / "demo-logins.json"
+
+
+def _seed_users(node: Node) -> dict[str, dict[str, str]]:
+    """Create the demo users once; their passwords and TOTP secrets are kept beside the node."""
+    path = _logins_path(node)
+    if path.exists():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    logins: dict[str, dict[str, str]] = {}
+    for role, suffix in ROLES:
+        name = username(node.country, suffix)
+        password = f"demo-{secrets.token_hex(4)}-{node.country.lower()}"
+        secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+        pw_file = node.dir / f".pw-{name}"
+        secret_file = node.dir / f".totp-{name}"
+        pw_file.write_text(password, encoding="utf-8")
+        secret_file.write_text(secret, encoding="utf-8")
+        pw_file.chmod(0o600)
+        secret_file.chmod(0o600)
+        node.manage(
+            "user", "create", "--username", name, "--role", role,
+            "--password-file", str(pw_file), "--totp-secret-file", str(secret_file),
+            "--unit", UNIT, "--email", f"{name}@{node.country.lower()}.net247.test",
+            "--phone", "+10000000000",
+        )  # fmt: skip
+        pw_file.unlink()
+        secret_file.unlink()
+        logins[name] = {"role": role, "password": password, "totp_secret": secret}
+    for name, login in logins.items():
+        if login["role"] in ("coordinator", "prosecutor"):
+            login["token"] = node.manage("token", "create", "--user", name).strip().splitlines()[-1]
+    path.write_text(json.dumps(logins, indent=1), encoding="utf-8")
+    path.chmod(0o600)
+    return logins
+
+
+def _seed_rota(node: Node) -> None:
+    duty = ",".join(username(node.country, s) for s in ("duty", "duty2"))
+    node.manage(
+        "oncall", "set", "--schedule", "default", "--users", duty,
+        "--handoff", "09:00", "--rotation", "daily",
+    )  # fmt: skip
+
+
+class Api:
+    """The public REST API of one node, as a coordinator or prosecutor uses it."""
+
+    def __init__(self, node: Node, token: str) -> None:
+        self.node = node
+        self.client = httpx.Client(
+            base_url=node.url + "/api/v1",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=20,
+        )
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.client.get(path, params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, payload: dict[str, Any]) -> Any:
+        response = self.client.post(path, json=payload)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{self.node.country} POST {path}: {response.status_code} "
+                               f"{response.text[:500]}")  # fmt: skip
+        return response.json() if response.content else None
+
+
+def _results(page: Any) -> list[Any]:
+    return list(page["results"] if isinstance(page, dict) and "results" in page else page)
+
+
+def _wait_for(what: str, probe: Any, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+SYNTHETIC_CASES = [
+    {
+        "title": "Online recruitment for 'webcam modelling' (synthetic)",
+        "summary": "Synthetic demo case: adverts promising online work recruit young women.",
+        "offence": {"country": "MD", "code": "CC", "article": "220/1"},
+        "facts": ["adult_victim", "online", "webcam", "recruitment", "sexual_services"],
+        "urgency": "routine",
+        "indicators": [{"kind": "domain", "value": "models-job.example"}],
+    },
+]
+
+
+def _seed_cases(federation: Federation, logins: dict[str, dict[str, dict[str, str]]]) -> None:
+    marker = federation.node("MD").dir / "demo-cases-seeded"
+    if "MD" not in federation.nodes or marker.exists():
+        return
+    md = Api(federation.node("MD"), logins["MD"][username("MD", "coord")]["token"])
+    for case in SYNTHETIC_CASES:
+        md.post("/cases/", case)
+    marker.write_text("1", encoding="utf-8")
+
+
+def say(step: str, text: str) -> None:
+    print(f"\n[{step}] {text}", flush=True)
+
+
+def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, str]]]) -> None:
+    """MD notifies KZ and KG; KZ acknowledges; KG files a takedown; a mirror is joined."""
+
+    def api(country: str, suffix: str) -> Api:
+        return Api(federation.node(country), logins[country][username(country, suffix)]["token"])
+
+    md, kz, kz_duty = api("MD", "coord"), api("KZ", "coord"), api("KZ", "duty")
+    say("1", "MD coordinator opens a case under MD art. 220/1 (minor victim, webcam "
+        "recruitment) with indicators")  # fmt: skip
+    phone = "+37369000123"
+    case = md.post("/cases/", {
+        "title": "Webcam studio recruiting minors via Telegram (synthetic)",
+        "summary": "Synthetic scenario: a 16-year-old recruited through Telegram adverts for "
+                   "'online work'; the studio streams from abroad.",
+        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "2"},
+        "facts": ["minor_victim", "online", "webcam", "recruitment", "sexual_services",
+                  "cross_border"],
+        "urgency": "urgent",
+        "indicators": [
+            {"kind": "phone", "value": phone},
+            {"kind": "domain", "value": "cam-work.example"},
+            {"kind": "telegram", "value": "@camwork_jobs_demo"},
+        ],
+    })  # fmt: skip
+    print(f"    case {case['reference']} created (id {case['id']})")
+    for country in ("KZ", "KG"):
+        preview = md.get(f"/cases/{case['id']}/compare/", to=country)
+        verdict = preview.get("dual_criminality", {}).get("verdict", preview.get("verdict"))
+        print(f"    legal map for {country}: dual criminality {verdict}")
+    sent = md.post(f"/cases/{case['id']}/notify/", {"to": ["KZ", "KG"], "handling": "H1"})
+    print(f"    notified KZ and KG: envelope {sent['envelope_id']}")
+
+    say("2", "KZ receives it: origin verified, comparison with the Kazakh code")
+    item = _wait_for(
+        "the notification at KZ",
+        lambda: next(
+            (i for i in _results(kz.get("/inbound/")) if i.get("ref") == case["reference"]), None
+        ),
+    )
+    detail = kz.get(f"/inbound/{item['id']}/")
+    top = [_offence_line(r) for r in detail["comparison"].get("results", [])[:3]]
+    print(f"    inbound #{item['id']} from {detail['origin']}; KZ offences: {', '.join(top)}")
+    print(f"    verdict: {detail['comparison'].get('dual_criminality', {}).get('verdict')}")
+
+    say("3", "KZ's on-call prosecutor is alerted and acknowledges")
+    alert = _wait_for(
+        "the alert of KZ's prosecutor on duty",
+        lambda: next(
+            (a for a in _results(kz_duty.get("/alerts/")) if a.get("state") == "triggered"), None
+        ),
+    )
+    print(f"    alert #{alert['id']}: {alert['title']}")
+    kz_duty.post(f"/alerts/{alert['id']}/ack/", {})
+    print("    acknowledged by kz-duty")
+
+    say("4", "MD sees the acknowledgement on its thread")
+    thread = _wait_for("the acknowledgement at MD", lambda: _acked(md, sent))
+    print(f"    thread {thread.get('thread', '')}: acknowledged by KZ")
+
+    say("5", "KG files a takedown request for two domains to all four others")
+    kg = api("KG", "coord")
+    takedown = kg.post("/takedowns/", {
+        "targets": [{"domain": "cam-work.example"}, {"domain": "cam-work-mirror1.example"}],
+        "legal_basis": {"country": "KG", "code": "CC", "article": "166"},
+        "requested_action": "block",
+        "urgency": "urgent",
+        "indicators": [{"kind": "phone", "value": phone}],
+        "evidence": [{"sha256": "a" * 64, "captured_at": "2026-11-28T10:00:00Z",
+                      "kind": "screenshot"}],
+        "to": ["KZ", "UZ", "TJ", "MD"],
+    })  # fmt: skip
+    print(f"    takedown {takedown['request_ref']} sent")
+
+    say("6", "The others review it: KZ and UZ block, TJ refuses, MD is still reviewing")
+    decisions = {"KZ": "blocked", "UZ": "blocked", "TJ": "refused", "MD": "under_review"}
+    for country, status in decisions.items():
+        coord = api(country, "coord")
+        received = _wait_for(f"the takedown at {country}", lambda c=coord: next(
+            (i for i in _results(c.get("/inbound/"))
+             if i.get("ref") == takedown["request_ref"]), None))  # fmt: skip
+        for target in ("cam-work.example", "cam-work-mirror1.example"):
+            coord.post(f"/inbound/{received['id']}/takedown-status/",
+                       {"target": target, "status": status, "note": "demo decision"})  # fmt: skip
+        print(f"    {country}: {status}")
+    board = _wait_for("the board at KG", lambda: _board_complete(kg, takedown["id"]))
+    for row in board:
+        print(f"    board: {row['target']:28} {row['country']}  {row['status']}")
+
+    say("7", "A new domain shares the phone number: it is proposed as a mirror and joined")
+    kg.post("/cases/", {
+        "title": "New advert site seen (synthetic)",
+        "summary": "Synthetic: the same phone number advertises on a new domain.",
+        "offence": {"country": "KG", "code": "CC", "article": "166"},
+        "facts": ["online", "recruitment"],
+        "urgency": "urgent",
+        "indicators": [{"kind": "phone", "value": phone},
+                       {"kind": "domain", "value": "cam-work-new.example"}],
+    })  # fmt: skip
+    proposal = _wait_for("a mirror proposal at KG", lambda: next(
+        (p for p in _results(kg.get("/mirror-proposals/")) if p.get("status") == "proposed"),
+        None))  # fmt: skip
+    print(f"    proposed: {proposal['domain']} shares {proposal['shared_kind']} "
+          f"{proposal['shared_value']} with {proposal['request_ref']}")  # fmt: skip
+    joined = kg.post(f"/mirror-proposals/{proposal['id']}/join/", {})
+    print(f"    joined as {joined.get('joined_as') or joined.get('request_ref')}")
+    say("done", "scenario complete; the nodes keep running until Ctrl-C")
+
+
+def _offence_line(result: dict[str, Any]) -> str:
+    part = f"/{result['part']}" if result.get("part") else ""
+    return f"{result['article']}{part} ({result['status']}, {result['verification']})"
+
+
+def _acked(md: Api, sent: dict[str, Any]) -> dict[str, Any] | None:
+    """The thread of the notification (its id is the thread's), once it carries an ack."""
+    thread = md.get(f"/threads/{sent['envelope_id']}/")
+    return dict(thread) if thread.get("acks") else None
+
+
+def _board_complete(kg: Api, takedown_id: int) -> list[dict[str, Any]] | None:
+    detail = kg.get(f"/takedowns/{takedown_id}/")
+    rows = list(detail.get("board", []))
+    wanted = {"blocked", "refused", "under_review"}
+    return rows if rows and all(r["status"] in wanted for r in rows) else None
+
+
+def _print_logins(federation: Federation, logins: dict[str, dict[str, dict[str, str]]]) -> None:
+    print("\nnet247 demo federation is up. Logins (passwords and TOTP secrets are demo-only;")
+    print("a demo node's second login step shows the current code):\n")
+    for node in federation:
+        print(f"  {node.country}  {node.url}")
+        for name, login in logins[node.country].items():
+            print(f"      {login['role']:11} {name:12} password {login['password']:22} "
+                  f"TOTP secret {login['totp_secret']}")  # fmt: skip
+    kz = federation.nodes.get("KZ")
+    if kz is not None:
+        print(f"\n  KZ duty desk: {kz.url}/alerts/  (log in as kz-duty)")
+    print("\nCtrl-C stops every node.\n", flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    countries = [c.strip().upper() for c in args.countries.split(",")]
+    federation = Federation(
+        countries, Path(args.dir), base_port=args.base_port,
+        env={"NODE_DEMO": "1"}, database_url="", redis_url="",
+    )  # fmt: skip
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(f"initialising {len(countries)} nodes under {federation.dir} ...", flush=True)
+    federation.init()
+    logins: dict[str, dict[str, dict[str, str]]] = {}
+    try:
+        for node in federation:
+            logins[node.country] = _seed_users(node)
+            try:
+                _seed_rota(node)
+            except RuntimeError as exc:
+                print(f"{node.country}: no on-call rota set: {exc}", flush=True)
+        federation.start()
+        _seed_cases(federation, logins)
+        _print_logins(federation, logins)
+        if args.scenario:
+            play_scenario(federation, logins)
+        while not stop.is_set():
+            for node in federation:
+                if not node.running:
+                    print(f"{node.country} exited; see {node.log_path}", flush=True)
+                    stop.set()
+            stop.wait(1)
+    finally:
+        print("stopping every node...", flush=True)
+        federation.stop()
+    return 0
