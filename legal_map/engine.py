@@ -38,6 +38,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from legal_map.vocabulary import BY_TAG, OPPOSITES, derive
 
@@ -65,7 +66,7 @@ class Elements:
     covers: frozenset[str] = frozenset()
     excludes: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def named(self) -> frozenset[str]:
         """Tags the article itself turns on (required or one of its alternatives)."""
         out = set(self.required)
@@ -73,7 +74,7 @@ class Elements:
             out |= group
         return frozenset(out)
 
-    @property
+    @cached_property
     def scope(self) -> frozenset[str]:
         return self.named | self.covers
 

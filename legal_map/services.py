@@ -116,6 +116,7 @@ def comparison(
     to_country: str,
     facts: list[str] | None,
     date: dt.date | str | None = None,
+    cat: engine.Catalogue | None = None,
 ) -> engine.Comparison:
     """The engine's full comparison (for pages that show more than the JSON)."""
     source_country = _country(from_country, "from_country")
@@ -127,7 +128,7 @@ def comparison(
     if errors:
         raise LegalMapError("facts", "; ".join(errors))
     when = _as_date(date)
-    cat = selectors.catalogue()
+    cat = cat or selectors.catalogue()
     if not _text(from_article, "from_article"):
         raise LegalMapError("from_article", "an article is required")
     _text(from_part, "from_part")
@@ -216,10 +217,11 @@ def compare_all(
     facts: list[str],
     date: dt.date | str | None = None,
 ) -> list[engine.Comparison]:
-    """The comparison against each of the four other countries."""
+    """The comparison against each of the four other countries (one catalogue read)."""
     source_country = _country(from_country, "from_country")
+    cat = selectors.catalogue()
     return [
-        comparison(source_country, from_article, from_part, c, facts, date)
+        comparison(source_country, from_article, from_part, c, facts, date, cat)
         for c in COUNTRIES
         if c != source_country
     ]
