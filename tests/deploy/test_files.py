@@ -293,3 +293,42 @@ def test_every_manage_command_in_the_docs_and_units_exists_and_parses():
             parser.parse_args(argv[1:])
         except BaseException as exc:  # CommandError, or SystemExit from argparse
             raise AssertionError(f"{source}: manage.py {shlex.join(argv)}: {exc}") from exc
+
+
+def test_shell_scripts_parse_and_env_template_is_plain_for_bash_and_systemd(tmp_path):
+    for script in ("backup.sh", "net247-manage"):
+        path = kit.KIT / script
+        assert os.access(path, os.X_OK), f"{script} is not executable"
+        check = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+    # systemd's EnvironmentFile= and bash's `set -a; . file` read plain NAME=value lines alike.
+    values = kit.template_values()
+    for name, value in values.items():
+        assert re.fullmatch(r"[^\s'\"$`\\]*", value), f"{name}: quote-free, space-free values"
+    sourced = subprocess.run(
+        ["bash", "-c", f"set -a; . {kit.ENV_TEMPLATE}; env -0"],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+    )
+    assert sourced.returncode == 0, sourced.stderr
+    env = dict(item.split("=", 1) for item in sourced.stdout.split("\0") if "=" in item)
+    assert {name: env[name] for name in values} == values
+
+
+def test_net247_manage_refuses_owner_mode_unless_root(tmp_path):
+    """Only root reaches the owner role; as anybody else the wrapper stops before Python."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv to drop privileges")
+        prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+    result = subprocess.run(
+        [*prefix, "bash", str(kit.KIT / "net247-manage"), "--owner", "migrate"],
+        env={"PATH": os.environ["PATH"], "NET247_ENV": "/nonexistent"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "must run as root" in result.stderr

@@ -92,6 +92,8 @@ class Node:
     http: int | None = None
     https: int | None = None
     logs: Path = Path()
+    server: str = ""  # host=... port=... user=<superuser>
+    roles: tuple[str, str] = ("", "")  # (owner, application)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def client(self) -> httpx.Client:
@@ -215,6 +217,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
             web=_free_port(),
             ws=_free_port(),
             logs=tmp,
+            server=f"host={host} port={port} user={superuser}",
+            roles=(owner, app),
         )
         web = kit.replace_option(kit.exec_start("net247-web"), "--bind", f"127.0.0.1:{node.web}")
         ws = kit.replace_option(kit.exec_start("net247-ws"), "--port", str(node.ws))
@@ -241,7 +245,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         yield node
     finally:
         codes = _stop(node) if node is not None else {}
-        _psql(admin, "-c", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        for name in (db, f"{db}_restored"):
+            _psql(admin, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _psql(admin, "-c", f'DROP ROLE IF EXISTS "{app}"')
         _psql(admin, "-c", f'DROP ROLE IF EXISTS "{owner}"')
         redis_conn.flushdb()
@@ -296,7 +301,17 @@ def test_websocket_upgrade_reaches_channels_only_on_the_asgi_service(node: Node)
 
 def test_worker_answers_and_beat_keeps_its_schedule(node: Node) -> None:
     ping = subprocess.run(
-        [str(kit.REPO / ".venv" / "bin" / "celery"), "-A", "net247", "inspect", "ping", "-t", "10"],
+        [
+            str(kit.REPO / ".venv" / "bin" / "celery"),
+            "-A",
+            "net247",
+            "inspect",
+            "ping",
+            "-t",
+            "10",
+            "-d",
+            f"net247-worker@{socket.gethostname()}",
+        ],
         cwd=kit.REPO,
         env=node.env,
         capture_output=True,
@@ -443,3 +458,70 @@ def test_readyz_reports_redis_down_as_unavailable(node: Node) -> None:
     status, body = result.stdout.strip().split(" ", 1)
     assert status == "503", result.stdout + result.stderr
     assert json.loads(body)["redis"].startswith("error")
+
+
+def test_backup_and_restore_as_documented_keep_a_verifying_audit_log(node: Node) -> None:
+    """pg_dump -Fc as backup.sh takes it, restored into a fresh database the way
+    docs/operations.md says; the restored log verifies and keeps its append-only guard."""
+    owner, app = node.roles
+    db = node.db_app.rsplit("dbname=", 1)[1]
+    restored = f"{db}_restored"
+    dump = node.logs / "backup.dump"
+    taken = subprocess.run(
+        [
+            "pg_dump",
+            "--format=custom",
+            "--compress=6",
+            f"--file={dump}",
+            f"{node.server} dbname={db}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert taken.returncode == 0, taken.stderr
+    with psycopg.connect(node.db_admin) as conn:
+        head = conn.execute("SELECT last_seq, last_hash FROM audit_audithead").fetchone()
+    _psql(
+        f"{node.server} dbname=postgres",
+        *("-v", f"db={restored}", "-v", f"owner={owner}", "-v", f"app={app}"),
+        *("-f", str(kit.KIT / "postgresql.sql")),
+    )
+    loaded = subprocess.run(
+        [
+            "pg_restore",
+            "--exit-on-error",
+            "--no-owner",
+            f"--role={owner}",
+            f"--dbname={node.server} dbname={restored}",
+            str(dump),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    _psql(
+        f"{node.server} dbname={restored}",
+        *("-v", f"app={app}", "-f", str(kit.KIT / "postgresql-grants.sql")),
+    )
+    host_port = node.env["DATABASE_URL"].split("@", 1)[1].rsplit("/", 1)[0]
+    env = dict(node.env, DATABASE_URL=f"postgres://{app}@{host_port}/{restored}")
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "audit", "verify"],
+        cwd=kit.REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    restored_app = f"{node.server.replace(node.server.split('user=')[1], app)} dbname={restored}"
+    with psycopg.connect(restored_app, autocommit=True) as conn:
+        assert conn.execute("SELECT last_seq, last_hash FROM audit_audithead").fetchone() == head
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM audit_auditentry")
+        owner_of = conn.execute(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_auditentry'"
+        ).fetchone()
+        assert owner_of == (owner,)
