@@ -6,8 +6,8 @@
 -- DELETE and TRUNCATE). A trigger also binds the table's owner, but the owner may drop or
 -- disable it. So the tables belong to net247_owner, used only by the operator to migrate, and
 -- the services connect as net247_app, which may neither alter the trigger nor UPDATE/DELETE/
--- TRUNCATE audit entries (postgresql-grants.sql). The hash chain and the tree heads that
--- peers witness detect what remains (a superuser, a restore).
+-- TRUNCATE audit entries (postgresql-grants.sql). The hash chain and tree heads kept outside
+-- the database (backup.sh) detect what remains (a superuser, a restore).
 \if :{?db}
 \else
   \set db net247
