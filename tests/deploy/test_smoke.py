@@ -439,6 +439,20 @@ def test_nginx_body_limits_and_static_files(node: Node) -> None:
         assert "expires" in probe.headers
 
 
+@needs_nginx
+def test_nginx_limits_login_posts_per_address_but_not_page_loads(node: Node) -> None:
+    """10 POSTs/minute with a burst of 10 (deploy/production/nginx); GETs are never counted.
+    The POSTs carry no CSRF token: Django refuses them (403) before any password check."""
+    with node.client() as client:
+        pages = [client.get("/accounts/login/").status_code for _ in range(15)]
+        posts = [
+            client.post("/accounts/login/", data={"username": "x"}).status_code for _ in range(15)
+        ]
+    assert pages == [200] * 15
+    assert posts[0] == 403 and 429 in posts, posts
+    assert set(posts) <= {403, 429}
+
+
 def test_readyz_reports_redis_down_as_unavailable(node: Node) -> None:
     """Guard against a readiness check that cannot fail: a node pointed at a dead Redis."""
     env = dict(node.env, REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
