@@ -67,6 +67,17 @@ class Frontier:
         self.size = 0
         self._stack: list[tuple[int, bytes]] = []  # (leaf count, hash), left to right
 
+    @classmethod
+    def restore(cls, state: Sequence[tuple[int, bytes]]) -> Frontier:
+        """A frontier from `state` (as `state()` gave it), to go on appending."""
+        frontier = cls()
+        frontier._stack = [(int(count), bytes(digest)) for count, digest in state]
+        frontier.size = sum(count for count, _ in frontier._stack)
+        return frontier
+
+    def state(self) -> list[tuple[int, bytes]]:
+        return list(self._stack)
+
     def append(self, leaf: bytes) -> None:
         count, digest = 1, leaf
         while self._stack and self._stack[-1][0] == count:

@@ -42,9 +42,24 @@ def _head() -> tuple[int, str]:
     return (head.last_seq, head.last_hash) if head else (0, chain.GENESIS)
 
 
-def verify() -> Verification:
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a successful walk ended: resume from here instead of from entry #1."""
+
+    seq: int
+    entry_hash: str
+    frontier: list[tuple[int, str]]  # merkle.Frontier state, hashes in hex
+
+
+def verify(start: Checkpoint | None = None) -> Verification:
+    return walk(start)[0]
+
+
+def walk(start: Checkpoint | None = None) -> tuple[Verification, Checkpoint | None]:
     """Walk the log up to the head read first, then look for rows beyond it.
 
+    From `start` only the entries after it are checked (the caller trusts the prefix it
+    verified before); the checkpoint of a successful walk is returned with the result.
     No long transaction (SQLite's IMMEDIATE transactions would block every writer): an
     entry and the head that counts it commit together, so every entry up to a head once
     read is already visible, and a row beyond the head read last was not appended by
@@ -53,11 +68,17 @@ def verify() -> Verification:
     head_seq, head_hash = _head()
     frontier = merkle.Frontier()
     expected_seq, prev_hash = 1, chain.GENESIS
+    if start is not None:
+        frontier = merkle.Frontier.restore([(n, bytes.fromhex(h)) for n, h in start.frontier])
+        expected_seq, prev_hash = start.seq + 1, start.entry_hash
 
-    def broken(seq: int, reason: str) -> Verification:
-        return Verification(False, frontier.size, frontier.size, frontier.root().hex(), seq, reason)
+    def broken(seq: int, reason: str) -> tuple[Verification, None]:
+        size, root = frontier.size, frontier.root().hex()
+        return Verification(False, size, size, root, seq, reason), None
 
-    rows = AuditEntry.objects.filter(seq__lte=head_seq).order_by("seq")
+    if head_seq < expected_seq - 1:
+        return broken(head_seq + 1, f"the head went back to #{head_seq}: entries were removed")
+    rows = AuditEntry.objects.filter(seq__gte=expected_seq, seq__lte=head_seq).order_by("seq")
     for entry in rows.iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
@@ -90,4 +111,5 @@ def verify() -> Verification:
     if beyond is not None and beyond > now_seq:
         first = AuditEntry.objects.filter(seq__gt=now_seq).order_by("seq")[0].seq
         return broken(first, f"entry #{first} was inserted beyond the head (#{now_seq})")
-    return Verification(True, frontier.size, frontier.size, frontier.root().hex())
+    done = Checkpoint(last, prev_hash, [(n, h.hex()) for n, h in frontier.state()])
+    return Verification(True, frontier.size, frontier.size, frontier.root().hex()), done

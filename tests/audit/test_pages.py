@@ -7,11 +7,12 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from audit import services
+from audit import services, status
 from audit.models import AuditEntry
 from tests.accounts.helpers import create_user, verified_client
 
@@ -21,6 +22,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_checkpoint():
+    cache.delete(status.KEY)
 
 
 @pytest.fixture
