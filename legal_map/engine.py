@@ -385,6 +385,7 @@ def compare(
         or source.iccs
     )
     results: list[Match] = []
+    related: list[Match] = []
     for target in cat.by_country.get(target_country, []):
         if target.record_kind != "offence":
             continue
@@ -392,9 +393,16 @@ def compare(
         match.curated = _curation(cat, source, target)
         if match.curated is not None and match.curated.kind == "raise":
             match.score = min(1.0, match.score + RAISE_BONUS)
+        match.score = round(match.score, 3)
         if match.score >= THRESHOLD or match.curated is not None:
-            match.score = round(match.score, 3)
             results.append(match)
+        elif match.iccs_overlap and target.in_force_at(date) and not match.excluded_hits:
+            related.append(match)
+    if not any(m.in_force_at_date and m.offence.code_kind == "criminal" for m in results):
+        # Nothing comparable in force: show the offences of the same ICCS line (e.g. UZ 223,
+        # illegal crossing, for an organiser of illegal migration) so that the reader sees
+        # what the catalogue has, and the verdict says what they lack.
+        results += related
     results.sort(
         key=lambda m: (
             not (m.curated is not None and m.curated.kind == "pin"),
@@ -475,6 +483,19 @@ def _verdict(
         best = close[0]
         reasons.append(
             Reason("closest_missing", {"offence": _describe(best), "elements": best.missing})
+        )
+        return "uncertain", reasons + notes
+    if criminal:
+        best = criminal[0]
+        reasons.append(
+            Reason(
+                "related_only",
+                {
+                    "offence": _describe(best),
+                    "iccs": ", ".join(best.iccs_overlap),
+                    "elements": best.missing,
+                },
+            )
         )
         return "uncertain", reasons + notes
     reasons.append(Reason("none", {"country": country, "date": day}))

@@ -30,6 +30,10 @@ TEMPLATES = {
         "The closest offence in force, %(offence)s, requires %(elements)s, "
         "which the facts do not establish."
     ),
+    "related_only": _(
+        "Only a related offence of the same ICCS line (%(iccs)s) is in the catalogue: "
+        "%(offence)s, which requires %(elements)s; check complicity or another article."
+    ),
     "none": _(
         "No criminal offence of %(country)s in force on %(date)s in the catalogue "
         "covers the conduct."

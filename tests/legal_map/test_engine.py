@@ -143,8 +143,22 @@ def test_illegal_migration(target, article):
 
 
 def test_illegal_migration_has_no_uz_organiser_article():
+    # The catalogue has only UZ 223 (the person's own illegal crossing, same ICCS line):
+    # shown as related, and the verdict says what it lacks instead of guessing.
     result = cmp("MD:362/1", "UZ")
+    assert ranked(result) == ["223"]
+    assert "border_crossing" in result["results"][0]["missing_elements"]
+    verdict = result["dual_criminality"]
+    assert verdict["verdict"] == "uncertain"
+    assert any("Only a related offence" in r for r in verdict["reasons"])
+
+
+def test_nothing_comparable_is_not_satisfied():
+    # Before the 2014 KZ code took effect the catalogue has no KZ offence in force at all
+    # (the 1997 code is not in it): nothing comparable, and the reason says "in the catalogue".
+    result = cmp("MD:168", "KZ", date="2010-01-01")
     assert result["dual_criminality"]["verdict"] == "not_satisfied"
+    assert any("in the catalogue" in r for r in result["dual_criminality"]["reasons"])
 
 
 @pytest.mark.parametrize(
