@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class AlertsConfig(AppConfig):
     name = "alerts"
+
+    def ready(self) -> None:
+        """Listen to the exchange's signals and take `alert.ack` messages (exchange never
+        imports alerts)."""
+        from alerts import sources, tasks  # noqa: F401 (registers the Celery tasks)
+        from exchange import handlers, signals
+
+        signals.delivery_failed.connect(sources.on_delivery_failed, dispatch_uid="alerts.failed")
+        signals.delivery_overdue.connect(sources.on_delivery_overdue, dispatch_uid="alerts.overdue")
+        handlers.register("alert.ack", sources.on_alert_ack)

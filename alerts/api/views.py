@@ -1,0 +1,78 @@
+"""Thin endpoints: parse, scope through selectors, call one service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alerts import selectors, services
+from alerts.api.serializers import AlertOutput, OnCallQuery
+
+
+class AlertListApi(APIView):
+    def get(self, request: Request) -> Response:
+        qs = selectors.alerts_for(request.user).select_related("acknowledged_by")
+        state = request.query_params.get("state")
+        if state:
+            qs = qs.filter(state=state)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        response: Response = paginator.get_paginated_response(AlertOutput(page, many=True).data)
+        return response
+
+
+class AlertDetailApi(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        alert = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
+        return Response(AlertOutput(alert).data)
+
+
+def _act(request: Request, pk: int, action: Any) -> Response:
+    alert = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
+    try:
+        alert = action(alert=alert, actor=request.user)
+    except services.AlertsError as exc:
+        return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(AlertOutput(alert).data)
+
+
+class AlertAckApi(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        return _act(request, pk, services.alert_acknowledge)
+
+
+class AlertResolveApi(APIView):
+    def post(self, request: Request, pk: int) -> Response:
+        return _act(request, pk, services.alert_resolve)
+
+
+class WsTicketApi(APIView):
+    def post(self, request: Request) -> Response:
+        token = services.ws_ticket_create(user=request.user)  # type: ignore[arg-type]
+        return Response(
+            {"ticket": token, "expires_in": int(services.TICKET_TTL.total_seconds())},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class OnCallApi(APIView):
+    """Who is on call now (or ?at=ISO) per schedule, with phones: the duty contacts."""
+
+    class Output(serializers.Serializer[object]):
+        schedule = serializers.CharField()
+        published = serializers.BooleanField()
+        at = serializers.DateTimeField()
+        on_call = serializers.ListField(child=serializers.DictField())
+        next_handoff = serializers.DateTimeField(allow_null=True)
+
+    def get(self, request: Request) -> Response:
+        query = OnCallQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        view = selectors.on_call_view(query.validated_data.get("at"))
+        return Response(self.Output(view, many=True).data)

@@ -1,0 +1,104 @@
+"""The duty desk's WebSocket at ws/alerts/: authenticate, replay from the database, push.
+
+Authentication, no secret in the URL: either the session cookie of a session that passed
+TOTP, or a single-use ticket (POST /api/v1/alerts/ws-ticket/) in the first frame.
+First client frame: {"ticket"?: str, "last_seq": int}. The server replays every event
+with seq > last_seq from the database, then forwards live pushes; a push whose seq is not
+the next one (a dropped push) triggers a replay from the database instead.
+Frames out: {"type": "hello", "user", "last_seq"}, {"type": "alert.paged"|..., "seq",
+"alert"}, {"type": "pong"}. A client {"type": "ping"} is answered at once (echo floor).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from alerts import events, services
+
+AUTH_TIMEOUT = 10.0
+
+
+def _session_user(scope: dict[str, Any]) -> Any:
+    user = scope.get("user")
+    session = scope.get("session")
+    if user is None or not user.is_authenticated or session is None:
+        return None
+    if not session.get(DEVICE_ID_SESSION_KEY):
+        return None  # password only: the second factor was not passed
+    generation = session.get("session_generation")
+    if generation is not None and generation != getattr(user, "session_generation", 0):
+        return None
+    return user
+
+
+class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    user_id: int | None = None
+    sent_seq: int = 0
+    group: str = ""
+
+    async def connect(self) -> None:
+        self.user_id = None
+        self._lock = asyncio.Lock()
+        await self.accept()
+        self._timeout = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, self._expire)
+
+    def _expire(self) -> None:
+        if self.user_id is None:
+            self._closing = asyncio.ensure_future(self.close(code=4401))
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong", "t": content.get("t")})
+            return
+        if self.user_id is None:
+            await self._authenticate(content)
+
+    async def _authenticate(self, content: dict[str, Any]) -> None:
+        user = await database_sync_to_async(_session_user)(self.scope)
+        ticket = content.get("ticket")
+        if user is None and isinstance(ticket, str):
+            user = await database_sync_to_async(services.ws_ticket_redeem)(ticket)
+        if user is None:
+            await self.close(code=4401)
+            return
+        self._timeout.cancel()
+        self.user_id = int(user.pk)
+        last = content.get("last_seq", 0)
+        self.sent_seq = last if isinstance(last, int) and last >= 0 else 0
+        self.group = events.group_name(self.user_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json({"type": "hello", "user": user.username, "last_seq": self.sent_seq})
+        await self._replay()
+
+    async def _replay(self) -> None:
+        assert self.user_id is not None
+        async with self._lock:
+            frames = await database_sync_to_async(events.events_after)(self.user_id, self.sent_seq)
+            for frame in frames:
+                await self.send_json(frame)
+                self.sent_seq = frame["seq"]
+
+    async def alert_event(self, message: dict[str, Any]) -> None:
+        if self.user_id is None:
+            return
+        frame = message["frame"]
+        if frame["seq"] <= self.sent_seq:
+            return
+        if frame["seq"] == self.sent_seq + 1 and not self._lock.locked():
+            self.sent_seq = frame["seq"]
+            await self.send_json(frame)
+            return
+        await self._replay()
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "_timeout", None) is not None:
+            self._timeout.cancel()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)

@@ -1,0 +1,199 @@
+"""Escalation: a state machine over the alert row, run by `alerts.tasks.sweep_escalations`.
+
+States: triggered -> acknowledged -> resolved (resolved also straight from triggered).
+While triggered, the alert holds a pointer (next_step, next_repeat, next_step_at) into
+its snapshot (the policy's steps as they were when the alert started, so a policy edit
+never moves a running escalation). Running a step:
+
+1. claim it: a compare-and-set UPDATE moves the pointer on only if it still names this
+   (step, repeat) and the alert is still triggered. Whoever loses the race does nothing.
+2. in the same transaction: a StepRun row (unique on alert, step, repeat) and one Page row
+   per target (unique on alert, step, repeat, user): the guard tokens. A retried task, a
+   second sweep or a worker restarted after SIGKILL finds the pointer already moved (and
+   would hit the unique rows if not), so nobody is paged twice; a transaction that died
+   before commit left the pointer where it was, so the step runs again: nothing is lost.
+3. per page: an AlertEvent (duty desk) and a Delivery row per channel (e-mail, webhook),
+   sent after commit and retried from their rows.
+
+Acknowledgement (by any target) or resolution clears next_step_at: nothing more runs.
+The first step runs inside alert_raise's transaction (the alert and its first pages
+commit together). `audit_overdue` is the auditor: a triggered alert whose step is due
+for longer than a grace period is recorded (`alert.step_late`) and run.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from alerts import delivery, events
+from alerts.models import Alert, AlertState, EscalationPolicy, Page, StepRun
+from audit.services import record
+
+logger = logging.getLogger(__name__)
+
+LATE_GRACE = timedelta(seconds=60)
+DEFAULT_STEPS: dict[str, tuple[list[dict[str, Any]], int, int]] = {
+    # urgency: (steps, repeat, ack window minutes)
+    "immediate": (
+        [
+            {"action": "schedule", "schedule": "default", "wait_minutes": 5},
+            {"action": "coordinators", "wait_minutes": 5},
+        ],
+        3,
+        15,
+    ),
+    "urgent": (
+        [
+            {"action": "schedule", "schedule": "default", "wait_minutes": 15},
+            {"action": "coordinators", "wait_minutes": 15},
+        ],
+        2,
+        60,
+    ),
+    "routine": ([{"action": "schedule", "schedule": "default", "wait_minutes": 60}], 0, 1440),
+}
+
+
+def snapshot_for(urgency: str, users: list[int] | None) -> dict[str, Any]:
+    """The chain an alert will follow, copied now; named users are paged first."""
+    policy = EscalationPolicy.objects.filter(urgency=urgency).first()
+    if policy is not None:
+        steps, repeat, window = list(policy.steps), policy.repeat, policy.ack_window_minutes
+    else:
+        steps, repeat, window = DEFAULT_STEPS[urgency]
+    if users:
+        first_wait = steps[0].get("wait_minutes", 5) if steps else 5
+        steps = [{"action": "users", "users": users, "wait_minutes": first_wait}, *steps]
+    if not steps:
+        steps = [{"action": "coordinators", "wait_minutes": 15}]
+    return {"urgency": urgency, "steps": steps, "repeat": repeat, "ack_window_minutes": window}
+
+
+def coordinators() -> list[int]:
+    ids = User.objects.filter(is_active=True, role=Role.COORDINATOR).values_list("pk", flat=True)
+    return sorted(ids)
+
+
+def targets_of(step: dict[str, Any], at: datetime) -> list[int]:
+    from alerts import selectors
+
+    action = step.get("action")
+    if action == "schedule":
+        ids = selectors.on_call_ids(str(step.get("schedule", "default")), at)
+    elif action == "user":
+        ids = [int(step["user"])]
+    elif action == "users":
+        ids = [int(u) for u in step.get("users", [])]
+    else:
+        ids = coordinators()
+    active = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    chosen = [i for i in ids if i in active]
+    # Never page nobody: an empty rota falls back to the coordinators, then the admins.
+    if not chosen:
+        chosen = coordinators()
+    if not chosen:
+        chosen = sorted(
+            User.objects.filter(is_active=True, role=Role.ADMIN).values_list("pk", flat=True)
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def _after(alert: Alert, step: int, repeat: int) -> tuple[int, int]:
+    if step + 1 < len(alert.snapshot["steps"]):
+        return step + 1, repeat
+    return 0, repeat + 1
+
+
+def run_step(alert: Alert, now: datetime) -> int:
+    """Claim and run the step the alert points at (caller holds a transaction). Pages made."""
+    step, repeat, due = alert.next_step, alert.next_repeat, alert.next_step_at
+    if alert.state != AlertState.TRIGGERED or due is None:
+        return 0
+    spec = alert.snapshot["steps"][step]
+    next_step, next_repeat = _after(alert, step, repeat)
+    wait = timedelta(minutes=float(spec.get("wait_minutes", 0)))
+    next_at = now + wait if next_repeat <= int(alert.snapshot.get("repeat", 0)) else None
+    claimed = Alert.objects.filter(
+        pk=alert.pk, state=AlertState.TRIGGERED, next_step=step, next_repeat=repeat
+    ).update(next_step=next_step, next_repeat=next_repeat, next_step_at=next_at)
+    if claimed != 1:
+        return 0
+    alert.next_step, alert.next_repeat, alert.next_step_at = next_step, next_repeat, next_at
+    run = StepRun.objects.create(alert=alert, step=step, repeat=repeat, due_at=due)
+    paged = 0
+    for user_id in targets_of(spec, now):
+        try:
+            with transaction.atomic():
+                page = Page.objects.create(alert=alert, step=step, repeat=repeat, user_id=user_id)
+        except IntegrityError:
+            continue  # this person was already paged by this step: the guard held
+        events.emit(user_id, alert, "alert.paged")
+        delivery.queue_for_page(page, now)
+        paged += 1
+    run.paged = paged
+    run.save(update_fields=["paged"])
+    record(
+        action="alert.step_ran",
+        actor=None,
+        object_type="alerts.alert",
+        object_id=alert.pk,
+        details={"step": step, "repeat": repeat, "action": spec.get("action"), "paged": paged},
+    )
+    return paged
+
+
+def run_due(alert_id: int, now: datetime | None = None) -> int:
+    """Run every step of one alert that is due now; safe to call twice at once."""
+    now = now or timezone.now()
+    total = 0
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update(no_key=True).filter(pk=alert_id).first()
+        limit = 64  # steps with a zero wait run back to back, bounded
+        while (
+            alert is not None
+            and alert.state == AlertState.TRIGGERED
+            and alert.next_step_at is not None
+            and alert.next_step_at <= now
+            and limit > 0
+        ):
+            before = (alert.next_step, alert.next_repeat)
+            total += run_step(alert, now)
+            if (alert.next_step, alert.next_repeat) == before:
+                break  # lost the claim to another runner
+            limit -= 1
+    return total
+
+
+def due_alert_ids(now: datetime) -> list[int]:
+    return list(
+        Alert.objects.filter(state=AlertState.TRIGGERED, next_step_at__lte=now)
+        .order_by("next_step_at")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
+def audit_overdue(now: datetime) -> list[int]:
+    """The auditor: due steps that did not run within the grace period are recorded."""
+    late = list(
+        Alert.objects.filter(
+            state=AlertState.TRIGGERED, next_step_at__lt=now - LATE_GRACE
+        ).values_list("pk", "next_step", "next_repeat", "next_step_at")[:200]
+    )
+    for pk, step, repeat, due in late:
+        logger.warning("escalation step late: alert %s step %s repeat %s", pk, step, repeat)
+        with transaction.atomic():
+            record(
+                action="alert.step_late",
+                actor=None,
+                object_type="alerts.alert",
+                object_id=pk,
+                outcome="failure",
+                details={"step": step, "repeat": repeat, "due_at": str(due)},
+            )
+    return [row[0] for row in late]

@@ -1,0 +1,77 @@
+"""Per-user event stream: the database row first, the WebSocket push after commit.
+
+Each user's events carry a gap-free sequence number taken from `EventCursor` inside the
+transaction that creates the event (the cursor row is updated first, so two writers for
+the same user queue on its lock). A push through the channel layer is best effort: a
+client that missed one sees a gap (or reconnects) and replays from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import F
+
+from alerts.models import Alert, AlertEvent, EventCursor
+
+logger = logging.getLogger(__name__)
+
+
+def group_name(user_id: int) -> str:
+    return f"alerts_user_{user_id}"
+
+
+def alert_data(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "title": alert.title,
+        "summary": alert.summary,
+        "urgency": alert.urgency,
+        "state": alert.state,
+        "origin": alert.origin,
+        "envelope_id": alert.envelope_id,
+        "object_type": alert.object_type,
+        "object_id": alert.object_id,
+        "created_at": alert.created_at.isoformat() if alert.created_at else None,
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+    }
+
+
+def event_frame(event: AlertEvent) -> dict[str, Any]:
+    return {"type": event.type, "seq": event.seq, "alert": event.data}
+
+
+def emit(user_id: int, alert: Alert, type: str) -> AlertEvent:
+    """Append an event for a user (inside the caller's transaction); push after commit."""
+    EventCursor.objects.get_or_create(user_id=user_id)
+    EventCursor.objects.filter(user_id=user_id).update(last_seq=F("last_seq") + 1)
+    seq = EventCursor.objects.values_list("last_seq", flat=True).get(user_id=user_id)
+    event = AlertEvent.objects.create(
+        user_id=user_id, seq=seq, alert=alert, type=type, data=alert_data(alert)
+    )
+    frame = event_frame(event)
+    transaction.on_commit(lambda: push(user_id, frame))
+    return event
+
+
+def push(user_id: int, frame: dict[str, Any]) -> None:
+    """Best effort: a dropped push is recovered by the client's replay."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            group_name(user_id), {"type": "alert.event", "frame": frame}
+        )
+    except Exception:  # the database holds the event; never fail the caller for a push
+        logger.warning("push to user %s failed", user_id, exc_info=True)
+
+
+def events_after(user_id: int, seq: int, limit: int = 500) -> list[dict[str, Any]]:
+    rows = AlertEvent.objects.filter(user_id=user_id, seq__gt=seq).order_by("seq")[:limit]
+    return [event_frame(e) for e in rows]

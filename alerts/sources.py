@@ -1,0 +1,141 @@
+"""What raises alerts besides cases: exchange failures, peer silence, missing acks.
+
+Also the `alert.ack` handler: a peer tells us a person on duty there took our message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from alerts import selectors, services
+from alerts.models import EscalationPolicy, RemoteAck
+from audit.services import record
+
+WATCHED_TYPES = ("case.notification", "case.request", "takedown.request")
+
+
+def silence_minutes() -> int:
+    return int(getattr(settings, "ALERTS_PEER_SILENCE_MINUTES", 60))
+
+
+def on_delivery_failed(sender: Any, destination: str, envelope_id: str, reason: str,
+                       **kwargs: Any) -> None:  # fmt: skip
+    services.alert_raise(
+        kind="delivery_failed",
+        title=f"Delivery to {destination} failed",
+        urgency="urgent",
+        summary=reason,
+        object_type="exchange.outboundmessage",
+        object_id=envelope_id,
+        users=selectors.coordinators_on_duty(),
+        dedupe_key=f"delivery_failed:{destination}:{envelope_id}",
+    )
+
+
+def on_delivery_overdue(sender: Any, destination: str, envelope_id: str, urgency: str,
+                        **kwargs: Any) -> None:  # fmt: skip
+    services.alert_raise(
+        kind="delivery_overdue",
+        title=f"{urgency} message to {destination} still undelivered",
+        urgency="urgent",
+        summary=_contacts_text(destination),
+        object_type="exchange.outboundmessage",
+        object_id=envelope_id,
+        users=selectors.coordinators_on_duty(),
+        dedupe_key=f"delivery_overdue:{destination}:{envelope_id}",
+    )
+
+
+def _contacts_text(country: str) -> str:
+    contacts = selectors.peer_contacts(country)
+    if not contacts:
+        return f"No duty contact of {country} configured (alerts peer contacts)."
+    return "; ".join(f"{c['name']} {c['phone']}" for c in contacts)
+
+
+def on_alert_ack(msg: Any) -> None:
+    """Store who acknowledged which of our envelopes (runs in exchange's transaction)."""
+    body = msg.body
+    by = body.get("by") or {}
+    at = parse_datetime(body["at"]) or timezone.now()
+    _, created = RemoteAck.objects.get_or_create(
+        message_id=msg.envelope_id,
+        defaults={
+            "envelope_id": body["ref"],
+            "country": msg.origin,
+            "at": at,
+            "by_role": str(by.get("role", ""))[:30],
+            "by_name": str(by.get("name", ""))[:150],
+        },
+    )
+    if created:
+        record(action="alert.ack_received", actor=None, peer=msg.origin,
+               object_type="exchange.outboundmessage", object_id=body["ref"])  # fmt: skip
+
+
+def check_peer_silence(now: datetime) -> int:
+    """An alert per silent episode of a peer (nothing heard for N minutes)."""
+    from exchange.models import Peer
+
+    limit = now - timedelta(minutes=silence_minutes())
+    raised = 0
+    for peer in Peer.objects.filter(active=True):
+        heard = peer.last_heard_at or peer.enrolled_at
+        if heard is None or heard >= limit:
+            continue
+        services.alert_raise(
+            kind="peer_silent",
+            title=f"Nothing heard from {peer.country} since {heard:%Y-%m-%d %H:%M} UTC",
+            urgency="urgent",
+            summary=_contacts_text(peer.country),
+            object_type="exchange.peer",
+            object_id=peer.country,
+            users=selectors.coordinators_on_duty(now),
+            dedupe_key=f"peer_silent:{peer.country}:{heard.isoformat()}",
+        )
+        raised += 1
+    return raised
+
+
+def check_unacknowledged(now: datetime) -> int:
+    """Our immediate/urgent messages a destination has not acknowledged within the window."""
+    from exchange.models import OutboundMessage
+
+    raised = 0
+    for urgency in ("immediate", "urgent"):
+        policy = EscalationPolicy.objects.filter(urgency=urgency).first()
+        window = timedelta(minutes=policy.ack_window_minutes if policy else 15)
+        messages = OutboundMessage.objects.filter(
+            type__in=WATCHED_TYPES,
+            urgency=urgency,
+            created_at__lte=now - window,
+            created_at__gte=now - window - timedelta(days=1),
+        ).prefetch_related("entries__destination")
+        for message in messages:
+            acked = set(
+                RemoteAck.objects.filter(envelope_id=message.envelope_id).values_list(
+                    "country", flat=True
+                )
+            )
+            for entry in message.entries.all():
+                country = entry.destination.country
+                if country in acked:
+                    continue
+                services.alert_raise(
+                    kind="not_acknowledged",
+                    title=f"{country} has not acknowledged {message.type} within "
+                    f"{int(window.total_seconds() // 60)} min",
+                    urgency="urgent",
+                    summary=f"Call {country}: {_contacts_text(country)}",
+                    object_type="exchange.outboundmessage",
+                    object_id=message.envelope_id,
+                    users=selectors.coordinators_on_duty(now),
+                    dedupe_key=f"not_acknowledged:{message.envelope_id}:{country}",
+                )
+                raised += 1
+    return raised
