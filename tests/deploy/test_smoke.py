@@ -38,6 +38,8 @@ from websockets.typing import Origin
 from tests.deploy import kit, tls
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# The contract's test-vector public key (federation-v1, appendix A): a well-formed MD key.
+VECTOR_KEY = "A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 pytestmark = [
@@ -437,6 +439,57 @@ def test_nginx_body_limits_and_static_files(node: Node) -> None:
         probe = client.get("/static/deploy-probe.txt")
         assert probe.status_code == 200 and probe.text == "served by nginx"
         assert "expires" in probe.headers
+
+
+def _manage(node: Node, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=kit.REPO,
+        env=node.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_worker_and_beat_deliver_and_peer_metrics_show_the_failing_peer(node: Node) -> None:
+    """Enrol a peer whose address refuses connections and send it a message: the worker
+    (woken on commit, or by beat's sweep) tries, fails and backs off; `peer list --json`
+    shows it and peer_metrics.py turns it into gauges."""
+    dead = f"http://127.0.0.1:{_free_port()}"
+    _manage(
+        node, "peer", "add", "--country", "MD", "--url", dead, "--key", f"MD:test-1={VECTOR_KEY}"
+    )
+    body = json.dumps({"ref": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f", "at": "2026-11-28T15:04:05Z"})
+    _manage(node, "message", "send", "--type", "alert.ack", "--to", "MD", "--body", body)
+    deadline = time.monotonic() + 60
+    while True:
+        peers = {p["country"]: p for p in json.loads(_manage(node, "peer", "list", "--json"))}
+        if peers["MD"]["failing_since"] or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    md = peers["MD"]
+    assert md["failing_since"], (md, _tails(node.logs))
+    assert md["queued"] == 1 and md["last_receipt_at"] is None
+    output = node.logs / "net247.prom"
+    rendered = subprocess.run(
+        [sys.executable, str(kit.KIT / "peer_metrics.py"), str(output)],
+        input=json.dumps(list(peers.values())),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    metrics = dict(
+        line.rsplit(" ", 1) for line in output.read_text().splitlines() if not line.startswith("#")
+    )
+    assert metrics['net247_peer_active{country="MD"}'] == "1"
+    assert metrics['net247_peer_queued{country="MD"}'] == "1"
+    assert metrics['net247_peer_last_receipt_timestamp_seconds{country="MD"}'] == "0"
+    failing = float(metrics['net247_peer_failing_since_timestamp_seconds{country="MD"}'])
+    assert abs(failing - time.time()) < 300
 
 
 @needs_nginx
