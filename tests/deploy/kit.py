@@ -55,7 +55,7 @@ def replace_option(argv: list[str], option: str, value: str) -> list[str]:
 
 _ENV_CALL = re.compile(r"""\benv_(?:str|bool|int|list)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 _OS_ENV = re.compile(
-    r"""os\.environ(?:\.get)?\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']|os\.getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""os\.environ(?:\.get|\.setdefault)?\s*[\[(]\s*["']([A-Z][A-Z0-9_]*)["']|os\.getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 
 
