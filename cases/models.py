@@ -44,7 +44,7 @@ class Case(models.Model):
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"))
     offence_country = models.CharField(max_length=2)
-    offence_code = models.CharField(max_length=20, default="CC")
+    offence_code = models.CharField(max_length=60, default="CC")
     offence_article = models.CharField(max_length=40)
     offence_part = models.CharField(max_length=20, blank=True)
     facts = models.JSONField(default=list)
@@ -215,7 +215,7 @@ class Takedown(models.Model):
     request_ref = models.CharField(max_length=64, unique=True)
     targets = models.JSONField()  # [{"url": ...} | {"domain": ...}]
     legal_country = models.CharField(max_length=2)
-    legal_code = models.CharField(max_length=20)
+    legal_code = models.CharField(max_length=60)
     legal_article = models.CharField(max_length=40)
     legal_part = models.CharField(max_length=20, blank=True)
     requested_action = models.CharField(max_length=10)

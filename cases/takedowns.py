@@ -45,6 +45,7 @@ STATUSES = (
 DONE = ("blocked", "removed")
 FINAL = ("blocked", "removed", "refused")
 POSITIVE = ("order_issued", "blocked", "removed")
+RANK = {status: index for index, status in enumerate(STATUSES[:3])}
 
 
 def fmt(moment: dt.datetime) -> str:
@@ -281,7 +282,10 @@ def status_received(*, origin: str, envelope_id: str, body: dict[str, Any]) -> T
 def board(takedown: Takedown) -> list[dict[str, Any]]:
     """Per target x country: current status and each step with the time it took."""
     steps: dict[tuple[str, str], list[TakedownStep]] = {}
-    for step in takedown.steps.all():
+    # `at` has whole seconds and messages may arrive out of order: within one second the
+    # lifecycle order decides (received before under_review before a decision).
+    ordered = sorted(takedown.steps.all(), key=lambda s: (s.at, RANK.get(s.status, 9), s.pk))
+    for step in ordered:
         steps.setdefault((step.target, step.country), []).append(step)
     rows = []
     for target in takedown.target_names:

@@ -27,7 +27,7 @@ STATUSES = (
 
 class LegalRefSerializer(serializers.Serializer[Any]):
     country = serializers.ChoiceField(choices=COUNTRIES)
-    code = serializers.CharField(max_length=20, default="CC")
+    code = serializers.CharField(max_length=60, default="CC")
     article = serializers.RegexField(r"^[0-9A-Za-z./-]{1,40}$")
     part = serializers.RegexField(r"^[0-9A-Za-z./-]{1,20}$", required=False)
 

@@ -131,3 +131,53 @@ def test_due_dates_follow_directive_2023_977():
     assert services.DUE_AFTER["immediate"].total_seconds() == 8 * 3600
     assert services.DUE_AFTER["urgent"].days == 3
     assert services.DUE_AFTER["routine"].days == 7
+
+
+def test_board_orders_steps_by_time_then_lifecycle_and_times_each_step():
+    from datetime import timedelta
+
+    from cases.models import TakedownStep
+    from cases.takedowns import board
+
+    coord = user("c", "coordinator")
+    t = Takedown.objects.create(
+        request_ref="KZ-TD-2026-0009",
+        targets=[{"domain": "a.kg"}, {"url": "https://b.kg/x"}],
+        legal_country="KZ",
+        legal_code="CC",
+        legal_article="309",
+        requested_action="block",
+        urgency="urgent",
+        destinations=["KG", "UZ"],
+        envelope_id="e",
+        created_by=coord,
+    )
+    start = t.created_at.replace(microsecond=0) + timedelta(seconds=1)
+    # Arrived out of order: the decision first, within the same second as the receipt.
+    for n, (status, seconds) in enumerate(
+        [("blocked", 60), ("under_review", 0), ("received", 0), ("order_issued", 30)]
+    ):
+        TakedownStep.objects.create(
+            takedown=t,
+            target="a.kg",
+            country="KG",
+            status=status,
+            at=start + timedelta(seconds=seconds),
+            envelope_id=f"e{n}",
+        )
+    rows = {(r["target"], r["country"]): r for r in board(t)}
+    assert set(rows) == {
+        ("a.kg", "KG"),
+        ("a.kg", "UZ"),
+        ("https://b.kg/x", "KG"),
+        ("https://b.kg/x", "UZ"),
+    }
+    kg = rows[("a.kg", "KG")]
+    assert [s["status"] for s in kg["steps"]] == [
+        "received",
+        "under_review",
+        "order_issued",
+        "blocked",
+    ]
+    assert [s["took_seconds"] for s in kg["steps"]][1:] == [0, 30, 30]
+    assert kg["status"] == "blocked" and rows[("a.kg", "UZ")]["status"] == "sent"
