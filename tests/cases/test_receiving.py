@@ -1,0 +1,139 @@
+"""Receiving through the real inbox (signed envelopes posted to /federation/v1/inbox):
+items, out-of-order updates, indicator hits with alerts, mirrors that skip the review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from alerts.models import Alert
+from cases import services
+from cases.models import InboundItem, InboundTakedownTarget, IndicatorHit
+from exchange import canonical
+from exchange import services as exchange_services
+from exchange.models import InboundMessage, OutboundMessage
+from node import services as node_services
+from tests.cases.factories import CASE, user
+from tests.fednet import FakePeer
+
+MD = FakePeer("MD")
+
+
+@pytest.fixture
+def kz(db: Any, settings: Any, tmp_path: Any) -> None:
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    settings.NODE_COUNTRY = "KZ"
+    node_services.node_init()
+    exchange_services.peer_add(
+        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
+    )
+
+
+def post(envelope: dict[str, Any]) -> int:
+    raw = canonical.dumps(MD.sign(envelope))
+    response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    assert response.status_code in (200, 202), response.content
+    return response.status_code
+
+
+def notification(**body: Any) -> dict[str, Any]:
+    fields = {
+        "case_ref": "MD-2026-0042",
+        "title": "Вербовка веб-моделей",
+        "summary": "Объявления в Telegram",
+        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
+        "facts": ["adult_victim", "online"],
+        "indicators": [{"kind": "phone", "value": "+37369123456"}],
+        "urgency": "urgent",
+    }
+    fields.update(body)
+    return MD.envelope(["KZ"], type="case.notification", body=fields)
+
+
+def test_update_before_its_notification_waits_then_applies(kz: None) -> None:
+    note = notification()
+    update = MD.envelope(
+        ["KZ"],
+        type="case.update",
+        body={"case_ref": "MD-2026-0042", "changes": {"title": "Новый заголовок"}},
+        thread=note["id"],
+        in_reply_to=note["id"],
+    )
+    post(update)
+    assert InboundMessage.objects.get(envelope_id=update["id"]).state == "waiting"
+    assert not InboundItem.objects.exists()
+    post(note)
+    item = InboundItem.objects.get()
+    assert InboundMessage.objects.get(envelope_id=update["id"]).state == "processed"
+    assert item.title == "Новый заголовок" and item.updates[0]["envelope_id"] == update["id"]
+    assert item.origin == "MD" and item.key_id == MD.key_id
+    assert item.receipt["body"]["ref"] == note["id"]
+    assert item.comparison["target_country"] == "KZ"
+    # Redelivery: same receipt, nothing processed twice.
+    assert post(note) == 200 and InboundItem.objects.count() == 1
+    alert = Alert.objects.get(kind="inbound_notification")
+    assert (alert.origin, alert.envelope_id, alert.urgency) == ("MD", note["id"], "urgent")
+
+
+def test_shared_indicator_is_a_hit_for_the_case_owner_and_nothing_is_sent(kz: None) -> None:
+    owner = user("kz.p1", "prosecutor", "cyber")
+    local = services.case_create(
+        actor=owner,
+        **{k: CASE[k] for k in ("title", "summary", "offence", "facts", "urgency")},
+        indicators=[{"kind": "phone", "value": "+373 69 123 456"}],
+    )
+    post(notification(indicators=[{"kind": "phone", "value": "+373 (69) 12-34-56"}]))
+    hit = IndicatorHit.objects.get()
+    assert (hit.case, hit.kind, hit.value) == (local, "phone", "+37369123456")
+    alert = Alert.objects.get(kind="indicator_hit")
+    assert local.reference in alert.title
+    assert not OutboundMessage.objects.exists()
+
+
+def test_mirror_of_a_request_already_decided_skips_the_review(kz: None) -> None:
+    coord = user("kz.coord", "coordinator", "hq")
+    legal = {"country": "MD", "code": "CC", "article": "220/1"}
+    first = MD.envelope(
+        ["KZ"],
+        type="takedown.request",
+        body={
+            "request_ref": "MD-TD-2026-0001",
+            "targets": [{"domain": "webcam-jobs.md"}],
+            "legal_basis": legal,
+            "requested_action": "block",
+            "urgency": "urgent",
+        },
+    )
+    post(first)
+    item = InboundItem.objects.get(kind="takedown")
+    assert [t.status for t in item.targets.all()] == ["received"]
+    from cases.takedowns import takedown_status_report
+
+    takedown_status_report(actor=coord, item=item, target="webcam-jobs.md", status="blocked")
+    mirror = MD.envelope(
+        ["KZ"],
+        type="takedown.request",
+        body={
+            "request_ref": "MD-TD-2026-0002",
+            "mirror_of": "MD-TD-2026-0001",
+            "targets": [{"domain": "webcam-jobs2.md"}],
+            "legal_basis": legal,
+            "requested_action": "block",
+            "urgency": "urgent",
+        },
+    )
+    post(mirror)
+    target = InboundTakedownTarget.objects.get(target="webcam-jobs2.md")
+    assert target.status == "order_issued" and "MD-TD-2026-0001" in target.note
+    sent = list(
+        OutboundMessage.objects.filter(type="takedown.status").values_list("envelope", flat=True)
+    )
+    statuses = [(e["body"]["request_ref"], e["body"]["status"]) for e in sent]
+    assert statuses == [
+        ("MD-TD-2026-0001", "received"),
+        ("MD-TD-2026-0001", "blocked"),
+        ("MD-TD-2026-0002", "received"),
+        ("MD-TD-2026-0002", "order_issued"),
+    ]
