@@ -131,7 +131,7 @@ class Node:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.country} exited; see {self.log_path}")
+                raise RuntimeError(f"{self.country} exited:\n{self.log_tail()}")
             try:
                 if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
                     return
@@ -139,6 +139,12 @@ class Node:
                 pass
             time.sleep(0.2)
         raise TimeoutError(f"{self.country} not ready after {timeout} s; see {self.log_path}")
+
+    def log_tail(self, size: int = 3000) -> str:
+        try:
+            return self.log_path.read_bytes()[-size:].decode(errors="replace")
+        except OSError:
+            return "(no log)"
 
     def _signal_group(self, sig: signal.Signals) -> None:
         if self.process is None:
@@ -171,8 +177,14 @@ class Node:
             import psycopg
 
             dsn = self.database_url.replace("postgres://", "postgresql://", 1)
-            with psycopg.connect(dsn) as conn:
-                return list(conn.execute(query.replace("?", "%s"), params).fetchall())
+            for attempt in range(10):  # a shared server may be out of connections a moment
+                try:
+                    with psycopg.connect(dsn) as conn:
+                        return list(conn.execute(query.replace("?", "%s"), params).fetchall())
+                except psycopg.OperationalError:
+                    if attempt == 9:
+                        raise
+                    time.sleep(1)
         import sqlite3
 
         lite = sqlite3.connect(f"file:{self.dir / 'db.sqlite3'}?mode=ro", uri=True, timeout=30)
@@ -220,6 +232,9 @@ class Federation:
                     "PYTHONUNBUFFERED": "1",
                 }
             )
+            # Under ASGI each request runs in a fresh thread: persistent connections would
+            # pile up (about 20 per node measured) until PostgreSQL runs out of clients.
+            node_env.setdefault("DB_CONN_MAX_AGE", "0")
             if database_url:
                 base_name = urlsplit(database_url).path.lstrip("/") or "net247"
                 name = f"{base_name}{db_suffix}_{country.lower()}"
