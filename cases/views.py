@@ -136,15 +136,9 @@ def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def thread(request: HttpRequest, thread: Any) -> HttpResponse:
     view = selectors.thread_view(request.user, str(thread))
-    acks: Any = view["acks"]
-    rows = []
-    for message in view["messages"]:
-        get = message.get if isinstance(message, dict) else lambda k, m=message: getattr(m, k, None)
-        envelope_id = str(get("envelope_id"))
-        rows.append(
-            {"m": message, "acks": acks.get(envelope_id, []) if isinstance(acks, dict) else []}
-        )
-    return render(request, "cases/thread.html", {"thread": thread, "rows": rows})
+    acks: dict[str, Any] = view["acks"] or {}
+    rows = [{"m": m, "acks": acks.get(str(m["envelope_id"]), [])} for m in view["messages"]]
+    return render(request, "cases/thread.html", {"thread": str(thread), "rows": rows})
 
 
 @login_required

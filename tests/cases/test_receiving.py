@@ -137,3 +137,21 @@ def test_mirror_of_a_request_already_decided_skips_the_review(kz: None) -> None:
         ("MD-TD-2026-0002", "received"),
         ("MD-TD-2026-0002", "order_issued"),
     ]
+
+
+def test_thread_page_shows_both_directions(kz: None) -> None:
+    from tests.accounts.helpers import create_user, verified_client
+
+    coord = create_user("kz.c2", "coordinator", "hq")
+    note = notification()
+    post(note)
+    item = InboundItem.objects.get()
+    services.request_send(actor=coord, kind="preservation", text="Keep it", inbound=item)
+    client = verified_client(Client(), coord)
+    html = client.get(f"/cases/threads/{note['thread']}/").content.decode()
+    assert html.count('class="msg in"') == 1 and html.count('class="msg out"') == 1
+    assert "case.notification" in html and "case.request" in html and "MD" in html
+    other = create_user("kz.p9", "prosecutor", "fraud")
+    assert (
+        verified_client(Client(), other).get(f"/cases/threads/{note['thread']}/").status_code == 404
+    )
