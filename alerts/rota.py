@@ -102,7 +102,7 @@ def on_call(schedule: ScheduleSpec, at: datetime) -> list[int]:
 
 
 def next_handoff(schedule: ScheduleSpec, at: datetime, horizon_days: int = 15) -> datetime | None:
-    """The first instant after `at` when the on-call set changes (None within the horizon)."""
+    """The first instant after `at` when the on-call set changes, else the next hand-off."""
     at = at.astimezone(UTC)
     current = on_call(schedule, at)
     candidates: set[datetime] = set()
@@ -115,10 +115,18 @@ def next_handoff(schedule: ScheduleSpec, at: datetime, horizon_days: int = 15) -
                     candidates.add(handoff_instant(day, moment, schedule.zone))
     for o in schedule.overrides:
         candidates.update((o.start, o.end))
-    for instant in sorted(c for c in candidates if c > at):
+    ahead = sorted(c for c in candidates if c > at)
+    for instant in ahead:
         if on_call(schedule, instant) != current:
             return instant
-    return None
+    # Nobody else takes over (a one-person rota): the next scheduled hand-off still counts.
+    handoffs = {
+        handoff_instant(at.astimezone(schedule.zone).date() + timedelta(days=d), la.handoff,
+                        schedule.zone)
+        for la in schedule.layers for d in (0, 1, 2)
+    }  # fmt: skip
+    later = sorted(h for h in handoffs if h > at)
+    return later[0] if later else None
 
 
 def first_gap(schedule: ScheduleSpec, start: datetime, days: int = 14) -> datetime | None:

@@ -1,0 +1,243 @@
+"""Alerts between real node processes (MD and KZ on loopback, one federation per module).
+
+MD's coordinator notifies KZ through the cases API; KZ's cases handler raises the alert;
+the KZ prosecutor on call gets it on an open WebSocket, replays what he missed after a
+reconnect, acknowledges it, and MD's thread shows the acknowledgement (alert.ack).
+A KZ node killed with SIGKILL in the middle of an escalation neither loses the alert nor
+pages anyone twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from websockets.typing import Origin
+
+from deploy.federation import Federation
+from tests.accounts.helpers import PASSWORD, new_secret
+from tests.fednet import make_federation
+
+pytestmark = pytest.mark.federation
+
+ENV = {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+PEOPLE = {
+    "MD": [("md.coord", "coordinator")],
+    "KZ": [("kz.coord", "coordinator"), ("kz.p1", "prosecutor")],
+}
+CREATE_PEOPLE = """
+import json
+from accounts import services
+from alerts import services as alerts
+out = {}
+for name, role, secret in json.loads(%r):
+    user = services.user_create(username=name, role=role, password=%r, totp_secret=secret,
+                                phone="+7 700 000 0000")
+    alerts.channel_add(user=user, kind="email", target=name + "@example.org")
+    out[name] = services.token_create(user=user, name="test")[1]
+print(json.dumps(out))
+"""
+CASE: dict[str, Any] = {
+    "title": "Вербовка веб-моделей через Telegram",
+    "summary": "Объявления о «работе онлайн».",
+    "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
+    "facts": ["adult_victim", "online", "webcam"],
+    "urgency": "urgent",
+    "indicators": [],
+}
+
+
+class World:
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+        self.tokens: dict[str, str] = {}
+        self.secrets: dict[str, str] = {}
+
+    def api(self, user: str) -> httpx.Client:
+        node = self.fed.node(user.split(".")[0].upper())
+        return httpx.Client(
+            base_url=node.url + "/api/v1",
+            headers={"Authorization": f"Bearer {self.tokens[user]}"},
+            timeout=15,
+        )
+
+    def ws_url(self, country: str) -> str:
+        return self.fed.node(country).url.replace("http://", "ws://") + "/ws/alerts/"
+
+
+def set_up(fed: Federation) -> World:
+    world = World(fed)
+    for country, people in PEOPLE.items():
+        spec = []
+        for name, role in people:
+            world.secrets[name] = new_secret()
+            spec.append((name, role, world.secrets[name]))
+        out = fed.node(country).manage("shell", "-c", CREATE_PEOPLE % (json.dumps(spec), PASSWORD))
+        world.tokens.update(json.loads(out.strip().splitlines()[-1]))
+    fed.node("KZ").manage(
+        "oncall", "set", "--schedule", "default", "--users", "kz.p1", "--handoff", "00:00",
+        "--rotation", "daily",
+    )  # fmt: skip
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    fed = make_federation(["MD", "KZ"], tmp_path_factory.mktemp("alerts-fed"), env=ENV)
+    try:
+        yield set_up(fed)
+    finally:
+        fed.stop()
+        fed.drop_databases()
+
+
+def notify(world: World, urgency: str = "urgent", title: str = CASE["title"]) -> dict[str, Any]:
+    md = world.api("md.coord")
+    created = md.post("/cases/", json={**CASE, "urgency": urgency, "title": title})
+    assert created.status_code == 201, created.text
+    sent = md.post(f"/cases/{created.json()['id']}/notify/", json={"to": ["KZ"], "handling": "H1"})
+    assert sent.status_code == 202, sent.text
+    return dict(sent.json())
+
+
+def wait_for(what: Callable[[], Any], timeout: float = 20.0, step: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = what()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(step)
+
+
+async def frames_until(ws: Any, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while len(got) < count:
+            frame = json.loads(await ws.recv())
+            if "seq" in frame:
+                got.append(frame)
+    return got
+
+
+def ticket(world: World, user: str) -> str:
+    answer = world.api(user).post("/alerts/ws-ticket/")
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["ticket"])
+
+
+def test_live_alert_replay_on_reconnect_and_ack_back_to_origin(world: World) -> None:
+    url = world.ws_url("KZ")
+    origin = Origin(world.fed.node("KZ").url)
+
+    async def first_session() -> tuple[list[dict[str, Any]], str]:
+        token = ticket(world, "kz.p1")
+        async with websockets.connect(url, origin=origin) as ws:
+            await ws.send(json.dumps({"ticket": token, "last_seq": 0}))
+            hello = json.loads(await ws.recv())
+            assert hello["type"] == "hello" and hello["user"] == "kz.p1"
+            sent = await asyncio.to_thread(notify, world, "urgent", "first")
+            frames = await frames_until(ws, 1)
+        return frames, sent["envelope_id"]
+
+    frames, envelope_id = asyncio.run(first_session())
+    assert frames[0]["type"] == "alert.paged" and frames[0]["seq"] == 1
+    assert frames[0]["alert"]["origin"] == "MD"
+    assert frames[0]["alert"]["envelope_id"] == envelope_id
+
+    # While the desk is closed, a second notification arrives; on reconnect it is replayed.
+    second = notify(world, "urgent", "second")
+    kz = world.api("kz.p1")
+    wait_for(lambda: len(kz.get("/alerts/").json()["results"]) >= 2)
+
+    async def reconnect() -> tuple[list[dict[str, Any]], int | None]:
+        async with websockets.connect(url, origin=origin) as ws:
+            await ws.send(json.dumps({"ticket": ticket(world, "kz.p1"), "last_seq": 1}))
+            replayed = await frames_until(ws, 1)
+        used = ticket(world, "kz.p1")
+        async with websockets.connect(url, origin=origin) as ws:
+            await ws.send(json.dumps({"ticket": used, "last_seq": 0}))
+            await ws.recv()
+        code = None
+        async with websockets.connect(url, origin=origin) as ws:  # the same ticket a second time
+            await ws.send(json.dumps({"ticket": used, "last_seq": 0}))
+            try:
+                await asyncio.wait_for(ws.recv(), 5)
+            except websockets.ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd else None
+        return replayed, code
+
+    replayed, code = asyncio.run(reconnect())
+    assert [(f["seq"], f["alert"]["envelope_id"]) for f in replayed] == [(2, second["envelope_id"])]
+    assert code == 4401
+
+    # The prosecutor acknowledges; MD's thread shows who and when.
+    alert_id = frames[0]["alert"]["id"]
+    acked = kz.post(f"/alerts/{alert_id}/ack/")
+    assert acked.status_code == 200 and acked.json()["state"] == "acknowledged"
+    assert kz.post(f"/alerts/{alert_id}/ack/").status_code == 400
+    md = world.api("md.coord")
+
+    def md_ack() -> Any:
+        thread = md.get(f"/threads/{envelope_id}/")
+        return thread.status_code == 200 and thread.json()["acks"].get(envelope_id)
+
+    acks = wait_for(md_ack)
+    assert acks[0]["country"] == "KZ" and acks[0]["role"] == "prosecutor"
+
+
+def test_on_call_api_shows_the_duty_contacts(world: World) -> None:
+    rows = world.api("kz.coord").get("/alerts/on-call/").json()
+    default = next(r for r in rows if r["schedule"] == "default")
+    assert default["published"] is True
+    assert [(p["username"], p["phone"]) for p in default["on_call"]] == [
+        ("kz.p1", "+7 700 000 0000")
+    ]
+    assert default["next_handoff"]
+
+
+FAST_POLICY = """
+from alerts import services
+services.policy_set(urgency="immediate", steps=[
+    {"action": "schedule", "schedule": "default", "wait_minutes": 0.05},
+    {"action": "coordinators", "wait_minutes": 0.05}], repeat=1, ack_window_minutes=15)
+"""
+COUNT = """
+import json
+from alerts.models import Alert, Page, StepRun, AlertEvent
+a = Alert.objects.get(envelope_id=%r)
+pages = list(Page.objects.filter(alert=a).values_list("step", "repeat", "user__username"))
+events = AlertEvent.objects.filter(alert=a, type="alert.paged").count()
+print(json.dumps({"pages": sorted(pages), "runs": StepRun.objects.filter(alert=a).count(),
+                  "events": events, "next": str(a.next_step_at), "state": a.state}))
+"""
+
+
+def test_killing_the_node_mid_escalation_neither_loses_nor_pages_twice(world: World) -> None:
+    kz = world.fed.node("KZ")
+    kz.manage("shell", "-c", FAST_POLICY)
+    sent = notify(world, "immediate", "kill test")
+    envelope_id = sent["envelope_id"]
+
+    def state() -> dict[str, Any]:
+        return dict(
+            json.loads(kz.manage("shell", "-c", COUNT % envelope_id).strip().splitlines()[-1])
+        )
+
+    first = wait_for(lambda: kz.sql(
+        "SELECT count(*) FROM alerts_alert WHERE envelope_id = ?", (envelope_id,))[0][0])  # fmt: skip
+    assert first == 1
+    kz.kill()  # SIGKILL web process, scheduler and background threads at once
+    time.sleep(4)  # the next step falls due while the node is down
+    kz.restart()
+    done = wait_for(lambda: (s := state())["next"] == "None" and s, timeout=90, step=1)
+    expected = [(0, 0, "kz.p1"), (0, 1, "kz.p1"), (1, 0, "kz.coord"), (1, 1, "kz.coord")]
+    assert [tuple(p) for p in done["pages"]] == expected
+    assert done["runs"] == 4 and done["events"] == 4 and done["state"] == "triggered"
