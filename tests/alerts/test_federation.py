@@ -231,8 +231,8 @@ def test_killing_the_node_mid_escalation_neither_loses_nor_pages_twice(world: Wo
             json.loads(kz.manage("shell", "-c", COUNT % envelope_id).strip().splitlines()[-1])
         )
 
-    first = wait_for(lambda: kz.sql(
-        "SELECT count(*) FROM alerts_alert WHERE envelope_id = ?", (envelope_id,))[0][0])  # fmt: skip
+    query = "SELECT count(*) FROM alerts_alert WHERE envelope_id = ?"
+    first = wait_for(lambda: kz.sql(query, (envelope_id,))[0][0])
     assert first == 1
     kz.kill()  # SIGKILL web process, scheduler and background threads at once
     time.sleep(4)  # the next step falls due while the node is down
