@@ -241,3 +241,38 @@ def test_killing_the_node_mid_escalation_neither_loses_nor_pages_twice(world: Wo
     expected = [(0, 0, "kz.p1"), (0, 1, "kz.p1"), (1, 0, "kz.coord"), (1, 1, "kz.coord")]
     assert [tuple(p) for p in done["pages"]] == expected
     assert done["runs"] == 4 and done["events"] == 4 and done["state"] == "triggered"
+
+
+def test_duty_desk_in_chromium_receives_acknowledges_and_origin_sees_it(world: World) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.accounts.helpers import launch_chromium, login_browser
+
+    kz_url, md_url = world.fed.node("KZ").url, world.fed.node("MD").url
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            desk = browser.new_context().new_page()
+            login_browser(desk, kz_url, "kz.p1", PASSWORD, world.secrets["kz.p1"])
+            desk.goto(kz_url + "/alerts/")
+            expect(desk.locator("#alerts-status[data-live='1']")).to_have_count(1, timeout=10000)
+            sent = notify(world, "immediate", "Браузерный тест")
+            row = desk.locator("#alerts-body tr", has_text="Браузерный тест")
+            expect(row).to_have_count(1, timeout=15000)  # pushed, no reload
+            expect(row).to_have_attribute("data-state", "triggered")
+            row.locator("button[data-action=ack]").click()
+            expect(row).to_have_attribute("data-state", "acknowledged", timeout=10000)
+
+            origin = browser.new_context().new_page()
+            login_browser(origin, md_url, "md.coord", PASSWORD, world.secrets["md.coord"])
+            ack = origin.locator("li.ack", has_text="KZ")
+            deadline = time.monotonic() + 20
+            while True:
+                origin.goto(f"{md_url}/cases/threads/{sent['envelope_id']}/")
+                if ack.count() or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            expect(ack).to_have_count(1)
+            assert "prosecutor" in ack.inner_text()
+        finally:
+            browser.close()
