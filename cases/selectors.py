@@ -127,7 +127,7 @@ def requests_for(user: Any) -> QuerySet[OutboundRequest]:
         qs.filter(sent_by=user)
         | qs.filter(case__in=cases_for(user))
         | qs.filter(inbound__in=inbound_for(user))
-    )
+    ).distinct()
 
 
 def takedowns_for(user: Any) -> QuerySet[Takedown]:
@@ -137,7 +137,7 @@ def takedowns_for(user: Any) -> QuerySet[Takedown]:
         return qs
     if access.is_auditor(user):
         return qs.none()
-    return qs.filter(case__in=cases_for(user)) | qs.filter(created_by=user)
+    return (qs.filter(case__in=cases_for(user)) | qs.filter(created_by=user)).distinct()
 
 
 def takedown_get(user: Any, pk: Any) -> Takedown:

@@ -317,10 +317,14 @@ def board(takedown: Takedown) -> list[dict[str, Any]]:
 def statistics_figures(now: dt.datetime | None = None) -> dict[str, Any]:
     """Median seconds from request to blocked/removed per country; open requests by age."""
     now = now or timezone.now()
-    done: dict[str, list[float]] = {}
+    first: dict[tuple[int, str, str], float] = {}
     for step in TakedownStep.objects.filter(status__in=DONE).select_related("takedown"):
-        seconds = (step.at - step.takedown.created_at).total_seconds()
-        done.setdefault(step.country, []).append(max(0.0, seconds))
+        seconds = max(0.0, (step.at - step.takedown.created_at).total_seconds())
+        done_key = (step.takedown_id, step.target, step.country)
+        first[done_key] = min(seconds, first.get(done_key, seconds))  # blocked then removed
+    done: dict[str, list[float]] = {}
+    for (_, _, country), seconds in first.items():
+        done.setdefault(country, []).append(seconds)
     medians = {c: statistics.median(v) for c, v in sorted(done.items())}
     buckets = {"<1d": 0, "1-3d": 0, "3-7d": 0, ">7d": 0}
     for t in Takedown.objects.filter(status=Takedown.Status.OPEN):
