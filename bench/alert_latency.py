@@ -1,0 +1,220 @@
+"""Benchmark: from the MD coordinator's API call to the alert frame at KZ's duty desk.
+
+    .venv/bin/python bench/alert_latency.py --rate 20 --seconds 10 [--json]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/net247_bench \
+    REDIS_URL=redis://127.0.0.1:6379/6 SECRET_KEY=x .venv/bin/python bench/alert_latency.py ...
+
+Starts MD and KZ (deploy.federation, free ports, a temporary directory; embedded, or
+PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set), creates MD's coordinator and
+KZ's on-call prosecutor, opens the prosecutor's WebSocket (ws/alerts/, single-use
+ticket), and creates the cases in advance. Then, at --rate per second for --seconds, the
+coordinator calls `POST /api/v1/cases/<id>/notify/` (urgent, to KZ); each latency is from
+the start of that call to the `alert.paged` frame of that case on the open WebSocket
+(through: MD's outbox, signed HTTP delivery to KZ's inbox, the cases handler, alert_raise,
+the first escalation step, the per-user event, the channel layer push).
+
+The floor, measured in the same run on the same servers: a bare authenticated HTTP POST
+to MD (`/api/v1/alerts/ws-ticket/`) plus a WebSocket echo (ping/pong) on KZ's open
+socket, at the same rate. Target (issue 6): p99 <= 250 ms, nothing lost, at 20/s for 10 s.
+Last line: JSON with p50_ms, p95_ms, p99_ms, sent, received, lost, floor_p99_ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from websockets.typing import Origin
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from deploy.federation import Federation
+
+PASSWORD = "Bench-horse-battery-9"
+SETUP = """
+import json
+from accounts import services
+from alerts import services as alerts
+out = {}
+for name, role in json.loads(%r):
+    user = services.user_create(username=name, role=role, password=%r, phone="+7 700 000 00 00")
+    alerts.channel_add(user=user, kind="email", target=name + "@example.org")
+    out[name] = services.token_create(user=user, name="bench")[1]
+print(json.dumps(out))
+"""
+CASE: dict[str, Any] = {
+    "summary": "Benchmark case.",
+    "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
+    "facts": ["adult_victim", "online"],
+    "urgency": "urgent",
+    "indicators": [],
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def tokens_for(fed: Federation, country: str, people: list[tuple[str, str]]) -> dict[str, str]:
+    out = fed.node(country).manage("shell", "-c", SETUP % (json.dumps(people), PASSWORD))
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str]) -> dict[str, Any]:
+    md, kz = fed.node("MD"), fed.node("KZ")
+    count = int(args.rate * args.seconds)
+    headers = {"Authorization": f"Bearer {tokens['md.coord']}"}
+    md_api = httpx.AsyncClient(base_url=md.url + "/api/v1", headers=headers, timeout=30)
+    kz_api = httpx.AsyncClient(
+        base_url=kz.url + "/api/v1",
+        headers={"Authorization": f"Bearer {tokens['kz.p1']}"},
+        timeout=30,
+    )
+    case_ids = []
+    for i in range(count):
+        answer = await md_api.post("/cases/", json={**CASE, "title": f"bench-{i}"})
+        answer.raise_for_status()
+        case_ids.append(answer.json()["id"])
+    ticket = (await kz_api.post("/alerts/ws-ticket/")).json()["ticket"]
+    url = kz.url.replace("http://", "ws://") + "/ws/alerts/"
+    arrived: dict[str, float] = {}
+    pongs: dict[int, float] = {}
+    async with websockets.connect(url, origin=Origin(kz.url), max_queue=None) as ws:
+        await ws.send(json.dumps({"ticket": ticket, "last_seq": 0}))
+        assert json.loads(await ws.recv())["type"] == "hello"
+
+        async def reader() -> None:
+            async for raw in ws:
+                frame = json.loads(raw)
+                now = time.perf_counter()
+                if frame.get("type") == "pong":
+                    pongs[int(frame["t"])] = now
+                elif frame.get("type") == "alert.paged":
+                    arrived.setdefault(frame["alert"]["title"].split(": ")[-1], now)
+
+        reading = asyncio.create_task(reader())
+        started: dict[str, float] = {}
+        statuses: list[int] = []
+
+        async def fire(i: int) -> None:
+            started[f"bench-{i}"] = time.perf_counter()
+            answer = await md_api.post(
+                f"/cases/{case_ids[i]}/notify/", json={"to": ["KZ"], "handling": "H1"}
+            )
+            statuses.append(answer.status_code)
+
+        begin = time.perf_counter()
+        sends = []
+        for i in range(count):
+            await asyncio.sleep(max(0.0, begin + i / args.rate - time.perf_counter()))
+            sends.append(asyncio.create_task(fire(i)))
+        await asyncio.gather(*sends)
+        deadline = time.perf_counter() + args.drain
+        while len(arrived) < count and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+
+        # The floor: a bare authenticated POST, then a WebSocket echo, at the same rate.
+        floor: list[float] = []
+        for i in range(count):
+            t0 = time.perf_counter()
+            (await md_api.post("/alerts/ws-ticket/")).raise_for_status()
+            t1 = time.perf_counter()
+            await ws.send(json.dumps({"type": "ping", "t": i}))
+            while i not in pongs:
+                await asyncio.sleep(0.0005)
+            floor.append((t1 - t0) + (pongs[i] - t1))
+            await asyncio.sleep(max(0.0, 1 / args.rate - (time.perf_counter() - t0)))
+        reading.cancel()
+    await md_api.aclose()
+    await kz_api.aclose()
+    latencies = [(arrived[k] - started[k]) * 1000 for k in started if k in arrived]
+    floor_ms = [f * 1000 for f in floor]
+    return {
+        "mode": "postgresql+redis" if md.database_url else "embedded",
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "sent": count,
+        "accepted": sum(1 for s in statuses if s == 202),
+        "received": len(latencies),
+        "lost": count - len(latencies),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+        "floor_p50_ms": round(percentile(floor_ms, 50), 1),
+        "floor_p99_ms": round(percentile(floor_ms, 99), 1),
+    }
+
+
+def breakdown(fed: Federation) -> dict[str, Any]:
+    """Where the time went, from KZ's rows: signed at MD -> stored at KZ -> alert raised."""
+    rows = fed.node("KZ").sql(
+        "SELECT e.created_at, e.received_at, a.created_at FROM exchange_inboundmessage e "
+        "JOIN alerts_alert a ON a.envelope_id = e.envelope_id"
+    )
+
+    def stamp(value: Any) -> float:
+        if isinstance(value, str):
+            from datetime import datetime
+
+            value = datetime.fromisoformat(value)
+        return float(value.timestamp())
+
+    transit = [(stamp(r[1]) - stamp(r[0])) * 1000 for r in rows]
+    handling = [(stamp(r[2]) - stamp(r[1])) * 1000 for r in rows]
+    return {
+        "transit_p50_ms": round(percentile(transit, 50), 1),
+        "transit_p99_ms": round(percentile(transit, 99), 1),
+        "inbox_to_alert_p99_ms": round(percentile(handling, 99), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--drain", type=float, default=15, help="seconds to wait for stragglers")
+    parser.add_argument("--json", action="store_true", help="only the JSON line")
+    args = parser.parse_args()
+    directory = Path(tempfile.mkdtemp(prefix="net247-alert-bench-"))
+    env = {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+           "LOG_LEVEL": "WARNING"}  # fmt: skip
+    fed = Federation(["MD", "KZ"], directory, env=env, fresh=True, db_suffix="_alertbench")
+    try:
+        fed.init()
+        fed.start()
+        tokens = tokens_for(fed, "MD", [("md.coord", "coordinator")])
+        tokens |= tokens_for(fed, "KZ", [("kz.p1", "prosecutor")])
+        fed.node("KZ").manage("oncall", "set", "--users", "kz.p1", "--handoff", "00:00")
+        result = asyncio.run(run(args, fed, tokens))
+        result.update(breakdown(fed))
+    finally:
+        fed.stop()
+        fed.drop_databases()
+    if not args.json:
+        print(
+            f"{result['mode']}: {result['sent']} notifications at {args.rate}/s: "
+            f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
+            f"lost {result['lost']}; floor p99 {result['floor_p99_ms']} ms "
+            f"(ratio p99/floor {result['p99_ms'] / result['floor_p99_ms']:.1f}); "
+            f"target p99 <= 250 ms"
+        )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
