@@ -234,12 +234,6 @@ def test_gunicorn_conf_imports_and_reads_web_concurrency(monkeypatch):
     assert runpy.run_path(path)["workers"] == 3
 
 
-# Commands the docs describe from their issue's interface while another engineer is still
-# building them (issue 6: `oncall set --schedule default --users a,b --handoff 09:00
-# --rotation daily`). Once registered, each is parsed like every other command.
-PENDING = {"oncall"}
-
-
 def _manage_lines(text: str) -> list[list[str]]:
     """Each `manage.py ...` or `net247-manage [--owner] ...` command in the fenced code blocks
     of a document, as argv."""
@@ -279,11 +273,9 @@ def test_every_manage_command_in_the_docs_and_units_exists_and_parses():
         if len(argv) > 2 and Path(argv[1]).name == "manage.py":
             named.append((unit.name, argv[2:]))
     assert len(named) >= 15, named
-    missing = sorted({argv[0] for _, argv in named if argv[0] not in commands} - PENDING)
+    missing = sorted({argv[0] for _, argv in named if argv[0] not in commands})
     assert not missing, f"manage.py commands named but not registered: {missing}"
     for source, argv in named:
-        if argv[0] not in commands:
-            continue  # PENDING: checked like the others as soon as it is registered
         command = load_command_class(commands[argv[0]], argv[0])
         parser = command.create_parser("manage.py", argv[0])
         subs = _subcommands(parser)

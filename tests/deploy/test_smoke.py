@@ -276,6 +276,21 @@ def _handshake_refused(url: str, origin: str, context: ssl.SSLContext | None = N
     return int(refused.value.response.status_code)
 
 
+def _ping_pong(url: str, context: ssl.SSLContext | None = None) -> dict[str, object]:
+    """Open the duty desk's socket (/ws/alerts/) and ping: its consumer answers pong even
+    before authentication, so the frame proves the upgrade reached the alerts consumer."""
+    with connect(
+        url,
+        ssl=context,
+        server_hostname=tls.HOST if context else None,
+        origin=Origin(f"https://{tls.HOST}"),
+        open_timeout=10,
+    ) as socket_:
+        socket_.send(json.dumps({"type": "ping", "t": 7}))
+        answer: dict[str, object] = json.loads(socket_.recv(timeout=10))
+    return answer
+
+
 def _tails(directory: Path) -> str:
     return "\n".join(
         f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}"
@@ -303,6 +318,7 @@ def test_websocket_upgrade_reaches_channels_only_on_the_asgi_service(node: Node)
     assert _handshake_refused(f"ws://127.0.0.1:{node.ws}/ws/x/", evil) == 403
     # Past the origin check no route matches /ws/x/: refused otherwise, but not by origin.
     assert _handshake_refused(f"ws://127.0.0.1:{node.ws}/ws/x/", same_site) not in (101, 403)
+    assert _ping_pong(f"ws://127.0.0.1:{node.ws}/ws/alerts/") == {"type": "pong", "t": 7}
     with pytest.raises(InvalidStatus) as on_web:
         connect(f"ws://127.0.0.1:{node.web}/ws/x/", origin=Origin(evil), open_timeout=10)
     assert on_web.value.response.headers.get("Server", "").startswith("gunicorn")
@@ -449,6 +465,8 @@ def test_nginx_proxies_the_websocket_upgrade_to_channels(node: Node) -> None:
     # 403 from Channels' origin check, relayed by nginx: it came through the ASGI service.
     assert _handshake_refused(url, "https://evil.example", context) == 403
     assert _handshake_refused(url, f"https://{tls.HOST}", context) not in (101, 403)
+    pong = _ping_pong(f"wss://127.0.0.1:{node.https}/ws/alerts/", context)
+    assert pong == {"type": "pong", "t": 7}
 
 
 @needs_nginx
