@@ -79,7 +79,10 @@ class Net:
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
-    fed = make_federation(list(PEOPLE), tmp_path_factory.mktemp("cases-fed"))
+    # Plain HTTP on loopback: session and CSRF cookies must not require TLS here.
+    fed = make_federation(
+        list(PEOPLE), tmp_path_factory.mktemp("cases-fed"), env={"SECURE_COOKIES": "false"}
+    )
     try:
         world = Net(fed)
         for country, people in PEOPLE.items():
@@ -98,7 +101,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         fed.drop_databases()
 
 
-def wait_for(what: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> Any:
+def wait_for(what: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = what()
