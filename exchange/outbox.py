@@ -270,12 +270,14 @@ def deliver_peer(country: str) -> int:
     if not cache.add(lock, 1, timeout=int(PEER_BUDGET_SECONDS) + 60):
         return 0
     delivered = 0
+    drained = False
     started = time.monotonic()
     try:
         with ThreadPoolExecutor(PEER_PARALLEL, thread_name_prefix=f"deliver-{country}") as pool:
             while time.monotonic() - started < PEER_BUDGET_SECONDS:
                 batch = list(_due(country).order_by("id").values_list("pk", flat=True)[:PEER_BATCH])
                 if not batch:
+                    drained = True
                     break
                 outcomes = list(pool.map(_deliver_in_thread, batch))
                 delivered += outcomes.count("delivered")
@@ -283,7 +285,20 @@ def deliver_peer(country: str) -> int:
                     break  # the peer is backing off; the sweep comes back
     finally:
         cache.delete(lock)
+    if drained and _due(country).exists():
+        # Committed while we held the lock, after our last look: its task saw the lock.
+        jobs.dispatch("exchange.tasks.deliver_peer", country)
     return delivered
+
+
+def deliver_for_entry(entry_id: int) -> int:
+    """After a message commits: run its peer's queue (one run per peer absorbs a burst)."""
+    country = (
+        OutboxEntry.objects.filter(pk=entry_id, status=OutboxStatus.QUEUED)
+        .values_list("destination__country", flat=True)
+        .first()
+    )
+    return deliver_peer(country) if country else 0
 
 
 def signal_overdue() -> int:

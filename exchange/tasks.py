@@ -15,9 +15,9 @@ def sweep_outbox() -> None:
 
 
 @shared_task(name="exchange.tasks.deliver", acks_late=True)
-def deliver(entry_id: int) -> str:
-    """Try one outbox entry now (after its message committed)."""
-    return outbox.deliver(entry_id)
+def deliver(entry_id: int) -> int:
+    """Deliver a just-committed outbox entry, with whatever else its peer has due."""
+    return outbox.deliver_for_entry(entry_id)
 
 
 @shared_task(name="exchange.tasks.deliver_peer", acks_late=True)
