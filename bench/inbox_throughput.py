@@ -8,7 +8,9 @@ fresh) with a bench-only URLconf that adds a bare DRF endpoint (bench/inbox_urls
 In the same run, four sender processes post:
   1. to the bare DRF endpoint (AllowAny, no auth, parses the same JSON body, answers 202);
   2. to POST /federation/v1/inbox, each a distinct envelope pre-signed by an enrolled peer.
-It prints both rates and their ratio (target: inbox >= 40% of bare), then the latency
+`--type` picks the message type (default case.notification: the node also runs the cases
+app's handler for each, in its background work on the same cores). It prints both rates
+and their ratio (target: inbox >= 40% of bare), then the latency
 from signing an envelope to holding its verified receipt (p50, p99), one at a time.
 The rate limit is raised for the run: it measures the inbox, not the limiter.
 """
@@ -46,6 +48,12 @@ BODY = {
 }
 
 
+def _body(type_: str) -> dict[str, Any]:
+    if type_ == "alert.ack":
+        return {"ref": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f", "at": "2026-11-28T15:04:05Z"}
+    return BODY
+
+
 def _peer(seed: bytes) -> Any:
     from tests.fednet import FakePeer
 
@@ -59,8 +67,9 @@ def _sender(url: str, kind: str, seed: bytes, seconds: float, start_at: float, o
 
     peer = _peer(seed)
     count = int(seconds * 400) + 200
-    if kind == "inbox":
-        payloads = [peer.signed_bytes(["KZ"], type="case.notification", body=BODY)
+    if kind.startswith("inbox:"):
+        type_ = kind.split(":", 1)[1]
+        payloads = [peer.signed_bytes(["KZ"], type=type_, body=_body(type_))
                     for _ in range(count)]  # fmt: skip
         target = url + "/federation/v1/inbox"
     else:
@@ -121,6 +130,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--latency", type=int, default=300)
+    parser.add_argument(
+        "--type",
+        default="case.notification",
+        help="message type posted; its registered handler runs in the node's background work",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     seed = os.urandom(32)
@@ -135,6 +149,7 @@ def main() -> int:
                 "EXCHANGE_INBOX_BURST": "10000000",
                 "SECRET_KEY": "bench-only",
                 "LOG_LEVEL": "WARNING",
+                "DB_CONN_MAX_AGE": "60",  # the production default (the runner uses 0)
             },
             database_url=database_url,
             redis_url=os.environ.get("REDIS_URL", ""),
@@ -148,13 +163,15 @@ def main() -> int:
         try:
             print(f"node KZ at {node.url}; database {node.database_url}; {args.senders} senders")
             bare, bare_err = _phase(node.url, "bare", seed, args.senders, args.seconds)
-            inbox, inbox_err = _phase(node.url, "inbox", seed, args.senders, args.seconds)
+            inbox, inbox_err = _phase(
+                node.url, f"inbox:{args.type}", seed, args.senders, args.seconds
+            )
             samples = _latency(node.url, seed, args.latency, kz_key)
         finally:
             fed.stop()
             fed.drop_databases()
     print(f"bare DRF endpoint:  {bare:8.1f} requests/s ({bare_err} errors)")
-    print(f"federation inbox:   {inbox:8.1f} envelopes accepted/s ({inbox_err} errors)")
+    print(f"federation inbox:   {inbox:8.1f} {args.type} envelopes accepted/s ({inbox_err} errors)")
     print(f"ratio inbox/bare:   {inbox / bare:8.0%}  (target >= 40%)")
     quantiles = statistics.quantiles(samples, n=100)
     print(f"sign -> verified receipt, one at a time ({len(samples)}): "

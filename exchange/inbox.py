@@ -5,9 +5,10 @@
 
 Nothing is written before the signature verified; a rejection writes only its audit
 entry. (origin, id) is unique: a repeat with the same digest gets the first receipt
-back, another digest gets 409. After the commit the message is handed to its
-handler; a handler raising NotYet leaves it `waiting`, retried when more of its thread
-arrives and by the periodic sweep.
+back, another digest gets 409. After the commit the message is handed to its handler
+in background work (the peer gets its receipt without waiting for it); a handler
+raising NotYet leaves it `waiting`, retried when more of its thread arrives and by the
+periodic sweep.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.utils import timezone
 from audit.services import record
 from exchange import canonical, handlers, ids, keyring, schemas, signals, signing
 from exchange.models import InboundMessage, InboundState, Peer
-from node import keystore
+from node import jobs, keystore
 
 logger = logging.getLogger(__name__)
 MAX_SKEW = timedelta(seconds=300)
@@ -196,17 +197,27 @@ def _store(envelope: dict[str, Any], peer: Peer) -> Outcome:
 
 
 def _after_commit(message: InboundMessage, peer: Peer) -> None:
+    """Answer fast: the handler runs in background work, not in the peer's request."""
     from exchange import outbox  # outbox imports inbox's neighbours; keep the cycle lazy
 
     try:
         outbox.peer_heard(peer)
-        if message.state == InboundState.PENDING:
-            process(message.pk)
-        else:
-            signals.message_received.send(sender=InboundMessage, message=message)
-            retry_waiting(message.thread, exclude=message.pk)
+        jobs.dispatch("exchange.tasks.after_receive", message.pk)
     except Exception:
-        logger.exception("processing %s after commit failed; the sweep retries it", message)
+        logger.exception("after receiving %s; the sweep processes it", message)
+
+
+def after_receive(message_id: int) -> str:
+    """Process a stored message (or, if it has no handler, announce it)."""
+    message = InboundMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return "gone"
+    if message.state in (InboundState.PENDING, InboundState.WAITING):
+        return process(message_id)
+    if message.state == InboundState.UNHANDLED:
+        signals.message_received.send(sender=InboundMessage, message=message)
+        retry_waiting(message.thread, exclude=message.pk)
+    return str(message.state)
 
 
 def process(message_id: int) -> str:
