@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint ci clean node
+.PHONY: venv demo test lint ci clean node screenshots
 
 $(STAMP): pyproject.toml
 	bash deploy/bootstrap.sh $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
+
+screenshots:  # after `make test`: the browser tests' screenshots become the README's
+	mkdir -p docs/screenshots && cp var/screenshots/duty-desk.png var/screenshots/thread.png docs/screenshots/
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from guardian.conf import settings as guardian_settings
@@ -137,8 +138,23 @@ def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def thread(request: HttpRequest, thread: Any) -> HttpResponse:
     view = selectors.thread_view(request.user, str(thread))
     acks: dict[str, Any] = view["acks"] or {}
-    rows = [{"m": m, "acks": acks.get(str(m["envelope_id"]), [])} for m in view["messages"]]
+    rows = [
+        {
+            "m": m,
+            "acks": [{**a, "at": _when(a.get("at"))} for a in acks.get(str(m["envelope_id"]), [])],
+            "deliveries": [
+                {**d, "receipt_at": _when((d["receipt"] or {}).get("body", {}).get("received_at"))}
+                for d in m.get("deliveries", [])
+            ],
+        }
+        for m in view["messages"]
+    ]
     return render(request, "cases/thread.html", {"thread": str(thread), "rows": rows})
+
+
+def _when(value: Any) -> Any:
+    """Wire times are ISO strings in UTC; the page shows them as datetimes in local time."""
+    return parse_datetime(value) if isinstance(value, str) else value
 
 
 @login_required

@@ -10,7 +10,7 @@ class ExchangeConfig(AppConfig):
         from exchange import handlers, tasks  # noqa: F401 (tasks: registered before any thread asks)
         from node.signals import key_rotated
 
-        handlers.register("node.keys", _learn_keys)
+        handlers.register("node.keys", _learn_keys, before_receipt=True)
         key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
 
 

@@ -8,17 +8,26 @@ from typing import Any
 Handler = Callable[[Any], None]
 
 _handlers: dict[str, Handler] = {}
+_before_receipt: set[str] = set()
 
 
 class NotYet(Exception):
     """The message depends on one that has not arrived; keep it and retry later."""
 
 
-def register(message_type: str, handler: Handler) -> None:
+def register(message_type: str, handler: Handler, *, before_receipt: bool = False) -> None:
+    """before_receipt: run inside the inbox's own transaction, so that the receipt the peer
+    gets means the effect holds (a peer's new key must be known before it signs with it)."""
     existing = _handlers.get(message_type)
     if existing is not None and existing is not handler:
         raise RuntimeError(f"a handler for {message_type} is already registered")
     _handlers[message_type] = handler
+    if before_receipt:
+        _before_receipt.add(message_type)
+
+
+def runs_before_receipt(message_type: str) -> bool:
+    return message_type in _before_receipt
 
 
 def handler_for(message_type: str) -> Handler | None:

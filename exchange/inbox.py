@@ -8,7 +8,8 @@ entry. (origin, id) is unique: a repeat with the same digest gets the first rece
 back, another digest gets 409. After the commit the message is handed to its handler
 in background work (the peer gets its receipt without waiting for it); a handler
 raising NotYet leaves it `waiting`, retried when more of its thread arrives and by the
-periodic sweep.
+periodic sweep. A `node.keys` is applied inside the storing transaction instead: its
+receipt tells the peer that messages signed with the new key will verify here.
 """
 
 from __future__ import annotations
@@ -186,6 +187,12 @@ def _store(envelope: dict[str, Any], peer: Peer) -> Outcome:
                 object_id=envelope["id"],
                 details={"type": envelope["type"], "digest": digest},
             )
+            if handler is not None and handlers.runs_before_receipt(envelope["type"]):
+                handler(message)  # fails the whole request: the peer retries, nothing is lost
+                message.state = InboundState.PROCESSED
+                message.processed_at = now
+                message.attempts = 1
+                message.save(update_fields=["state", "processed_at", "attempts"])
     except IntegrityError:
         # A concurrent delivery of the same envelope won the insert: answer as a repeat.
         seen = _seen(envelope, digest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -247,6 +248,7 @@ def test_duty_desk_in_chromium_receives_acknowledges_and_origin_sees_it(world: W
     from playwright.sync_api import expect, sync_playwright
 
     from tests.accounts.helpers import launch_chromium, login_browser
+    from tests.screens import save
 
     kz_url, md_url = world.fed.node("KZ").url, world.fed.node("MD").url
     with sync_playwright() as p:
@@ -260,6 +262,11 @@ def test_duty_desk_in_chromium_receives_acknowledges_and_origin_sees_it(world: W
             row = desk.locator("#alerts-body tr", has_text="Браузерный тест")
             expect(row).to_have_count(1, timeout=15000)  # pushed, no reload
             expect(row).to_have_attribute("data-state", "triggered")
+            # Pushed rows show the node's local time like the server-rendered ones.
+            expect(row.locator("td").first).to_have_text(
+                re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+            )
+            save(desk, "duty-desk")
             row.locator("button[data-action=ack]").click()
             expect(row).to_have_attribute("data-state", "acknowledged", timeout=10000)
 
@@ -274,5 +281,6 @@ def test_duty_desk_in_chromium_receives_acknowledges_and_origin_sees_it(world: W
                 time.sleep(0.5)
             expect(ack).to_have_count(1)
             assert "prosecutor" in ack.inner_text()
+            save(origin, "thread")
         finally:
             browser.close()

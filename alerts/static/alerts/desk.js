@@ -28,6 +28,16 @@
     beep();
   }
 
+  // The node's local time as the server renders it (Y-m-d H:i:s), whatever the browser's zone.
+  function localTime(iso) {
+    try {
+      return new Intl.DateTimeFormat("sv-SE", {
+        timeZone: config.dataset.tz, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit"
+      }).format(new Date(iso));
+    } catch (e) { return iso; }
+  }
+
   function button(action, text) {
     var b = document.createElement("button");
     b.type = "button";
@@ -52,7 +62,7 @@
     }
     row.dataset.state = alert.state;
     var cells = row.children;
-    cells[0].textContent = new Date(alert.created_at).toLocaleString();
+    cells[0].textContent = localTime(alert.created_at);
     cells[1].textContent = labels[alert.urgency] || alert.urgency;
     cells[2].textContent = alert.title;
     if (alert.summary) {
