@@ -17,6 +17,7 @@ import secrets
 import signal
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,17 @@ def _seed_users(node: Node) -> dict[str, dict[str, str]]:
 
 
 def _seed_rota(node: Node) -> None:
-    duty = ",".join(username(node.country, s) for s in ("duty", "duty2"))
+    """Both prosecutors take turns daily at 09:00, from yesterday on, so someone is on call now.
+
+    Alert e-mails go to files under the node's mail/ directory (the demo has no SMTP server).
+    """
+    duty = [username(node.country, s) for s in ("duty", "duty2")]
+    for name in duty:
+        node.manage("oncall", "channel", "--user", name, "--email", f"{name}@net247.test")
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     node.manage(
-        "oncall", "set", "--schedule", "default", "--users", duty,
-        "--handoff", "09:00", "--rotation", "daily",
+        "oncall", "set", "--schedule", "default", "--users", ",".join(duty),
+        "--handoff", "09:00", "--rotation", "daily", "--start", yesterday,
     )  # fmt: skip
 
 
@@ -153,7 +161,9 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
     def api(country: str, suffix: str) -> Api:
         return Api(federation.node(country), logins[country][username(country, suffix)]["token"])
 
-    md, kz, kz_duty = api("MD", "coord"), api("KZ", "coord"), api("KZ", "duty")
+    md, kz = api("MD", "coord"), api("KZ", "coord")
+    on_call = on_call_now(kz) or username("KZ", "duty")
+    kz_duty = api("KZ", on_call.split("-", 1)[1])
     say("1", "MD coordinator opens a case under MD art. 220/1 (minor victim, webcam "
         "recruitment) with indicators")  # fmt: skip
     phone = "+37369000123"
@@ -161,9 +171,9 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
         "title": "Webcam studio recruiting minors via Telegram (synthetic)",
         "summary": "Synthetic scenario: a 16-year-old recruited through Telegram adverts for "
                    "'online work'; the studio streams from abroad.",
-        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "2"},
+        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
         "facts": ["minor_victim", "online", "webcam", "recruitment", "sexual_services",
-                  "cross_border"],
+                  "sexual_display", "profit", "inducement", "cross_border"],
         "urgency": "urgent",
         "indicators": [
             {"kind": "phone", "value": phone},
@@ -172,10 +182,11 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
         ],
     })  # fmt: skip
     print(f"    case {case['reference']} created (id {case['id']})")
-    for country in ("KZ", "KG"):
-        preview = md.get(f"/cases/{case['id']}/compare/", to=country)
-        verdict = preview.get("dual_criminality", {}).get("verdict", preview.get("verdict"))
-        print(f"    legal map for {country}: dual criminality {verdict}")
+    for row in md.get(f"/cases/{case['id']}/compare/", to=["KZ", "KG"]):
+        top = [_offence_line(r) for r in row["comparison"].get("results", [])[:2]]
+        print(f"    legal map for {row['country']}: dual criminality {row['verdict']}; "
+              f"closest: {'; '.join(top)}")  # fmt: skip
+    notified_at = time.monotonic()
     sent = md.post(f"/cases/{case['id']}/notify/", {"to": ["KZ", "KG"], "handling": "H1"})
     print(f"    notified KZ and KG: envelope {sent['envelope_id']}")
 
@@ -187,24 +198,35 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
         ),
     )
     detail = kz.get(f"/inbound/{item['id']}/")
+    origin = detail["origin"]
+    print(f"    inbound #{item['id']} from {origin['country']}, signature verified with "
+          f"{origin['key_id']}: {origin['verified']}")  # fmt: skip
     top = [_offence_line(r) for r in detail["comparison"].get("results", [])[:3]]
-    print(f"    inbound #{item['id']} from {detail['origin']}; KZ offences: {', '.join(top)}")
-    print(f"    verdict: {detail['comparison'].get('dual_criminality', {}).get('verdict')}")
+    print(f"    comparable KZ offences: {'; '.join(top)}")
+    verdict = detail["comparison"].get("dual_criminality", {}).get("verdict")
+    print(f"    dual criminality: {verdict}")
 
-    say("3", "KZ's on-call prosecutor is alerted and acknowledges")
+    say("3", f"KZ's on-call prosecutor ({on_call}) is alerted and acknowledges")
     alert = _wait_for(
         "the alert of KZ's prosecutor on duty",
         lambda: next(
             (a for a in _results(kz_duty.get("/alerts/")) if a.get("state") == "triggered"), None
         ),
     )
-    print(f"    alert #{alert['id']}: {alert['title']}")
+    print(f"    alert #{alert['id']} seen {time.monotonic() - notified_at:.1f} s after the "
+          f"notify call: {alert['title']}")  # fmt: skip
     kz_duty.post(f"/alerts/{alert['id']}/ack/", {})
-    print("    acknowledged by kz-duty")
+    print(f"    acknowledged by {on_call}; the acknowledgement is signed back to MD")
 
     say("4", "MD sees the acknowledgement on its thread")
     thread = _wait_for("the acknowledgement at MD", lambda: _acked(md, sent))
-    print(f"    thread {thread.get('thread', '')}: acknowledged by KZ")
+    for ack in thread["acks"].get(sent["envelope_id"], []):
+        print(f"    thread {thread['thread']}: acknowledged by {ack['by']} "
+              f"at {ack['at'][11:19]} UTC")  # fmt: skip
+    for delivery in thread["messages"][0].get("deliveries", []):
+        print(f"    signed receipt from {delivery['destination']}: {delivery['status']} "
+              f"at {(delivery['delivered_at'] or '')[11:19]} UTC")  # fmt: skip
+    print(f"    (page: {federation.node('MD').url}/cases/threads/{sent['envelope_id']}/)")
 
     say("5", "KG files a takedown request for two domains to all four others")
     kg = api("KG", "coord")
@@ -228,12 +250,15 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
             (i for i in _results(c.get("/inbound/"))
              if i.get("ref") == takedown["request_ref"]), None))  # fmt: skip
         for target in ("cam-work.example", "cam-work-mirror1.example"):
-            coord.post(f"/inbound/{received['id']}/takedown-status/",
-                       {"target": target, "status": status, "note": "demo decision"})  # fmt: skip
+            for step in dict.fromkeys(["under_review", status]):
+                coord.post(f"/inbound/{received['id']}/takedown-status/",
+                           {"target": target, "status": step, "note": "demo decision"})  # fmt: skip
         print(f"    {country}: {status}")
     board = _wait_for("the board at KG", lambda: _board_complete(kg, takedown["id"]))
+    print("    KG's board (times in KG local time):")
     for row in board:
-        print(f"    board: {row['target']:28} {row['country']}  {row['status']}")
+        steps = " -> ".join(f"{s['status']} {s['at'][11:19]}" for s in row["steps"])
+        print(f"    board: {row['target']:26} {row['country']}  {steps}")
 
     say("7", "A new domain shares the phone number: it is proposed as a mirror and joined")
     kg.post("/cases/", {
@@ -253,6 +278,14 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
     joined = kg.post(f"/mirror-proposals/{proposal['id']}/join/", {})
     print(f"    joined as {joined.get('joined_as') or joined.get('request_ref')}")
     say("done", "scenario complete; the nodes keep running until Ctrl-C")
+
+
+def on_call_now(api: Api) -> str | None:
+    """Who is on call now at that node (the first person of the default schedule)."""
+    for schedule in api.get("/alerts/on-call/"):
+        for person in schedule.get("on_call", []):
+            return str(person.get("username") or person.get("name"))
+    return None
 
 
 def _offence_line(result: dict[str, Any]) -> str:
@@ -281,9 +314,14 @@ def _print_logins(federation: Federation, logins: dict[str, dict[str, dict[str, 
         for name, login in logins[node.country].items():
             print(f"      {login['role']:11} {name:12} password {login['password']:22} "
                   f"TOTP secret {login['totp_secret']}")  # fmt: skip
-    kz = federation.nodes.get("KZ")
-    if kz is not None:
-        print(f"\n  KZ duty desk: {kz.url}/alerts/  (log in as kz-duty)")
+    print()
+    for node in federation:
+        coord = logins[node.country][username(node.country, "coord")]["token"]
+        try:
+            duty = on_call_now(Api(node, coord)) or "nobody"
+        except (httpx.HTTPError, KeyError, TypeError):
+            duty = "unknown"
+        print(f"  {node.country} duty desk: {node.url}/alerts/   on call now: {duty}")
     print("\nCtrl-C stops every node.\n", flush=True)
 
 
@@ -291,7 +329,8 @@ def main(args: argparse.Namespace) -> int:
     countries = [c.strip().upper() for c in args.countries.split(",")]
     federation = Federation(
         countries, Path(args.dir), base_port=args.base_port,
-        env={"NODE_DEMO": "1"}, database_url="", redis_url="",
+        env={"NODE_DEMO": "1", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
+        database_url="", redis_url="",
     )  # fmt: skip
     stop = threading.Event()
 
