@@ -15,7 +15,6 @@ import base64
 import json
 import secrets
 import signal
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -332,35 +331,35 @@ def main(args: argparse.Namespace) -> int:
         env={"NODE_DEMO": "1", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
         database_url="", redis_url="",
     )  # fmt: skip
-    stop = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM ends the demo the way Ctrl-C does
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    print(f"initialising {len(countries)} nodes under {federation.dir} ...", flush=True)
-    federation.init()
+    signal.signal(signal.SIGINT, interrupt)  # also when started with SIGINT ignored (`&`)
+    signal.signal(signal.SIGTERM, interrupt)
     logins: dict[str, dict[str, dict[str, str]]] = {}
     try:
+        print(f"initialising {len(countries)} nodes under {federation.dir} ...", flush=True)
+        federation.init()
         for node in federation:
             logins[node.country] = _seed_users(node)
-            try:
-                _seed_rota(node)
-            except RuntimeError as exc:
-                print(f"{node.country}: no on-call rota set: {exc}", flush=True)
+            _seed_rota(node)
         federation.start()
         _seed_cases(federation, logins)
         _print_logins(federation, logins)
         if args.scenario:
             play_scenario(federation, logins)
-        while not stop.is_set():
-            for node in federation:
-                if not node.running:
-                    print(f"{node.country} exited; see {node.log_path}", flush=True)
-                    stop.set()
-            stop.wait(1)
+        while all(node.running for node in federation):
+            time.sleep(1)
+        for node in federation:
+            if not node.running:
+                print(f"{node.country} exited; see {node.log_path}", flush=True)
+    except KeyboardInterrupt:
+        pass
     finally:
-        print("stopping every node...", flush=True)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("\nstopping every node...", flush=True)
         federation.stop()
+        print("stopped.", flush=True)
     return 0
