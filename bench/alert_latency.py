@@ -16,6 +16,8 @@ the first escalation step, the per-user event, the channel layer push).
 The floor, measured in the same run on the same servers: a bare authenticated HTTP POST
 to MD (`/api/v1/alerts/ws-ticket/`) plus a WebSocket echo (ping/pong) on KZ's open
 socket, at the same rate. Target (issue 6): p99 <= 250 ms, nothing lost, at 20/s for 10 s.
+BENCH_KEEP=1 keeps the nodes' PostgreSQL databases for a look afterwards; BENCH_LOG_LEVEL
+sets the nodes' log level (WARNING).
 Last line: JSON with p50_ms, p95_ms, p99_ms, sent, received, lost, floor_p99_ms.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -42,6 +45,7 @@ from deploy.federation import Federation
 PASSWORD = "Bench-horse-battery-9"
 SETUP = """
 import json
+import os
 from accounts import services
 from alerts import services as alerts
 out = {}
@@ -198,7 +202,7 @@ def main() -> None:
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="net247-alert-bench-"))
     env = {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-           "LOG_LEVEL": "WARNING"}  # fmt: skip
+           "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}  # fmt: skip
     fed = Federation(["MD", "KZ"], directory, env=env, fresh=True, db_suffix="_alertbench")
     try:
         fed.init()
@@ -210,7 +214,8 @@ def main() -> None:
         result.update(breakdown(fed))
     finally:
         fed.stop()
-        fed.drop_databases()
+        if not os.environ.get("BENCH_KEEP"):
+            fed.drop_databases()
     if not args.json:
         print(
             f"{result['mode']}: {result['sent']} notifications at {args.rate}/s: "

@@ -232,9 +232,8 @@ class Federation:
                     "PYTHONUNBUFFERED": "1",
                 }
             )
-            # Under ASGI each request runs in a fresh thread: persistent connections would
-            # pile up (about 20 per node measured) until PostgreSQL runs out of clients.
-            node_env.setdefault("DB_CONN_MAX_AGE", "0")
+            # Several nodes share one PostgreSQL server here: small pools per process.
+            node_env.setdefault("DB_POOL_MAX_SIZE", "4")
             if database_url:
                 base_name = urlsplit(database_url).path.lstrip("/") or "net247"
                 name = f"{base_name}{db_suffix}_{country.lower()}"

@@ -128,12 +128,25 @@ TEMPLATES = [
     },
 ]
 
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 8)
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-        )
-    }
+    # PostgreSQL forks a backend per connection; under ASGI every request runs in a new
+    # thread, so without a pool each request and task paid a fresh connection. A psycopg
+    # pool per process (DB_POOL_MAX_SIZE > 0) hands connections across threads;
+    # DB_POOL_MAX_SIZE=0 falls back to Django's per-thread connections (DB_CONN_MAX_AGE).
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": 30,
+        }
+    else:
+        DATABASES = {
+            "default": dj_database_url.parse(
+                DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+            )
+        }
 else:
     DATABASES = {
         "default": {

@@ -3,8 +3,6 @@
 The database is always the truth (outbox rows, escalation steps); a periodic sweep finds
 whatever is due. `enqueue` only makes things faster: after the transaction commits it hands
 a task to Celery (REDIS_URL set) or to this process's thread pool (embedded default).
-BACKGROUND = "inline" runs it in the caller's thread and transaction: single-node tests
-use it to see a handler's effect right after the request that caused it.
 """
 
 from __future__ import annotations
@@ -46,19 +44,9 @@ def run_task_here(name: str, args: tuple[Any, ...]) -> None:
         close_old_connections()
 
 
-def run_task_inline(name: str, args: tuple[Any, ...]) -> None:
-    """Run a task's body in the caller's thread and connection (BACKGROUND = "inline")."""
-    from net247.celery import app
-
-    app.loader.import_default_modules()
-    app.tasks[name].apply(args=args, throw=True)
-
-
 def dispatch(name: str, *args: Any) -> None:
     """Start a task now (no transaction involved)."""
-    if settings.BACKGROUND == "inline":
-        run_task_inline(name, args)
-    elif settings.BACKGROUND == "celery":
+    if settings.BACKGROUND == "celery":
         from net247.celery import app
 
         app.send_task(name, args=list(args))

@@ -25,7 +25,6 @@ MD = FakePeer("MD")
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
     settings.NODE_KEY_DIR = tmp_path / "keys"
     settings.NODE_COUNTRY = "KZ"
-    settings.BACKGROUND = "inline"  # handlers run within the request, so effects are visible
     node_services.node_init()
     exchange_services.peer_add(
         country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
