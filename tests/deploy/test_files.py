@@ -315,12 +315,15 @@ def test_net247_manage_refuses_owner_mode_unless_root(tmp_path):
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv to drop privileges")
         prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+    # The script comes on standard input: `nobody` may not be able to read the checkout.
     result = subprocess.run(
-        [*prefix, "bash", str(kit.KIT / "net247-manage"), "--owner", "migrate"],
+        [*prefix, "bash", "-s", "--", "--owner", "migrate"],
+        input=(kit.KIT / "net247-manage").read_text(encoding="utf-8"),
         env={"PATH": os.environ["PATH"], "NET247_ENV": "/nonexistent"},
         capture_output=True,
         text=True,
         timeout=30,
+        cwd="/",
     )
     assert result.returncode == 2, result.stderr
     assert "must run as root" in result.stderr
