@@ -5,6 +5,7 @@ The peer is a small real HTTP server on a free port answering what each test nee
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -235,3 +237,37 @@ def test_message_without_handler_is_kept(node, settings):
         handlers._handlers.update(saved)
     assert outcome.status == 202
     assert InboundMessage.objects.get(envelope_id=envelope["id"]).state == "unhandled"
+
+
+def test_failed_handler_keeps_the_receipt_and_reprocess_applies_it_once_fixed(node):
+    services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
+    applied: list[str] = []
+    broken = {"yes": True}
+
+    def handle(message: Any) -> None:
+        if broken["yes"]:
+            raise RuntimeError("a bug in the handler")
+        applied.append(message.envelope_id)
+
+    saved = dict(handlers._handlers)
+    handlers._handlers["case.request"] = handle
+    try:
+        body = {"case_ref": "K-2", "kind": "information", "text": "?"}
+        envelope = KZ.sign(KZ.envelope(["MD"], type="case.request", body=body))
+        outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
+        assert outcome.status == 202 and outcome.body["body"]["ref"] == envelope["id"]
+        row = InboundMessage.objects.get(envelope_id=envelope["id"])
+        assert row.state == "failed" and "a bug in the handler" in row.error
+        assert inbox.sweep_inbound() == 0  # not retried by itself
+        listed = io.StringIO()
+        call_command("message", "failed", stdout=listed)
+        assert f"KZ {envelope['id']} case.request RuntimeError: a bug" in listed.getvalue()
+        broken["yes"] = False
+        out = io.StringIO()
+        call_command("message", "reprocess", "--origin", "kz", "--id", envelope["id"], stdout=out)
+        assert out.getvalue().strip() == "processed" and applied == [envelope["id"]]
+        assert inbox.reprocess("KZ", envelope["id"]) == "not-failed"
+        assert AuditEntry.objects.filter(action="exchange.reprocess").count() == 1
+    finally:
+        handlers._handlers.clear()
+        handlers._handlers.update(saved)

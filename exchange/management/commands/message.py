@@ -1,4 +1,8 @@
-"""`manage.py message send`: send a message by hand (connectivity checks, demo, load tests).
+"""`manage.py message send | failed | reprocess`.
+
+send: a message by hand (connectivity checks, demo, load tests).
+failed: received messages whose handler raised (the error is kept on the row).
+reprocess --origin MD --id ENVELOPE_ID: hand a failed one to its handler again.
 
 The body is validated against its type's schema; nothing is stored if it is invalid.
 Delivery runs in the node's background work (its sweep picks the rows up).
@@ -15,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from exchange import services
+from exchange import inbox, services
+from exchange.models import InboundMessage, InboundState
 
 
 class Command(BaseCommand):
@@ -31,8 +36,24 @@ class Command(BaseCommand):
         send.add_argument("--thread")
         send.add_argument("--in-reply-to")
         send.add_argument("--count", type=int, default=1, help="send N copies ({n} in strings)")
+        sub.add_parser("failed")
+        again = sub.add_parser("reprocess")
+        again.add_argument("--origin", required=True)
+        again.add_argument("--id", required=True, dest="envelope_id")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "failed":
+            for row in InboundMessage.objects.filter(state=InboundState.FAILED).order_by("pk"):
+                self.stdout.write(f"{row.origin} {row.envelope_id} {row.type} {row.error[:200]}")
+            return
+        if options["action"] == "reprocess":
+            outcome = inbox.reprocess(options["origin"].upper(), options["envelope_id"])
+            if outcome == "not-failed":
+                raise CommandError("no failed message with that origin and id")
+            self.stdout.write(outcome)
+            if outcome == InboundState.FAILED:
+                raise CommandError("the handler failed again; see `message failed`")
+            return
         try:
             body = json.loads(options["body"])
         except json.JSONDecodeError as exc:
