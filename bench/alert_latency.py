@@ -45,7 +45,6 @@ from deploy.federation import Federation
 PASSWORD = "Bench-horse-battery-9"
 SETUP = """
 import json
-import os
 from accounts import services
 from alerts import services as alerts
 out = {}

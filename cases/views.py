@@ -142,10 +142,6 @@ def thread(request: HttpRequest, thread: Any) -> HttpResponse:
         {
             "m": m,
             "acks": [{**a, "at": _when(a.get("at"))} for a in acks.get(str(m["envelope_id"]), [])],
-            "deliveries": [
-                {**d, "receipt_at": _when((d["receipt"] or {}).get("body", {}).get("received_at"))}
-                for d in m.get("deliveries", [])
-            ],
         }
         for m in view["messages"]
     ]
@@ -153,7 +149,7 @@ def thread(request: HttpRequest, thread: Any) -> HttpResponse:
 
 
 def _when(value: Any) -> Any:
-    """Wire times are ISO strings in UTC; the page shows them as datetimes in local time."""
+    """Acknowledgement times come as ISO strings in UTC; the page shows local datetimes."""
     return parse_datetime(value) if isinstance(value, str) else value
 
 

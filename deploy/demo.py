@@ -162,7 +162,7 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
 
     md, kz = api("MD", "coord"), api("KZ", "coord")
     on_call = on_call_now(kz) or username("KZ", "duty")
-    kz_duty = api("KZ", on_call.split("-", 1)[1])
+    kz_duty = Api(federation.node("KZ"), logins["KZ"][on_call]["token"])
     say("1", "MD coordinator opens a case under MD art. 220/1 (minor victim, webcam "
         "recruitment) with indicators")  # fmt: skip
     phone = "+37369000123"
@@ -283,7 +283,7 @@ def on_call_now(api: Api) -> str | None:
     """Who is on call now at that node (the first person of the default schedule)."""
     for schedule in api.get("/alerts/on-call/"):
         for person in schedule.get("on_call", []):
-            return str(person.get("username") or person.get("name"))
+            return str(person["username"])
     return None
 
 

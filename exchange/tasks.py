@@ -24,9 +24,3 @@ def deliver(entry_id: int) -> int:
 def deliver_peer(country: str) -> int:
     """Work through one peer's due entries."""
     return outbox.deliver_peer(country)
-
-
-@shared_task(name="exchange.tasks.after_receive", acks_late=True)
-def after_receive(message_id: int) -> str:
-    """Hand a stored inbound message to its handler."""
-    return inbox.after_receive(message_id)
