@@ -10,6 +10,13 @@ statements. `at` is taken when `record` is called, before waiting for the lock, 
 under contention the times of neighbouring entries may be a few milliseconds out of
 seq order; seq is the order of the log.
 
+Deferred appending (`deferred`): inside it, `record` builds the entry at once (time,
+actor, request) but appends it when the outermost `deferred` block ends, just before the
+caller commits. The head lock is then held for the appends and the commit only, not for
+the whole action: the federation inbox stores a message and runs its handler (an alert,
+an escalation step) in one transaction, and would otherwise queue every other writer of
+the node behind that handler.
+
 Reading the tree (`tree_head`, `inclusion_proof`, `consistency_proof`): RFC 9162 over
 the entries' hashes in seq order, leaf index = seq - 1. Signing a tree head is the
 exchange app's business (it holds the node key); this app offers the unsigned head.
@@ -18,6 +25,9 @@ exchange app's business (it holds the node key); this app offers the unsigned he
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -36,6 +46,37 @@ _APPEND_PG = (
     "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append("
     "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
 )
+
+
+_pending = threading.local()  # a stack of lists of entries, one per open `deferred` block
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Append the entries recorded inside when the outermost block ends (use it inside
+    the transaction, around its work). A block left by an exception drops its own entries,
+    so wrap a savepoint that may roll back in a block of its own."""
+    stack: list[list[AuditEntry]] = _pending.__dict__.setdefault("stack", [])
+    stack.append([])
+    try:
+        yield
+    except BaseException:
+        stack.pop()
+        raise
+    entries = stack.pop()
+    if stack:
+        stack[-1].extend(entries)
+        return
+    with transaction.atomic(savepoint=False):
+        for entry in entries:
+            _append(entry)
+
+
+def _append(entry: AuditEntry) -> None:
+    if connection.vendor == "postgresql":
+        _append_postgresql(entry)
+    else:
+        _append_portable(entry)
 
 
 def _scrub(details: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +166,8 @@ def record(
     details: dict[str, Any] | None = None,
     client_ip: str | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (its own one when none is open).
+    """Append one entry in the caller's transaction (its own one when none is open), or,
+    inside `deferred`, when that block ends.
 
     actor: the user acting (default: the request's user); peer: a peer node's country.
     No savepoint: if the entry cannot be written the caller's action must fail with it.
@@ -147,10 +189,11 @@ def record(
         request_id=ctx.request_id,
         details=json.loads(json.dumps(_scrub(details or {}))),
     )
-    if connection.vendor == "postgresql":
-        _append_postgresql(entry)
+    stack = getattr(_pending, "stack", None)
+    if stack:
+        stack[-1].append(entry)  # seq and hashes are drawn when the block ends
     else:
-        _append_portable(entry)
+        _append(entry)
     return entry
 
 
