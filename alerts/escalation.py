@@ -125,7 +125,6 @@ def run_step(alert: Alert, now: datetime) -> int:
     if claimed != 1:
         return 0
     alert.next_step, alert.next_repeat, alert.next_step_at = next_step, next_repeat, next_at
-    run = StepRun.objects.create(alert=alert, step=step, repeat=repeat, due_at=due)
     paged = 0
     for user_id in targets_of(spec, now):
         try:
@@ -136,8 +135,7 @@ def run_step(alert: Alert, now: datetime) -> int:
         events.emit(user_id, alert, "alert.paged")
         delivery.queue_for_page(page, now)
         paged += 1
-    run.paged = paged
-    run.save(update_fields=["paged"])
+    StepRun.objects.create(alert=alert, step=step, repeat=repeat, due_at=due, paged=paged)
     record(
         action="alert.step_ran",
         actor=None,

@@ -70,7 +70,9 @@ def alert_raise(
     if not kind or not title:
         raise AlertsError("title" if kind else "kind", "required")
     user_ids = [int(getattr(u, "pk", u)) for u in users] if users else None
-    with transaction.atomic():
+    # No savepoint of its own: raised from a handler or a service, it lives and dies with
+    # the caller's transaction (the insert below has the savepoint a race needs).
+    with transaction.atomic(savepoint=False):
         if dedupe_key:
             existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
             if existing is not None:

@@ -63,19 +63,18 @@ def on_alert_ack(msg: Any) -> None:
     body = msg.body
     by = body.get("by") or {}
     at = parse_datetime(body["at"]) or timezone.now()
-    _, created = RemoteAck.objects.get_or_create(
+    if RemoteAck.objects.filter(message_id=msg.envelope_id).exists():
+        return  # a repeat; no savepoint needed: the exchange handles one (origin, id) at once
+    RemoteAck.objects.create(
         message_id=msg.envelope_id,
-        defaults={
-            "envelope_id": body["ref"],
-            "country": msg.origin,
-            "at": at,
-            "by_role": str(by.get("role", ""))[:30],
-            "by_name": str(by.get("name", ""))[:150],
-        },
+        envelope_id=body["ref"],
+        country=msg.origin,
+        at=at,
+        by_role=str(by.get("role", ""))[:30],
+        by_name=str(by.get("name", ""))[:150],
     )
-    if created:
-        record(action="alert.ack_received", actor=None, peer=msg.origin,
-               object_type="exchange.outboundmessage", object_id=body["ref"])  # fmt: skip
+    record(action="alert.ack_received", actor=None, peer=msg.origin,
+           object_type="exchange.outboundmessage", object_id=body["ref"])  # fmt: skip
 
 
 def check_peer_silence(now: datetime) -> int:

@@ -322,6 +322,12 @@ class Indicator(models.Model):
         indexes = [
             models.Index(fields=["kind", "value"]),
             models.Index(fields=["registrable_domain"]),
+            # Local (case and takedown) indicators: what a received item is matched against.
+            models.Index(
+                fields=["kind", "value"],
+                condition=models.Q(inbound__isnull=True),
+                name="cases_indicator_local_kv",
+            ),
         ]
 
     def __str__(self) -> str:

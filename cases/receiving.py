@@ -87,7 +87,7 @@ def _alert(item: InboundItem, kind: str, title: str, users: list[Any] | None = N
 
 def _indicators(item: InboundItem, items: list[dict[str, Any]]) -> None:
     rows = matching.store(items, region=item.origin, inbound=item)
-    matching.find_hits(item)
+    matching.find_hits(item, rows)
     matching.propose_mirrors(rows, f"{item.origin} {item.ref}")
 
 
