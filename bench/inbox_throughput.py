@@ -1,17 +1,24 @@
 """Envelopes accepted per second at one node from four concurrent senders, on PostgreSQL.
 
-    .venv/bin/python bench/inbox_throughput.py [--seconds 10] [--senders 4] [--latency 300]
+    REDIS_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/inbox_throughput.py \
+        [--seconds 10] [--senders 4] [--latency 200] [--server gunicorn|uvicorn]
 
-Starts one real node (`node run`, uvicorn + Django ASGI, PostgreSQL from DATABASE_URL,
-default postgres://postgres@127.0.0.1:5432/net247_bench_inbox, database `<name>_kz` made
-fresh) with a bench-only URLconf that adds a bare DRF endpoint (bench/inbox_urls.py).
+Starts one real node (PostgreSQL from DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/net247_bench_inbox, database `<name>_kz` made fresh)
+with a bench-only URLconf that adds a bare DRF endpoint (bench/inbox_urls.py).
 In the same run, four sender processes post:
   1. to the bare DRF endpoint (AllowAny, no auth, parses the same JSON body, answers 202);
   2. to POST /federation/v1/inbox, each a distinct envelope pre-signed by an enrolled peer.
-`--type` picks the message type (default case.notification: the node also runs the cases
-app's handler for each, in its background work on the same cores). It prints both rates
-and their ratio (target: inbox >= 40% of bare), then the latency
-from signing an envelope to holding its verified receipt (p50, p99), one at a time.
+One phase per message type (`--types`, default alert.ack and case.notification): each
+envelope's handler runs in the request, in the transaction that stores it, so alert.ack
+(a row and an audit entry) shows the exchange's own cost and case.notification adds the
+cases app's (comparison, item, indicators, alert, escalation). It prints every rate and its
+ratio to bare (target: inbox >= 40% of bare), then the latency from signing an envelope
+to holding its verified receipt (p50, p99), one at a time.
+
+`--server gunicorn` (default) serves the node as production does (net247-web: gunicorn
+sync workers, deploy/production/gunicorn.conf.py, with its Celery worker when REDIS_URL
+is set); `--server uvicorn` uses `node run`, the embedded stack.
 The rate limit is raised for the run: it measures the inbox, not the limiter.
 """
 
@@ -107,7 +114,7 @@ def _phase(url: str, kind: str, seed: bytes, senders: int, seconds: float) -> tu
     return accepted / seconds, sum(r[1] for r in results)
 
 
-def _latency(url: str, seed: bytes, count: int, kz_key: str) -> list[float]:
+def _latency(url: str, seed: bytes, count: int, kz_key: str, type_: str) -> list[float]:
     from exchange import canonical, signing
 
     peer = _peer(seed)
@@ -115,7 +122,7 @@ def _latency(url: str, seed: bytes, count: int, kz_key: str) -> list[float]:
     with httpx.Client(timeout=30) as client:
         for _ in range(count):
             started = time.perf_counter()
-            envelope = peer.sign(peer.envelope(["KZ"], type="case.notification", body=BODY))
+            envelope = peer.sign(peer.envelope(["KZ"], type=type_, body=_body(type_)))
             response = client.post(url + "/federation/v1/inbox", content=canonical.dumps(envelope))
             receipt = canonical.loads(response.content)
             assert response.status_code == 202
@@ -125,20 +132,49 @@ def _latency(url: str, seed: bytes, count: int, kz_key: str) -> list[float]:
     return samples
 
 
+def _serve_command(server: str, node: Any, redis_url: str) -> list[str] | None:
+    """None: `node run` (uvicorn, the embedded stack). gunicorn: production's net247-web
+    (deploy/production/gunicorn.conf.py), with its Celery worker when there is Redis."""
+    if server == "uvicorn":
+        return None
+    root = Path(__file__).resolve().parent.parent
+    web = (
+        f"exec {sys.executable} -m gunicorn --config {root}/deploy/production/gunicorn.conf.py"
+        f" --bind 127.0.0.1:{node.port} net247.wsgi:application"
+    )
+    if redis_url:
+        worker = (
+            f"{sys.executable} -m celery -A net247 worker --loglevel=WARNING --concurrency=4"
+            " --without-gossip --without-mingle &"
+        )
+        web = f"{worker} {web}"
+    return ["sh", "-c", web]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--senders", type=int, default=4)
-    parser.add_argument("--latency", type=int, default=300)
+    parser.add_argument("--latency", type=int, default=200, help="samples per message type")
     parser.add_argument(
-        "--type",
-        default="case.notification",
-        help="message type posted; its registered handler runs in the node's background work",
+        "--types",
+        default="alert.ack,case.notification",
+        help="message types posted, each in its own phase; every handler runs in the request",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "uvicorn"],
+        default="gunicorn",
+        help="gunicorn: production's HTTP service (default); uvicorn: `node run`",
     )
     args = parser.parse_args()
+    types = [t.strip() for t in args.types.split(",") if t.strip()]
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    redis_url = os.environ.get("REDIS_URL", "")
     seed = os.urandom(32)
     peer = _peer(seed)
+    rates: dict[str, tuple[float, int]] = {}
+    latencies: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         fed = Federation(
             ["KZ"],
@@ -152,30 +188,40 @@ def main() -> int:
                 "DB_CONN_MAX_AGE": "60",  # the production default (the runner uses 0)
             },
             database_url=database_url,
-            redis_url=os.environ.get("REDIS_URL", ""),
+            redis_url=redis_url,
             fresh=True,
         )
         fed.init()
         node = fed.node("KZ")
         node.manage(*peer.enrol_args())
         kz_key = json.loads(node.manage("node", "show", "--json"))["keys"][0]["public_key"]
-        fed.start()
+        node.start(_serve_command(args.server, node, redis_url))
         try:
-            print(f"node KZ at {node.url}; database {node.database_url}; {args.senders} senders")
-            bare, bare_err = _phase(node.url, "bare", seed, args.senders, args.seconds)
-            inbox, inbox_err = _phase(
-                node.url, f"inbox:{args.type}", seed, args.senders, args.seconds
+            node.wait_ready()
+            print(
+                f"node KZ at {node.url} ({args.server}); database {node.database_url};"
+                f" Redis {node.env.get('REDIS_URL') or 'none'}; {args.senders} senders"
             )
-            samples = _latency(node.url, seed, args.latency, kz_key)
+            rates["bare"] = _phase(node.url, "bare", seed, args.senders, args.seconds)
+            for type_ in types:
+                rates[type_] = _phase(node.url, f"inbox:{type_}", seed, args.senders, args.seconds)
+            for type_ in types:
+                latencies[type_] = _latency(node.url, seed, args.latency, kz_key, type_)
         finally:
             fed.stop()
             fed.drop_databases()
-    print(f"bare DRF endpoint:  {bare:8.1f} requests/s ({bare_err} errors)")
-    print(f"federation inbox:   {inbox:8.1f} {args.type} envelopes accepted/s ({inbox_err} errors)")
-    print(f"ratio inbox/bare:   {inbox / bare:8.0%}  (target >= 40%)")
-    quantiles = statistics.quantiles(samples, n=100)
-    print(f"sign -> verified receipt, one at a time ({len(samples)}): "
-          f"p50 {statistics.median(samples):.1f} ms, p99 {quantiles[98]:.1f} ms")  # fmt: skip
+    bare, bare_err = rates["bare"]
+    print(f"bare DRF endpoint:        {bare:8.1f} requests/s ({bare_err} errors)")
+    for type_ in types:
+        rate, errors = rates[type_]
+        print(
+            f"inbox, {type_ + ':':18s}{rate:8.1f} envelopes accepted/s ({errors} errors),"
+            f" {rate / bare:4.0%} of bare (target >= 40%)"
+        )
+    for type_, samples in latencies.items():
+        quantiles = statistics.quantiles(samples, n=100)
+        print(f"sign -> verified receipt, {type_}, one at a time ({len(samples)}): "
+              f"p50 {statistics.median(samples):.1f} ms, p99 {quantiles[98]:.1f} ms")  # fmt: skip
     return 0
 
 

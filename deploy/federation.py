@@ -105,13 +105,16 @@ class Node:
             )
         return result.stdout.decode()
 
-    def start(self) -> None:
+    def start(self, command: list[str] | None = None) -> None:
+        """Start `node run` (and its worker with Redis), or `command` in its place (a
+        benchmark serving the node through production's gunicorn, say)."""
         if self.running:
             return
-        command = [sys.executable, str(ROOT / "manage.py"), "node", "run"]
-        command += ["--port", str(self.port), "--no-migrate"]
-        if self.env.get("REDIS_URL"):
-            command.append("--with-worker")
+        if command is None:
+            command = [sys.executable, str(ROOT / "manage.py"), "node", "run"]
+            command += ["--port", str(self.port), "--no-migrate"]
+            if self.env.get("REDIS_URL"):
+                command.append("--with-worker")
         log = open(self.log_path, "ab")  # noqa: SIM115 (handed to the child)
         self.process = subprocess.Popen(
             command,
