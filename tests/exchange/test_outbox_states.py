@@ -271,3 +271,39 @@ def test_failed_handler_keeps_the_receipt_and_reprocess_applies_it_once_fixed(no
     finally:
         handlers._handlers.clear()
         handlers._handlers.update(saved)
+
+
+def test_a_failing_handler_leaves_none_of_its_effects_and_the_message_stored(node):
+    """The handler runs in the storing transaction, in a savepoint: its rows and its audit
+    entries go, the message, its receipt and the failure stay, and the chain verifies."""
+    from audit.services import record
+    from audit.verify import verify
+
+    services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
+
+    def handle(message: Any) -> None:
+        Peer.objects.create(country="TJ", url="http://127.0.0.1:9", enrolled_at=timezone.now())
+        record(action="test.handler_effect", object_id=message.envelope_id)
+        raise RuntimeError("failed halfway")
+
+    saved = dict(handlers._handlers)
+    handlers._handlers["case.request"] = handle
+    try:
+        body = {"case_ref": "K-3", "kind": "information", "text": "?"}
+        envelope = KZ.sign(KZ.envelope(["MD"], type="case.request", body=body))
+        outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
+    finally:
+        handlers._handlers.clear()
+        handlers._handlers.update(saved)
+    assert outcome.status == 202
+    row = InboundMessage.objects.get(envelope_id=envelope["id"])
+    assert (row.state, row.attempts, row.processed_at) == ("failed", 1, None)
+    assert row.receipt == outcome.body
+    assert not Peer.objects.filter(country="TJ").exists()
+    actions = list(
+        AuditEntry.objects.filter(object_id=envelope["id"])
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["exchange.received", "exchange.handler_failed"]
+    assert verify().ok
