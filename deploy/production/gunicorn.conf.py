@@ -37,3 +37,10 @@ errorlog = "-"
 loglevel = "info"
 access_log_format = '%({x-real-ip}i)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}i)s "%(a)s"'
 proc_name = "net247-web"
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker pays its one-time costs (URLconf, first connections) before serving."""
+    from node.warmup import warm_up
+
+    warm_up()

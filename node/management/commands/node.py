@@ -128,6 +128,9 @@ class Command(BaseCommand):
             timeout_graceful_shutdown=5,
         )
         server = uvicorn.Server(config)
+        from node.warmup import warm_up
+
+        warm_up()  # the first alert after a start should not pay for first connections
         self.stdout.write(
             f"net247 node {settings.NODE_COUNTRY} serving on http://{options['host']}:{options['port']}"
             f" ({settings.DEPLOYMENT}, background: {settings.BACKGROUND})"
