@@ -26,8 +26,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit import services as audit_services
-from audit.services import record
+from audit.services import deferred, record
 from exchange import canonical, handlers, ids, keyring, schemas, signals, signing
 from exchange.models import InboundMessage, InboundState, Peer
 from node import keystore
@@ -174,7 +173,7 @@ def _store(envelope: dict[str, Any], peer: Peer) -> Outcome:
     handler = handlers.handler_for(envelope["type"])
     try:
         # The audit entries are appended last, so the chain's lock waits only for the commit.
-        with transaction.atomic(), audit_services.deferred():
+        with transaction.atomic(), deferred():
             message = InboundMessage.objects.create(
                 envelope_id=envelope["id"],
                 origin=peer.country,
@@ -223,7 +222,7 @@ def _handle(message: InboundMessage, handler: handlers.Handler) -> bool:
     Only the handler's own writes are undone when it raises: the message stays stored
     (waiting for NotYet, failed for anything else, with the error audited)."""
     try:
-        with transaction.atomic(), audit_services.deferred():  # undone together if it raises
+        with transaction.atomic(), deferred():  # undone together if it raises
             handler(message)
     except handlers.NotYet as exc:
         message.state = InboundState.WAITING

@@ -25,8 +25,9 @@ def _warm_up_child(**kwargs: Any) -> None:
 @signals.worker_ready.connect
 def _warm_up_threads(sender: Any = None, **kwargs: Any) -> None:
     """The threads pool (`node run --with-worker`) runs tasks in this very process."""
-    pool = getattr(sender, "pool", None)
-    if pool is not None and type(pool).__module__ == "celery.concurrency.thread":
+    from celery.concurrency.thread import TaskPool as ThreadsPool
+
+    if isinstance(getattr(sender, "pool", None), ThreadsPool):
         from node.warmup import warm_up
 
         warm_up()

@@ -14,6 +14,15 @@ from audit.models import AuditEntry
 from audit.verify import verify
 
 
+def recorded_actions() -> list[str]:
+    """The actions of this file's entries, in chain order."""
+    return list(
+        AuditEntry.objects.filter(action__startswith="test.")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+
+
 @pytest.mark.django_db
 def test_entries_join_the_chain_in_order_when_the_outermost_block_ends():
     with transaction.atomic(), services.deferred():
@@ -22,12 +31,7 @@ def test_entries_join_the_chain_in_order_when_the_outermost_block_ends():
             services.record(action="test.inner")
         assert not AuditEntry.objects.filter(action__startswith="test.").exists()
         services.record(action="test.last")
-    actions = list(
-        AuditEntry.objects.filter(action__startswith="test.")
-        .order_by("seq")
-        .values_list("action", flat=True)
-    )
-    assert actions == ["test.first", "test.inner", "test.last"]
+    assert recorded_actions() == ["test.first", "test.inner", "test.last"]
     assert verify().ok
 
 
@@ -39,12 +43,7 @@ def test_a_block_left_by_an_exception_drops_only_its_own_entries():
             services.record(action="test.undone")
             raise RuntimeError("the handler failed")
         services.record(action="test.failure_noted")
-    actions = list(
-        AuditEntry.objects.filter(action__startswith="test.")
-        .order_by("seq")
-        .values_list("action", flat=True)
-    )
-    assert actions == ["test.kept", "test.failure_noted"]
+    assert recorded_actions() == ["test.kept", "test.failure_noted"]
     assert verify().ok
 
 
@@ -81,10 +80,5 @@ def test_another_writer_is_not_queued_behind_a_deferred_block():
         release.set()
         thread.join(timeout=30)
     assert not errors, errors
-    actions = list(
-        AuditEntry.objects.filter(action__startswith="test.")
-        .order_by("seq")
-        .values_list("action", flat=True)
-    )
-    assert actions == ["test.meanwhile", "test.long"]
+    assert recorded_actions() == ["test.meanwhile", "test.long"]
     assert verify().ok

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -189,6 +190,20 @@ def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(node, peer_ser
     assert [f["envelope_id"] for f in failed] == [ancient.message.envelope_id]
 
 
+@contextmanager
+def handled_by(message_type: str, handler: Any) -> Iterator[None]:
+    """Register `handler` (None: no handler) for a type for the block, then restore."""
+    saved = dict(handlers._handlers)
+    handlers._handlers.pop(message_type, None)
+    if handler is not None:
+        handlers._handlers[message_type] = handler
+    try:
+        yield
+    finally:
+        handlers._handlers.clear()
+        handlers._handlers.update(saved)
+
+
 @pytest.fixture
 def waiting_handler() -> Iterator[list[str]]:
     """A handler for case.request that needs its thread's root processed first."""
@@ -199,11 +214,8 @@ def waiting_handler() -> Iterator[list[str]]:
             raise handlers.NotYet("thread root not applied yet")
         applied.append(message.envelope_id)
 
-    saved = dict(handlers._handlers)
-    handlers._handlers["case.request"] = handle
-    yield applied
-    handlers._handlers.clear()
-    handlers._handlers.update(saved)
+    with handled_by("case.request", handle):
+        yield applied
 
 
 def test_out_of_order_message_waits_for_its_thread_root(node, waiting_handler, settings):
@@ -222,9 +234,7 @@ def test_out_of_order_message_waits_for_its_thread_root(node, waiting_handler, s
 
 def test_message_without_handler_is_kept(node, settings):
     services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
-    saved = dict(handlers._handlers)
-    handlers._handlers.pop("takedown.status", None)
-    try:
+    with handled_by("takedown.status", None):
         body = {
             "request_ref": "R",
             "target": "t",
@@ -233,8 +243,6 @@ def test_message_without_handler_is_kept(node, settings):
         }
         envelope = KZ.sign(KZ.envelope(["MD"], type="takedown.status", body=body))
         outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
-    finally:
-        handlers._handlers.update(saved)
     assert outcome.status == 202
     assert InboundMessage.objects.get(envelope_id=envelope["id"]).state == "unhandled"
 
@@ -249,9 +257,7 @@ def test_failed_handler_keeps_the_receipt_and_reprocess_applies_it_once_fixed(no
             raise RuntimeError("a bug in the handler")
         applied.append(message.envelope_id)
 
-    saved = dict(handlers._handlers)
-    handlers._handlers["case.request"] = handle
-    try:
+    with handled_by("case.request", handle):
         body = {"case_ref": "K-2", "kind": "information", "text": "?"}
         envelope = KZ.sign(KZ.envelope(["MD"], type="case.request", body=body))
         outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
@@ -268,9 +274,6 @@ def test_failed_handler_keeps_the_receipt_and_reprocess_applies_it_once_fixed(no
         assert out.getvalue().strip() == "processed" and applied == [envelope["id"]]
         assert inbox.reprocess("KZ", envelope["id"]) == "not-failed"
         assert AuditEntry.objects.filter(action="exchange.reprocess").count() == 1
-    finally:
-        handlers._handlers.clear()
-        handlers._handlers.update(saved)
 
 
 def test_a_failing_handler_leaves_none_of_its_effects_and_the_message_stored(node):
@@ -286,15 +289,10 @@ def test_a_failing_handler_leaves_none_of_its_effects_and_the_message_stored(nod
         record(action="test.handler_effect", object_id=message.envelope_id)
         raise RuntimeError("failed halfway")
 
-    saved = dict(handlers._handlers)
-    handlers._handlers["case.request"] = handle
-    try:
+    with handled_by("case.request", handle):
         body = {"case_ref": "K-3", "kind": "information", "text": "?"}
         envelope = KZ.sign(KZ.envelope(["MD"], type="case.request", body=body))
         outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
-    finally:
-        handlers._handlers.clear()
-        handlers._handlers.update(saved)
     assert outcome.status == 202
     row = InboundMessage.objects.get(envelope_id=envelope["id"])
     assert (row.state, row.attempts, row.processed_at) == ("failed", 1, None)
