@@ -12,9 +12,10 @@ seq order; seq is the order of the log.
 
 Deferred appending (`deferred`): inside it, `record` builds the entry at once (time,
 actor, request) but appends it when the outermost `deferred` block ends, just before the
-caller commits. The head lock is then held for the appends and the commit only, not for
-the whole action: the federation inbox stores a message and runs its handler (an alert,
-an escalation step) in one transaction, and would otherwise queue every other writer of
+caller commits, all in one round trip on PostgreSQL (audit_append_all, migration 0004).
+The head lock is then held for the appends and the commit only, not for the whole
+action: the federation inbox stores a message and runs its handler (an alert, an
+escalation step) in one transaction, and would otherwise queue every other writer of
 the node behind that handler.
 
 Reading the tree (`tree_head`, `inclusion_proof`, `consistency_proof`): RFC 9162 over
@@ -36,6 +37,7 @@ from django.utils import timezone
 
 from audit import chain, context, merkle
 from audit.models import AuditEntry, AuditHead
+from net247 import sql
 
 SECRET_KEYS = {"password", "token", "secret", "otp", "private_key", "seed"}
 
@@ -67,9 +69,14 @@ def deferred() -> Iterator[None]:
     if stack:
         stack[-1].extend(entries)
         return
+    if not entries:
+        return
     with transaction.atomic(savepoint=False):
-        for entry in entries:
-            _append(entry)
+        if connection.vendor == "postgresql":
+            _append_all_postgresql(entries)
+        else:
+            for entry in entries:
+                _append_portable(entry)
 
 
 def _append(entry: AuditEntry) -> None:
@@ -129,30 +136,65 @@ def _append_postgresql(entry: AuditEntry) -> None:
     trip, like a plain INSERT; inside the caller's transaction it holds the head lock
     until the caller commits, as the portable path does.
     """
+    params = [
+        _payload_prefix(entry),
+        entry.at,
+        entry.actor,
+        entry.actor_kind,
+        entry.role,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.outcome,
+        entry.client_ip,
+        entry.request_id,
+        json.dumps(entry.details, ensure_ascii=False),
+    ]
+    _appended(entry, sql.fetch(_APPEND_PG, params)[0])
+
+
+def _payload_prefix(entry: AuditEntry) -> str:
+    """The entry's canonical JSON without its seq, which the database function closes."""
     fields = chain.entry_fields(entry)
     del fields["seq"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _APPEND_PG,
-            [
-                chain.payload_prefix(fields),
-                entry.at,
-                entry.actor,
-                entry.actor_kind,
-                entry.role,
-                entry.action,
-                entry.object_type,
-                entry.object_id,
-                entry.outcome,
-                entry.client_ip,
-                entry.request_id,
-                json.dumps(entry.details, ensure_ascii=False),
-            ],
-        )
-        seq, prev_hash, entry_hash = cursor.fetchone()
+    return chain.payload_prefix(fields)
+
+
+def _appended(entry: AuditEntry, row: tuple[Any, ...]) -> None:
+    seq, prev_hash, entry_hash = row
     entry.seq, entry.prev_hash, entry.entry_hash = int(seq), str(prev_hash), str(entry_hash)
     entry._state.adding = False
     entry._state.db = connection.alias
+
+
+def _append_all_postgresql(entries: list[AuditEntry]) -> None:
+    """All `entries`, in order, with one call of audit_append_all() (migration 0004)."""
+    items = []
+    for entry in entries:
+        items.append(
+            {
+                "payload_prefix": _payload_prefix(entry),
+                "at": entry.at.isoformat(),
+                "actor": entry.actor,
+                "actor_kind": entry.actor_kind,
+                "role": entry.role,
+                "action": entry.action,
+                "object_type": entry.object_type,
+                "object_id": entry.object_id,
+                "outcome": entry.outcome,
+                "client_ip": entry.client_ip,
+                "request_id": entry.request_id,
+                "details": entry.details,
+            }
+        )
+    rows = sql.fetch(
+        "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append_all(%s::jsonb)",
+        [json.dumps(items, ensure_ascii=False)],
+    )
+    if len(rows) != len(entries):
+        raise RuntimeError(f"audit_append_all appended {len(rows)} of {len(entries)} entries")
+    for entry, row in zip(entries, rows, strict=True):
+        _appended(entry, row)
 
 
 def record(

@@ -30,8 +30,11 @@ def test_entries_join_the_chain_in_order_when_the_outermost_block_ends():
         with services.deferred():
             services.record(action="test.inner")
         assert not AuditEntry.objects.filter(action__startswith="test.").exists()
-        services.record(action="test.last")
+        services.record(action="test.last", details={"title": "Вербовка", "n": [1, None]})
     assert recorded_actions() == ["test.first", "test.inner", "test.last"]
+    # What was hashed is what is stored (on PostgreSQL the three go in one call, as JSON).
+    last = AuditEntry.objects.get(action="test.last")
+    assert last.details == {"title": "Вербовка", "n": [1, None]}
     assert verify().ok
 
 
