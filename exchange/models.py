@@ -65,7 +65,7 @@ class InboundMessage(models.Model):
     envelope_id = models.CharField(max_length=36)
     origin = models.CharField(max_length=2)
     digest = models.CharField(max_length=43)
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)
     thread = models.CharField(max_length=36, db_index=True)
     in_reply_to = models.CharField(max_length=36, null=True, blank=True)  # noqa: DJ001 (JSON null)
     handling = models.CharField(max_length=2)
@@ -76,7 +76,7 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField()
     receipt = models.JSONField()
     state = models.CharField(
-        max_length=10, choices=InboundState.choices, default=InboundState.PENDING, db_index=True
+        max_length=10, choices=InboundState.choices, default=InboundState.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -86,6 +86,16 @@ class InboundMessage(models.Model):
         ordering = ["received_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["origin", "envelope_id"], name="inbound_once")
+        ]
+        # Only unfinished messages are looked up by state (the sweep, `message list`, a
+        # thread's waiting ones); nearly every message is processed and stays out of it,
+        # so storing one updates this index rarely.
+        indexes = [
+            models.Index(
+                fields=["state", "thread"],
+                name="inbound_unfinished",
+                condition=models.Q(state__in=["pending", "waiting", "failed"]),
+            )
         ]
 
     def __str__(self) -> str:

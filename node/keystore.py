@@ -58,7 +58,20 @@ def _write_seed(key_id: str, seed: bytes) -> None:
         handle.write(seed.hex() + "\n")
 
 
+_loaded: dict[tuple[str, str], Ed25519PrivateKey] = {}
+
+
 def load_private_key(key_id: str) -> Ed25519PrivateKey:
+    """The private key `key_id`, read once per process and key directory (a key id's seed
+    never changes; the inbox signs a receipt per envelope)."""
+    cache_key = (str(settings.NODE_KEY_DIR), key_id)
+    key = _loaded.get(cache_key)
+    if key is None:
+        key = _loaded[cache_key] = _read_private_key(key_id)
+    return key
+
+
+def _read_private_key(key_id: str) -> Ed25519PrivateKey:
     env_seed = os.environ.get(_env_name(key_id))
     if env_seed:
         return crypto.private_key_from_seed(bytes.fromhex(env_seed.strip()))
@@ -114,8 +127,11 @@ def current_key() -> NodeKey:
 
 
 def current_signing_key() -> SigningKey:
-    key = current_key()
-    return SigningKey(key_id=key.key_id, private_key=load_private_key(key.key_id))
+    return signing_key(current_key().key_id)
+
+
+def signing_key(key_id: str) -> SigningKey:
+    return SigningKey(key_id=key_id, private_key=load_private_key(key_id))
 
 
 def published_keys() -> list[NodeKey]:
