@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,6 +32,7 @@ from alerts.models import (
     WsTicket,
 )
 from audit.services import record
+from node import rows
 
 TICKET_TTL = timedelta(seconds=60)
 
@@ -71,29 +72,24 @@ def alert_raise(
         raise AlertsError("title" if kind else "kind", "required")
     user_ids = [int(getattr(u, "pk", u)) for u in users] if users else None
     # No savepoint of its own: raised from a handler or a service, it lives and dies with
-    # the caller's transaction (the insert below has the savepoint a race needs).
+    # the caller's transaction. A repeated dedupe_key inserts nothing (ON CONFLICT DO
+    # NOTHING), so neither a lookup first nor a savepoint for the race is needed.
     with transaction.atomic(savepoint=False):
-        if dedupe_key:
-            existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
-            if existing is not None:
-                return existing
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                alert = Alert.objects.create(
-                    kind=kind[:50],
-                    title=title[:300],
-                    summary=summary,
-                    urgency=urgency,
-                    object_type=object_type,
-                    object_id=str(object_id),
-                    origin=origin,
-                    envelope_id=envelope_id,
-                    dedupe_key=dedupe_key,
-                    snapshot=escalation.snapshot_for(urgency, user_ids),
-                    next_step_at=now,
-                )
-        except IntegrityError:
+        alert = Alert(
+            kind=kind[:50],
+            title=title[:300],
+            summary=summary,
+            urgency=urgency,
+            object_type=object_type,
+            object_id=str(object_id),
+            origin=origin,
+            envelope_id=envelope_id,
+            dedupe_key=dedupe_key,
+            snapshot=escalation.snapshot_for(urgency, user_ids),
+            next_step_at=now,
+        )
+        if not rows.insert(alert, conflict=("dedupe_key",)):
             return Alert.objects.get(dedupe_key=dedupe_key)
         record(
             action="alert.raised",

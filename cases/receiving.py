@@ -21,6 +21,7 @@ from audit.services import record
 from cases import matching, ports, takedowns
 from cases.models import Case, InboundItem, OutboundRequest
 from cases.services import DUE_AFTER
+from node import rows as node_rows
 
 
 def _urgency_for_due(due: dt.datetime | None) -> str:
@@ -44,10 +45,9 @@ def _parse(text: Any) -> dt.datetime | None:
 
 
 def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
-    existing = InboundItem.objects.filter(origin=msg.origin, envelope_id=msg.envelope_id).first()
-    if existing is not None:
-        return existing, False
-    item = InboundItem.objects.create(
+    """The item of a received message; created False if it was stored before. One
+    statement (INSERT ... ON CONFLICT DO NOTHING) on the way every new message takes."""
+    item = InboundItem(
         kind=kind,
         origin=msg.origin,
         key_id=str(getattr(msg, "key_id", "") or ""),
@@ -60,6 +60,9 @@ def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
         received_at=msg.received_at or timezone.now(),
         **fields,
     )
+    if not node_rows.insert(item, conflict=("origin", "envelope_id")):
+        existing = InboundItem.objects.get(origin=msg.origin, envelope_id=msg.envelope_id)
+        return existing, False
     record(
         action=f"inbound.{kind}",
         peer=msg.origin,
