@@ -1,19 +1,21 @@
 """Envelopes accepted per second at one node from four concurrent senders, on PostgreSQL.
 
     REDIS_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/inbox_throughput.py \
-        [--seconds 10] [--senders 4] [--latency 200] [--server gunicorn|uvicorn]
+        [--seconds 10] [--rounds 3] [--senders 4] [--latency 200] [--server gunicorn|uvicorn]
 
 Starts one real node (PostgreSQL from DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/net247_bench_inbox, database `<name>_kz` made fresh)
 with a bench-only URLconf that adds a bare DRF endpoint (bench/inbox_urls.py).
-In the same run, four sender processes post:
+In the same run, four sender processes post, in alternating phases (`--rounds`, default 3,
+so that a noisy neighbour on a shared machine moves both sides of a ratio):
   1. to the bare DRF endpoint (AllowAny, no auth, parses the same JSON body, answers 202);
   2. to POST /federation/v1/inbox, each a distinct envelope pre-signed by an enrolled peer.
 One phase per message type (`--types`, default alert.ack and case.notification): each
 envelope's handler runs in the request, in the transaction that stores it, so alert.ack
 (a row and an audit entry) shows the exchange's own cost and case.notification adds the
-cases app's (comparison, item, indicators, alert, escalation). It prints every rate and its
-ratio to bare (target: inbox >= 40% of bare), then the latency from signing an envelope
+cases app's (comparison, item, indicators, alert, escalation). It prints each rate (median
+of the rounds, and their range) and its ratio to the same round's bare rate (median and
+range; target: inbox >= 40% of bare), then the latency from signing an envelope
 to holding its verified receipt (p50, p99), one at a time.
 
 `--server gunicorn` (default) serves the node as production does (net247-web: gunicorn
@@ -151,9 +153,20 @@ def _serve_command(server: str, node: Any, redis_url: str) -> list[str] | None:
     return ["sh", "-c", web]
 
 
+def _spread(values: list[float]) -> str:
+    """Median of the rounds, and their range."""
+    return f"{statistics.median(values):8.1f} ({min(values):.0f}-{max(values):.0f})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per phase")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="bare and inbox phases alternate this many times; a ratio pairs a round's phases",
+    )
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--latency", type=int, default=200, help="samples per message type")
     parser.add_argument(
@@ -173,7 +186,7 @@ def main() -> int:
     redis_url = os.environ.get("REDIS_URL", "")
     seed = os.urandom(32)
     peer = _peer(seed)
-    rates: dict[str, tuple[float, int]] = {}
+    rates: dict[str, list[tuple[float, int]]] = {}
     latencies: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         fed = Federation(
@@ -202,21 +215,27 @@ def main() -> int:
                 f"node KZ at {node.url} ({args.server}); database {node.database_url};"
                 f" Redis {node.env.get('REDIS_URL') or 'none'}; {args.senders} senders"
             )
-            rates["bare"] = _phase(node.url, "bare", seed, args.senders, args.seconds)
-            for type_ in types:
-                rates[type_] = _phase(node.url, f"inbox:{type_}", seed, args.senders, args.seconds)
+            for _ in range(args.rounds):
+                for kind in ["bare", *types]:
+                    target = kind if kind == "bare" else f"inbox:{kind}"
+                    phase = _phase(node.url, target, seed, args.senders, args.seconds)
+                    rates.setdefault(kind, []).append(phase)
             for type_ in types:
                 latencies[type_] = _latency(node.url, seed, args.latency, kz_key, type_)
         finally:
             fed.stop()
             fed.drop_databases()
-    bare, bare_err = rates["bare"]
-    print(f"bare DRF endpoint:        {bare:8.1f} requests/s ({bare_err} errors)")
+    bare = [rate for rate, _ in rates["bare"]]
+    bare_errors = sum(errors for _, errors in rates["bare"])
+    print(f"bare DRF endpoint:        {_spread(bare)} requests/s ({bare_errors} errors)")
     for type_ in types:
-        rate, errors = rates[type_]
+        accepted = [rate for rate, _ in rates[type_]]
+        errors = sum(e for _, e in rates[type_])
+        ratios = [rate / base for rate, base in zip(accepted, bare, strict=True)]
         print(
-            f"inbox, {type_ + ':':18s}{rate:8.1f} envelopes accepted/s ({errors} errors),"
-            f" {rate / bare:4.0%} of bare (target >= 40%)"
+            f"inbox, {type_ + ':':18s}{_spread(accepted)} envelopes accepted/s ({errors} errors),"
+            f" {statistics.median(ratios):4.0%} of bare (rounds {min(ratios):.0%}"
+            f"-{max(ratios):.0%}; target >= 40%)"
         )
     for type_, samples in latencies.items():
         quantiles = statistics.quantiles(samples, n=100)
