@@ -104,6 +104,7 @@ class Verified:
     peer: Peer
     signing_key_id: str  # ours, for the receipt
     thread_waiting: bool  # its thread has waiting messages: retry them after this one
+    digest: str  # what the receipt pins
 
 
 def _check(raw: bytes) -> Verified:
@@ -129,13 +130,20 @@ def _check(raw: bytes) -> Verified:
         key = keyring.usable_key(peer.country, key_id, context.key, created_at)
     except keyring.KeyProblem as exc:
         raise Rejected(401, exc.code, exc.message) from exc
-    if not signing.verify(envelope, key.public_key):
+    signed_bytes = signing.signing_input(envelope)
+    if not signing.verify(envelope, key.public_key, signed_bytes):
         raise Rejected(401, "bad_signature", "the signature does not verify")
     if created_at > timezone.now() + MAX_SKEW:
         raise Rejected(400, "clock_skew", "created_at is more than 300 s in the future")
     if context.signing_key_id is None:
         raise keystore.KeyStoreError("this node has no key yet: run `python manage.py node init`")
-    return Verified(envelope, peer, context.signing_key_id, context.thread_waiting)
+    return Verified(
+        envelope,
+        peer,
+        context.signing_key_id,
+        context.thread_waiting,
+        signing.digest(envelope, signed_bytes),
+    )
 
 
 def receive(raw: bytes, *, client_ip: str) -> Outcome:
@@ -184,8 +192,7 @@ def _unsupported(envelope: dict[str, Any]) -> Rejected | None:
 
 
 def _store(verified: Verified) -> Outcome:
-    envelope, peer = verified.envelope, verified.peer
-    digest = signing.digest(envelope)
+    envelope, peer, digest = verified.envelope, verified.peer, verified.digest
     problem = _unsupported(envelope)
     if problem is not None:
         # The contract asks "seen before?" first; only a refusal pays for that lookup,

@@ -24,9 +24,12 @@ def signing_input(envelope: dict[str, Any]) -> bytes:
     return canonical.dumps(unsigned)
 
 
-def digest(envelope: dict[str, Any]) -> str:
-    """base64url SHA-256 of the signing input: what a receipt pins."""
-    return crypto.b64url_encode(hashlib.sha256(signing_input(envelope)).digest())
+def digest(envelope: dict[str, Any], signed_bytes: bytes | None = None) -> str:
+    """base64url SHA-256 of the signing input: what a receipt pins. `signed_bytes`: the
+    signing input, when the caller holds it already (the inbox verifies, then pins)."""
+    if signed_bytes is None:
+        signed_bytes = signing_input(envelope)
+    return crypto.b64url_encode(hashlib.sha256(signed_bytes).digest())
 
 
 def sign(
@@ -39,8 +42,13 @@ def sign(
     return signed
 
 
-def verify(envelope: dict[str, Any], public_key: Ed25519PublicKey | str) -> bool:
-    """True when the envelope's signature is valid for this public key."""
+def verify(
+    envelope: dict[str, Any],
+    public_key: Ed25519PublicKey | str,
+    signed_bytes: bytes | None = None,
+) -> bool:
+    """True when the envelope's signature is valid for this public key. `signed_bytes`:
+    the signing input, when the caller holds it already."""
     if isinstance(public_key, str):
         public_key = crypto.public_key_from_text(public_key)
     signature = envelope.get("signature")
@@ -50,7 +58,7 @@ def verify(envelope: dict[str, Any], public_key: Ed25519PublicKey | str) -> bool
         raw = crypto.b64url_decode(signature.get("value"))  # type: ignore[arg-type]
         if len(raw) != 64:
             return False
-        public_key.verify(raw, signing_input(envelope))
+        public_key.verify(raw, signed_bytes or signing_input(envelope))
     except (InvalidSignature, ValueError, canonical.CanonicalError):
         return False
     return True

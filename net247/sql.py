@@ -22,4 +22,6 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall() if cursor.description else []
+        # pgresult.nfields, not description: that builds a Column object per column.
+        result = cursor.pgresult
+        return cursor.fetchall() if result is not None and result.nfields else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -32,7 +33,10 @@ def public_key_text(public_key: Ed25519PublicKey) -> str:
     return b64url_encode(public_key_raw(public_key))
 
 
+@lru_cache(maxsize=256)
 def public_key_from_text(text: str) -> Ed25519PublicKey:
+    """Kept per process (a key object is immutable): the inbox verifies with a peer's key
+    on every envelope."""
     raw = b64url_decode(text)
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key has 32 bytes")
