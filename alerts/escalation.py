@@ -24,6 +24,7 @@ for longer than a grace period is recorded (`alert.step_late`) and run.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,21 +111,51 @@ def _after(alert: Alert, step: int, repeat: int) -> tuple[int, int]:
     return 0, repeat + 1
 
 
-def run_step(alert: Alert, now: datetime) -> int:
-    """Claim and run the step the alert points at (caller holds a transaction). Pages made."""
+@dataclass(frozen=True)
+class Claim:
+    """A step taken by one runner: which one, when it was due, and what it does."""
+
+    step: int
+    repeat: int
+    due: datetime
+    spec: dict[str, Any]
+
+
+def advance(alert: Alert, now: datetime) -> Claim | None:
+    """Point the alert (in memory) at the step after its due one; the due step's Claim,
+    or None if nothing is due. The caller writes the move: `run_step` as a guarded
+    UPDATE, `alert_raise` in the insert of a new alert, which nobody else can see yet."""
     step, repeat, due = alert.next_step, alert.next_repeat, alert.next_step_at
     if alert.state != AlertState.TRIGGERED or due is None:
-        return 0
+        return None
     spec = alert.snapshot["steps"][step]
     next_step, next_repeat = _after(alert, step, repeat)
     wait = timedelta(minutes=float(spec.get("wait_minutes", 0)))
     next_at = now + wait if next_repeat <= int(alert.snapshot.get("repeat", 0)) else None
-    claimed = Alert.objects.filter(
-        pk=alert.pk, state=AlertState.TRIGGERED, next_step=step, next_repeat=repeat
-    ).update(next_step=next_step, next_repeat=next_repeat, next_step_at=next_at)
-    if claimed != 1:
-        return 0
     alert.next_step, alert.next_repeat, alert.next_step_at = next_step, next_repeat, next_at
+    return Claim(step, repeat, due, spec)
+
+
+def run_step(alert: Alert, now: datetime) -> int:
+    """Claim and run the step the alert points at (caller holds a transaction). Pages made."""
+    before = (alert.next_step, alert.next_repeat, alert.next_step_at)
+    claim = advance(alert, now)
+    if claim is None:
+        return 0
+    claimed = Alert.objects.filter(
+        pk=alert.pk, state=AlertState.TRIGGERED, next_step=claim.step, next_repeat=claim.repeat
+    ).update(
+        next_step=alert.next_step, next_repeat=alert.next_repeat, next_step_at=alert.next_step_at
+    )
+    if claimed != 1:
+        alert.next_step, alert.next_repeat, alert.next_step_at = before  # another runner won
+        return 0
+    return run_claimed(alert, claim, now)
+
+
+def run_claimed(alert: Alert, claim: Claim, now: datetime) -> int:
+    """Page the targets of a claimed step and record it. Pages made."""
+    step, repeat, spec = claim.step, claim.repeat, claim.spec
     paged = 0
     for user_id in targets_of(spec, now):
         try:
@@ -135,7 +166,7 @@ def run_step(alert: Alert, now: datetime) -> int:
         events.emit(user_id, alert, "alert.paged")
         delivery.queue_for_page(page, now)
         paged += 1
-    StepRun.objects.create(alert=alert, step=step, repeat=repeat, due_at=due, paged=paged)
+    StepRun.objects.create(alert=alert, step=step, repeat=repeat, due_at=claim.due, paged=paged)
     record(
         action="alert.step_ran",
         actor=None,

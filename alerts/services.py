@@ -89,6 +89,9 @@ def alert_raise(
             snapshot=escalation.snapshot_for(urgency, user_ids),
             next_step_at=now,
         )
+        # The first step is due now: the new row is written already pointing past it,
+        # so no runner can take it twice and no claim UPDATE follows.
+        first = escalation.advance(alert, now)
         if not rows.insert(alert, conflict=("dedupe_key",)):
             return Alert.objects.get(dedupe_key=dedupe_key)
         record(
@@ -99,7 +102,8 @@ def alert_raise(
             object_id=alert.pk,
             details={"kind": kind, "urgency": urgency, "envelope_id": envelope_id},
         )
-        escalation.run_step(alert, now)
+        if first is not None:
+            escalation.run_claimed(alert, first, now)
     return alert
 
 
