@@ -171,29 +171,14 @@ def _append_all_postgresql(entries: list[AuditEntry]) -> None:
     """All `entries`, in order, with one call of audit_append_all() (migration 0004)."""
     items = []
     for entry in entries:
-        items.append(
-            {
-                "payload_prefix": _payload_prefix(entry),
-                "at": entry.at.isoformat(),
-                "actor": entry.actor,
-                "actor_kind": entry.actor_kind,
-                "role": entry.role,
-                "action": entry.action,
-                "object_type": entry.object_type,
-                "object_id": entry.object_id,
-                "outcome": entry.outcome,
-                "client_ip": entry.client_ip,
-                "request_id": entry.request_id,
-                "details": entry.details,
-            }
-        )
+        fields = chain.entry_fields(entry)  # the hashed columns, `at` as ISO text
+        del fields["seq"]
+        items.append({**fields, "payload_prefix": chain.payload_prefix(fields)})
     rows = sql.fetch(
         "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append_all(%s::jsonb)",
         [json.dumps(items, ensure_ascii=False)],
     )
-    if len(rows) != len(entries):
-        raise RuntimeError(f"audit_append_all appended {len(rows)} of {len(entries)} entries")
-    for entry, row in zip(entries, rows, strict=True):
+    for entry, row in zip(entries, rows, strict=True):  # one row per entry, or it raises
         _appended(entry, row)
 
 

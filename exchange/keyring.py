@@ -46,20 +46,6 @@ def trusted_key(origin: str, key_id: str, created_at: datetime) -> PeerKey:
     return usable_key(origin, key_id, key, created_at)
 
 
-def peer_and_key(origin: str, key_id: str) -> tuple[Peer | None, PeerKey | None]:
-    """The active peer `origin` and its trusted key `key_id` (None where there is none).
-
-    One query when both exist, which is every accepted envelope."""
-    key = (
-        PeerKey.objects.select_related("peer")
-        .filter(key_id=key_id, peer__country=origin, peer__active=True, trusted=True)
-        .first()
-    )
-    if key is not None:
-        return key.peer, key
-    return Peer.objects.filter(country=origin, active=True).first(), None
-
-
 def usable_key(origin: str, key_id: str, key: PeerKey | None, created_at: datetime) -> PeerKey:
     """`key` (looked up as `key_id` of `origin`) if it may sign at `created_at`."""
     if key_id.split(":", 1)[0] != origin:
