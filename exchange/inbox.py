@@ -71,7 +71,7 @@ def _rate_limited(country: str) -> int | None:
     window = max(1, burst // rate)
     now = timezone.now().timestamp()
     slot = int(now // window)
-    if ratelimit.hit(f"inbox:{country}:{slot}", window) > burst:
+    if ratelimit.hit(f"inbox:{country}", slot, window, burst) > burst:
         return max(1, int((slot + 1) * window - now) + 1)
     return None
 
