@@ -54,18 +54,26 @@ _pending = threading.local()  # a stack of lists of entries, one per open `defer
 
 
 @contextmanager
+def _collecting() -> Iterator[list[AuditEntry]]:
+    """Collect the entries recorded inside (nested blocks hand theirs to the outer one);
+    the caller appends what it yields. An exception drops the block's entries."""
+    stack: list[list[AuditEntry]] = _pending.__dict__.setdefault("stack", [])
+    entries: list[AuditEntry] = []
+    stack.append(entries)
+    try:
+        yield entries
+    finally:
+        stack.pop()
+
+
+@contextmanager
 def deferred() -> Iterator[None]:
     """Append the entries recorded inside when the outermost block ends (use it inside
     the transaction, around its work). A block left by an exception drops its own entries,
     so wrap a savepoint that may roll back in a block of its own."""
-    stack: list[list[AuditEntry]] = _pending.__dict__.setdefault("stack", [])
-    stack.append([])
-    try:
+    with _collecting() as entries:
         yield
-    except BaseException:
-        stack.pop()
-        raise
-    entries = stack.pop()
+    stack = _pending.__dict__["stack"]
     if stack:
         stack[-1].extend(entries)
         return
@@ -77,6 +85,38 @@ def deferred() -> Iterator[None]:
         else:
             for entry in entries:
                 _append_portable(entry)
+
+
+@contextmanager
+def audited_transaction() -> Iterator[None]:
+    """A transaction whose entries are appended as `deferred` does, and on PostgreSQL sent
+    together with its COMMIT: one round trip for both.
+
+    Appending takes the audit head's row lock, which every writer of the node queues
+    behind until the holder commits. With the COMMIT in a later round trip the lock was
+    also held while the client read the append's answer and sent the COMMIT; under load
+    that wait, not the work, was what the inbox's transactions queued behind. Inside
+    another transaction, or on another database, it is atomic() with deferred().
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic(), deferred():
+            yield
+        return
+    transaction.set_autocommit(False)
+    try:
+        # savepoint=False: the outermost block of a manual transaction would take one.
+        with transaction.atomic(savepoint=False), _collecting() as entries:
+            yield
+        if entries:
+            _append_all_postgresql(entries, commit=True)
+        else:
+            transaction.commit()
+    except BaseException:
+        if connection.connection is not None:
+            transaction.rollback()
+        raise
+    finally:
+        transaction.set_autocommit(True)
 
 
 def _append(entry: AuditEntry) -> None:
@@ -167,14 +207,16 @@ def _appended(entry: AuditEntry, row: tuple[Any, ...]) -> None:
     entry._state.db = connection.alias
 
 
-def _append_all_postgresql(entries: list[AuditEntry]) -> None:
-    """All `entries`, in order, with one call of audit_append_all() (migration 0004)."""
+def _append_all_postgresql(entries: list[AuditEntry], *, commit: bool = False) -> None:
+    """All `entries`, in order, with one call of audit_append_all() (migration 0004);
+    with `commit`, the transaction's COMMIT goes in the same round trip."""
     items = []
     for entry in entries:
         fields = chain.entry_fields(entry)  # the hashed columns, `at` as ISO text
         del fields["seq"]
         items.append({**fields, "payload_prefix": chain.payload_prefix(fields)})
-    rows = sql.fetch(
+    run = sql.fetch_then_commit if commit else sql.fetch
+    rows = run(
         "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append_all(%s::jsonb)",
         [json.dumps(items, ensure_ascii=False)],
     )

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import deferred, record
+from audit.services import audited_transaction, deferred, record
 from exchange import (
     canonical,
     handlers,
@@ -265,8 +265,9 @@ def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) 
     No savepoint: a handler that raises undoes the whole transaction (HandlerRaised) and
     the caller stores the message again without effects. That costs a second transaction
     on a failure and saves two round trips on every success. The audit entries are
-    appended last, so the chain's lock waits only for the commit."""
-    with transaction.atomic(), deferred():
+    appended last, in the COMMIT's round trip, so the chain's lock waits for nothing but
+    the database (audited_transaction)."""
+    with audited_transaction():
         if handler is not None:
             message.state, message.attempts = InboundState.PROCESSED, 1
         if not rows.insert(message, conflict=ONCE):
@@ -288,7 +289,7 @@ def _save_unprocessed(message: InboundMessage, error: BaseException | None) -> b
     """Store a message whose handler raised: waiting (NotYet) or failed (audited)."""
     _set_outcome(message, error)
     message.attempts = 1
-    with transaction.atomic(), deferred():
+    with audited_transaction():
         if not rows.insert(message, conflict=ONCE):
             return False
         _record_received(message)

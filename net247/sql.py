@@ -25,3 +25,25 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         # pgresult.nfields, not description: that builds a Column object per column.
         result = cursor.pgresult
         return cursor.fetchall() if result is not None and result.nfields else []
+
+
+def fetch_then_commit(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement, then COMMIT the transaction it ends, and return its rows. On
+    PostgreSQL both go in one query string (the values bound client-side), so whatever
+    the statement locks is released as soon as the database has committed, without
+    waiting for the client in between. If the statement fails the COMMIT is not run; an
+    error of either is raised as Django's error, and the caller rolls back."""
+    if connection.vendor != "postgresql":
+        rows = fetch(sql, params)
+        connection.commit()
+        return rows
+    import psycopg  # only on PostgreSQL
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.ClientCursor(connection.connection) as cursor:
+        # No parameters: the simple query protocol, which takes several statements.
+        cursor.execute(cursor.mogrify(sql, params) + "; COMMIT")
+        result = cursor.pgresult
+        rows = cursor.fetchall() if result is not None and result.nfields else []
+    connection.commit()  # Django's bookkeeping; the database is idle, so no round trip
+    return rows
