@@ -233,7 +233,6 @@ def _new_message(
         thread=envelope["thread"],
         in_reply_to=envelope["in_reply_to"],
         handling=envelope["handling"],
-        body=envelope["body"],
         envelope=envelope,
         key_id=envelope["signature"]["key_id"],
         created_at=schemas.parse_time(envelope["created_at"]),

@@ -7,6 +7,8 @@ state machine and inbox.py for the receiving checks.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 
@@ -69,8 +71,7 @@ class InboundMessage(models.Model):
     thread = models.CharField(max_length=36, db_index=True)
     in_reply_to = models.CharField(max_length=36, null=True, blank=True)  # noqa: DJ001 (JSON null)
     handling = models.CharField(max_length=2)
-    body = models.JSONField()
-    envelope = models.JSONField()
+    envelope = models.JSONField()  # as received, signature included
     key_id = models.CharField(max_length=40)
     created_at = models.DateTimeField()
     received_at = models.DateTimeField()
@@ -100,6 +101,11 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin}/{self.envelope_id} {self.type}"
+
+    @property
+    def body(self) -> Any:
+        """The envelope's body, which handlers read (stored once, in the envelope)."""
+        return self.envelope["body"]
 
 
 class OutboundMessage(models.Model):

@@ -169,10 +169,10 @@ def test_unknown_body_members_are_kept(kz):
     envelope = MD.sign(MD.envelope(["KZ"], body=body))
     assert post(kz, canonical.dumps(envelope)).status_code == 202
     stored = kz.sql(
-        "SELECT body FROM exchange_inboundmessage WHERE envelope_id = ?", (envelope["id"],)
+        "SELECT envelope FROM exchange_inboundmessage WHERE envelope_id = ?", (envelope["id"],)
     )[0][0]
     stored = stored if isinstance(stored, dict) else json.loads(stored)
-    assert stored["future_member"] == {"x": [1, 2]}
+    assert stored["body"]["future_member"] == {"x": [1, 2]}
 
 
 def test_every_rejection_is_audited_with_the_address(kz):
