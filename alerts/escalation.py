@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -76,32 +77,28 @@ def snapshot_for(urgency: str, users: list[int] | None) -> dict[str, Any]:
     return {"urgency": urgency, "steps": steps, "repeat": repeat, "ack_window_minutes": window}
 
 
-def coordinators() -> list[int]:
-    ids = User.objects.filter(is_active=True, role=Role.COORDINATOR).values_list("pk", flat=True)
-    return sorted(ids)
-
-
 def targets_of(step: dict[str, Any], at: datetime) -> list[int]:
+    """The active users a step pages, in the step's order. Never nobody: an empty or
+    inactive rota falls back to the coordinators, then the admins. Who is active, and
+    the fallbacks, come from one query."""
     from alerts import selectors
 
     action = step.get("action")
+    ids: list[int] = []
     if action == "schedule":
         ids = selectors.on_call_ids(str(step.get("schedule", "default")), at)
     elif action == "user":
         ids = [int(step["user"])]
     elif action == "users":
         ids = [int(u) for u in step.get("users", [])]
-    else:
-        ids = coordinators()
-    active = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    rows = User.objects.filter(is_active=True).filter(
+        Q(pk__in=ids) | Q(role__in=[Role.COORDINATOR, Role.ADMIN])
+    )
+    active: dict[int, str] = dict(rows.values_list("pk", "role"))
     chosen = [i for i in ids if i in active]
-    # Never page nobody: an empty rota falls back to the coordinators, then the admins.
-    if not chosen:
-        chosen = coordinators()
-    if not chosen:
-        chosen = sorted(
-            User.objects.filter(is_active=True, role=Role.ADMIN).values_list("pk", flat=True)
-        )
+    for fallback in (Role.COORDINATOR, Role.ADMIN):
+        if not chosen:
+            chosen = sorted(pk for pk, role in active.items() if role == fallback)
     return list(dict.fromkeys(chosen))
 
 

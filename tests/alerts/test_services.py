@@ -210,6 +210,23 @@ def test_nobody_on_call_falls_back_to_coordinators():
     assert pages(alert) == [(0, 0, "c1")]
 
 
+def test_step_targets_skip_inactive_users_then_fall_back_to_coordinators_then_admins():
+    now = timezone.now()
+    p1, p2 = person("p1"), person("p2")
+    admin = person("a1", "admin")
+    step = {"action": "users", "users": [p2.pk, p1.pk]}
+    assert escalation.targets_of(step, now) == [p2.pk, p1.pk]  # the step's order
+    p2.is_active = False
+    p2.save()
+    assert escalation.targets_of(step, now) == [p1.pk]
+    p1.is_active = False
+    p1.save()
+    assert escalation.targets_of(step, now) == [admin.pk]  # no coordinator: the admins
+    c2, c1 = person("c2", "coordinator"), person("c1", "coordinator")
+    assert escalation.targets_of(step, now) == sorted([c1.pk, c2.pk])
+    assert escalation.targets_of({"action": "coordinators"}, now) == sorted([c1.pk, c2.pk])
+
+
 def test_default_policies_exist_on_a_fresh_node():
     assert set(EscalationPolicy.objects.values_list("urgency", flat=True)) == {
         "immediate",
