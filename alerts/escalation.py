@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from accounts.models import Role, User
 from alerts import delivery, events
 from alerts.models import Alert, AlertState, EscalationPolicy, Page, StepRun
 from audit.services import record
+from node import rows
 
 logger = logging.getLogger(__name__)
 
@@ -155,15 +156,14 @@ def run_claimed(alert: Alert, claim: Claim, now: datetime) -> int:
     step, repeat, spec = claim.step, claim.repeat, claim.spec
     paged = 0
     for user_id in targets_of(spec, now):
-        try:
-            with transaction.atomic():
-                page = Page.objects.create(alert=alert, step=step, repeat=repeat, user_id=user_id)
-        except IntegrityError:
-            continue  # this person was already paged by this step: the guard held
+        page = Page(alert=alert, step=step, repeat=repeat, user_id=user_id)
+        # One statement, no savepoint: a page already there is the guard holding.
+        if not rows.insert(page, conflict=("alert", "step", "repeat", "user")):
+            continue  # this person was already paged by this step
         events.emit(user_id, alert, "alert.paged")
         delivery.queue_for_page(page, now)
         paged += 1
-    StepRun.objects.create(alert=alert, step=step, repeat=repeat, due_at=claim.due, paged=paged)
+    rows.insert(StepRun(alert=alert, step=step, repeat=repeat, due_at=claim.due, paged=paged))
     record(
         action="alert.step_ran",
         actor=None,
