@@ -71,6 +71,7 @@ def _converters(model: type[models.Model], vendor: str) -> list[tuple[Any, list[
 def _instance(model: type[M], values: Sequence[Any]) -> M:
     """A model instance from its concrete columns in a raw row, converted as the ORM does
     (SQLite hands back datetimes as text)."""
+    connection = sql.db()
     converted = []
     for (column, converters), value in zip(
         _converters(model, connection.vendor), values, strict=True

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+def db() -> BaseDatabaseWrapper:
+    """This thread's default connection itself. Hot paths use it instead of Django's
+    `connection` proxy, which looks the connection up again on every attribute."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -13,6 +20,7 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     keeps): no parse and plan per call, and no quoting of JSON values in Python. Django's
     connection runs client-side binding for everything else (server_side_binding is off:
     some ORM queries need it off). Errors are Django's, as from a Django cursor."""
+    connection = db()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -33,6 +41,7 @@ def fetch_then_commit(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     the statement locks is released as soon as the database has committed, without
     waiting for the client in between. If the statement fails the COMMIT is not run; an
     error of either is raised as Django's error, and the caller rolls back."""
+    connection = db()
     if connection.vendor != "postgresql":
         rows = fetch(sql, params)
         connection.commit()

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from net247.sql import fetch
+from net247.sql import db, fetch
 
 
 @cache
@@ -39,6 +39,7 @@ def insert(instance: models.Model, *, conflict: tuple[str, ...] = ()) -> bool:
     """Insert `instance` and set its pk; True. With `conflict` (the fields of a unique
     constraint), False when a row with the same values exists already."""
     model = type(instance)
+    connection = db()
     sql, fields = _statement(model, conflict, connection.vendor)
     # pre_save as the ORM does it: auto_now(_add) fields take their time here.
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
