@@ -6,6 +6,8 @@ entry over the one before it, in array order; `audit verify` recomputes every ha
 Python, so the definitions cannot drift unnoticed.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 FORWARD = [
@@ -47,29 +49,8 @@ FORWARD = [
     $$
     """,
 ]
-# Back to 0004's definition: one audit_append() call per entry.
-BACKWARD = [
-    """
-    CREATE OR REPLACE FUNCTION audit_append_all(p_entries jsonb)
-    RETURNS TABLE (o_seq bigint, o_prev_hash text, o_entry_hash text)
-    LANGUAGE plpgsql AS $$
-    DECLARE
-      e jsonb;
-    BEGIN
-      FOR e IN SELECT a.value FROM jsonb_array_elements(p_entries) WITH ORDINALITY a
-               ORDER BY a.ordinality
-      LOOP
-        SELECT r.o_seq, r.o_prev_hash, r.o_entry_hash INTO o_seq, o_prev_hash, o_entry_hash
-          FROM audit_append(
-            e->>'payload_prefix', (e->>'at')::timestamptz, e->>'actor', e->>'actor_kind',
-            e->>'role', e->>'action', e->>'object_type', e->>'object_id', e->>'outcome',
-            e->>'client_ip', e->>'request_id', e->'details') r;
-        RETURN NEXT;
-      END LOOP;
-    END
-    $$
-    """,
-]
+# Back to 0004's definition (one audit_append() call per entry), from 0004 itself.
+BACKWARD = import_module("audit.migrations.0004_append_all_function").FORWARD
 
 
 def _run(statements):
