@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypedDict
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit import chain, context, merkle
@@ -113,10 +113,14 @@ def audited_transaction() -> Iterator[None]:
             transaction.commit()
     except BaseException:
         if connection.connection is not None:
-            transaction.rollback()
+            try:
+                transaction.rollback()
+            except DatabaseError:  # the connection broke: drop it, as Django's atomic does
+                connection.close()
         raise
     finally:
-        transaction.set_autocommit(True)
+        if connection.connection is not None:  # a new connection starts in autocommit
+            transaction.set_autocommit(True)
 
 
 def _append(entry: AuditEntry) -> None:
@@ -208,7 +212,7 @@ def _appended(entry: AuditEntry, row: tuple[Any, ...]) -> None:
 
 
 def _append_all_postgresql(entries: list[AuditEntry], *, commit: bool = False) -> None:
-    """All `entries`, in order, with one call of audit_append_all() (migration 0004);
+    """All `entries`, in order, with one call of audit_append_all() (migration 0005);
     with `commit`, the transaction's COMMIT goes in the same round trip."""
     items = []
     for entry in entries:
