@@ -70,6 +70,10 @@ def drop_postgres_database(database_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class PortTaken(RuntimeError):
+    """Another process holds the port a node was given."""
+
+
 class Node:
     """One node process (and its worker) in its own process group."""
 
@@ -80,6 +84,7 @@ class Node:
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = directory / "node.log"
+        self.identity: dict[str, Any] = {}  # its `node show --json`, once initialised
 
     @property
     def url(self) -> str:
@@ -131,17 +136,39 @@ class Node:
         return self.process is not None and self.process.poll() is None
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Until this node answers /readyz. Raises PortTaken when another process holds
+        its port: the node could not bind it, or another server answers there."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.country} exited:\n{self.log_tail()}")
+                tail = self.log_tail()
+                if "address already in use" in tail.lower():
+                    raise PortTaken(f"{self.country}: port {self.port} is taken:\n{tail}")
+                raise RuntimeError(f"{self.country} exited:\n{tail}")
             try:
                 if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    if not self._answers_as_itself():
+                        raise PortTaken(f"{self.country}: another server answers on {self.url}")
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise TimeoutError(f"{self.country} not ready after {timeout} s; see {self.log_path}")
+
+    def _answers_as_itself(self) -> bool:
+        """The server on this port publishes this node's key (when the key is known)."""
+        known = {key["public_key"] for key in self.identity.get("keys", [])}
+        if not known:
+            return True
+        document = httpx.get(self.url + "/federation/v1/keys", timeout=5).json()
+        published = {key.get("public_key") for key in document.get("body", {}).get("keys", [])}
+        return document.get("origin") == self.country and bool(known & published)
+
+    def move_to(self, port: int) -> None:
+        """Serve on another port from the next start (peers must learn the new URL)."""
+        self.port = port
+        self.env["NODE_URL"] = self.url
+        self.identity = {**self.identity, "url": self.url}
 
     def log_tail(self, size: int = 3000) -> str:
         try:
@@ -273,24 +300,43 @@ class Federation:
             if node.env.get("REDIS_URL") and self.fresh:
                 self._flush_redis(node)
             node.manage("node", "init")
-            return dict(json.loads(node.manage("node", "show", "--json")))
+            node.identity = dict(json.loads(node.manage("node", "show", "--json")))
+            return node.identity
 
-        shown = dict(zip(self.nodes, self._each(prepare), strict=True))
+        self._each(prepare)
+        self._each(lambda node: self._enrol_at(node, [n for n in self if n is not node]))
 
-        def enrol(node: Node) -> None:
-            others = [shown[c] for c in self.nodes if c != node.country]
-            if not others:
-                return
-            path = node.dir / "peers.json"
-            path.write_text(json.dumps(others), encoding="utf-8")
-            node.manage("peer", "import", str(path))
-
-        self._each(enrol)
+    def _enrol_at(self, node: Node, others: list[Node]) -> None:
+        """Enrol `others` (their URL and keys) at `node`; an enrolled peer is updated."""
+        if not others:
+            return
+        path = node.dir / "peers.json"
+        path.write_text(json.dumps([other.identity for other in others]), encoding="utf-8")
+        node.manage("peer", "import", str(path))
 
     def start(self) -> None:
+        """Start every node and wait for it. A node whose port another process took
+        (a free port is only free until someone binds it) moves to a new port, which
+        every other node learns before it starts again."""
         for node in self:
             node.start()
-        self._each(lambda node: node.wait_ready())
+
+        def ready(node: Node) -> None:
+            for attempt in range(3):
+                try:
+                    node.wait_ready()
+                    return
+                except PortTaken:
+                    if attempt == 2:
+                        raise
+                    node.stop()
+                    node.move_to(free_port())
+                    for other in self:
+                        if other is not node:
+                            self._enrol_at(other, [node])
+                    node.start()
+
+        self._each(ready)
 
     def stop(self) -> None:
         self._each(lambda node: node.stop())
