@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,8 @@ class Impostor(BaseHTTPRequestHandler):
     peer = FakePeer("KG", "impostor")
 
     def do_GET(self) -> None:
-        if self.path == "/readyz":
-            body = {"status": "ok"}
-        else:
+        body: dict[str, Any] = {"status": "ok"}
+        if self.path != "/readyz":
             body = {"origin": "KG", "body": {"keys": [{"public_key": self.peer.public_key}]}}
         data = json.dumps(body).encode()
         self.send_response(200)
