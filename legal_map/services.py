@@ -7,6 +7,7 @@ Other apps call `compare(...)` (the JSON of issue 4), `facts_vocabulary()` and
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -205,9 +206,61 @@ def compare(
     """Comparable offences of `to_country` for a source offence, best first (issue-4 JSON).
 
     Raises LookupError for an offence the catalogue does not know, LegalMapError (a
-    ValueError) for bad parameters.
+    ValueError) for bad parameters. Every received notification asks this, mostly for
+    the same few offences: answers are remembered per catalogue (see _Answers).
     """
-    return as_dict(comparison(from_country, from_article, from_part, to_country, facts, date))
+    cat = selectors.catalogue()
+    try:
+        when = _as_date(date)
+    except LegalMapError:  # raised again by comparison(), after the checks it makes first
+        return as_dict(comparison(from_country, from_article, from_part, to_country, facts, date))
+    key: tuple[Any, ...] = (
+        from_country,
+        from_article,
+        from_part,
+        to_country,
+        tuple(facts or ()),
+        when,
+    )
+    try:
+        remembered = _answers.get(cat, key)
+    except TypeError:  # an unhashable fact: comparison() says what is wrong with it
+        key, remembered = (), None
+    if remembered is not None:
+        return remembered
+    found = comparison(from_country, from_article, from_part, to_country, facts, when, cat)
+    result = as_dict(found)
+    if key:
+        _answers.put(cat, key, result)
+    return result
+
+
+class _Answers:
+    """compare()'s answers for one catalogue object. selectors.catalogue() returns a new
+    object when the catalogue's token changed (a load, a curated equivalence), which
+    empties this, so an answer never outlives what it was computed from. Answers are
+    kept as JSON text and handed out as fresh objects: a caller may change its copy."""
+
+    LIMIT = 512
+
+    def __init__(self) -> None:
+        # One tuple, replaced whole, so that threads never pair an owner with other texts.
+        self._held: tuple[engine.Catalogue | None, dict[tuple[Any, ...], str]] = (None, {})
+
+    def get(self, cat: engine.Catalogue, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        owner, texts = self._held
+        text = texts.get(key) if cat is owner else None
+        return json.loads(text) if text is not None else None
+
+    def put(self, cat: engine.Catalogue, key: tuple[Any, ...], answer: dict[str, Any]) -> None:
+        owner, texts = self._held
+        if cat is not owner or len(texts) >= self.LIMIT:
+            texts = {}
+            self._held = (cat, texts)
+        texts[key] = json.dumps(answer, ensure_ascii=False)
+
+
+_answers = _Answers()
 
 
 def compare_all(

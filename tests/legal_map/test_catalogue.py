@@ -161,3 +161,15 @@ def test_cache_is_reused_until_the_token_changes():
     assert selectors.catalogue() is first
     services.catalogue_load(force=True)
     assert selectors.catalogue() is not first
+
+
+def test_a_remembered_comparison_is_the_computed_one_and_a_fresh_copy():
+    args = ("MD", "220/1", "", "KZ", ["minor_victim", "online"], "2025-03-01")
+    computed = services.as_dict(services.comparison(*args))
+    first = services.compare(*args)
+    assert first == computed
+    first["results"].clear()  # a caller's change of its copy
+    first["dual_criminality"]["verdict"] = "changed"
+    again = services.compare(*args)
+    assert again == computed and again is not first
+    assert services.compare(*args[:4], ["adult_victim"], args[5]) != computed  # facts count
