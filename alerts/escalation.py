@@ -29,12 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role
 from alerts import delivery, events
-from alerts.models import Alert, AlertState, EscalationPolicy, Page, StepRun
+from alerts.models import Alert, AlertState, Page, StepRun
 from audit.services import record
 from node import rows
 
@@ -65,11 +64,11 @@ DEFAULT_STEPS: dict[str, tuple[list[dict[str, Any]], int, int]] = {
 
 def snapshot_for(urgency: str, users: list[int] | None) -> dict[str, Any]:
     """The chain an alert will follow, copied now; named users are paged first."""
-    policy = EscalationPolicy.objects.filter(urgency=urgency).first()
-    if policy is not None:
-        steps, repeat, window = list(policy.steps), policy.repeat, policy.ack_window_minutes
-    else:
-        steps, repeat, window = DEFAULT_STEPS[urgency]
+    from alerts import selectors
+
+    policy = selectors.escalation_policy(urgency)
+    steps, repeat, window = policy if policy is not None else DEFAULT_STEPS[urgency]
+    steps = list(steps)
     if users:
         first_wait = steps[0].get("wait_minutes", 5) if steps else 5
         steps = [{"action": "users", "users": users, "wait_minutes": first_wait}, *steps]
@@ -92,10 +91,7 @@ def targets_of(step: dict[str, Any], at: datetime) -> list[int]:
         ids = [int(step["user"])]
     elif action == "users":
         ids = [int(u) for u in step.get("users", [])]
-    rows = User.objects.filter(is_active=True).filter(
-        Q(pk__in=ids) | Q(role__in=[Role.COORDINATOR, Role.ADMIN])
-    )
-    active: dict[int, str] = dict(rows.values_list("pk", "role"))
+    active = selectors.active_roles(ids)
     chosen = [i for i in ids if i in active]
     for fallback in (Role.COORDINATOR, Role.ADMIN):
         if not chosen:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from alerts import rota
-from alerts.models import Alert, PeerContact, RemoteAck, Schedule
+from alerts.models import Alert, EscalationPolicy, PeerContact, RemoteAck, Schedule
+from net247 import sql
 
 
 def node_zone() -> ZoneInfo:
@@ -40,11 +43,56 @@ def schedule_spec(schedule: Schedule) -> rota.ScheduleSpec:
 
 
 def on_call_ids(name: str, at: datetime | None = None, *, published_only: bool = True) -> list[int]:
-    """User ids on call in a schedule at `at` (now); an unpublished schedule has nobody."""
-    schedule = Schedule.objects.filter(name=name).first()
-    if schedule is None or (published_only and not schedule.published):
+    """User ids on call in a schedule at `at` (now); an unpublished schedule has nobody.
+
+    Asked for every alert raised: the schedule is one prepared statement (the ORM's
+    query building cost more than the query); its layers and overrides only if it is
+    there."""
+    table = Schedule._meta.db_table
+    found = sql.fetch(f'SELECT id, published FROM "{table}" WHERE name = %s', [name])  # noqa: S608
+    if not found or (published_only and not found[0][1]):
         return []
+    schedule = Schedule(pk=found[0][0], name=name, published=bool(found[0][1]))
     return rota.on_call(schedule_spec(schedule), at or timezone.now())
+
+
+def escalation_policy(urgency: str) -> tuple[list[dict[str, Any]], int, int] | None:
+    """(steps, repeat, ack window in minutes) of an urgency's policy, None if it has none.
+    Read for every alert raised, so one prepared statement."""
+    table = EscalationPolicy._meta.db_table
+    found = sql.fetch(
+        f'SELECT steps, "repeat", ack_window_minutes FROM "{table}" WHERE urgency = %s',  # noqa: S608
+        [urgency],
+    )
+    if not found:
+        return None
+    steps, repeat, window = found[0]
+    return (json.loads(steps) if isinstance(steps, str) else steps), int(repeat), int(window)
+
+
+@cache
+def _active_sql(vendor: str) -> str:
+    """Active users among the ids, and every active coordinator and admin: one statement
+    whatever the number of ids (a PostgreSQL array; a JSON list on SQLite)."""
+    table = User._meta.db_table
+    among = (
+        "id = ANY(%s::bigint[])"
+        if vendor == "postgresql"
+        else "id IN (SELECT value FROM json_each(%s))"
+    )
+    return (
+        f'SELECT id, role FROM "{table}" WHERE is_active'  # noqa: S608
+        f" AND ({among} OR role IN (%s, %s))"
+    )
+
+
+def active_roles(ids: list[int]) -> dict[int, str]:
+    """{id: role} of the active users among `ids`, and of every active coordinator and
+    admin (escalation's fallbacks)."""
+    vendor = sql.db().vendor
+    listed: Any = ids if vendor == "postgresql" else json.dumps(ids)
+    found = sql.fetch(_active_sql(vendor), [listed, Role.COORDINATOR, Role.ADMIN])
+    return {int(pk): str(role) for pk, role in found}
 
 
 def on_call_view(at: datetime | None = None) -> list[dict[str, Any]]:

@@ -10,14 +10,16 @@ open takedown of ours, and is not yet among its targets, is proposed as a mirror
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 
 from cases import indicators as norm
 from cases import ports
 from cases.models import Case, InboundItem, Indicator, IndicatorHit, MirrorProposal, Takedown
+from net247 import sql
 
 MIRROR_KINDS = ("phone", "telegram", "instagram", "vk", "image_sha256")
 
@@ -59,6 +61,25 @@ def _hosts(rows: list[Indicator]) -> set[str]:
     return hosts
 
 
+@cache
+def _local_matches_sql(vendor: str) -> str:
+    """Ids of local indicators (no received item) equal to any (kind, value) pair, of an
+    open case or an open takedown: one prepared statement whatever the number of pairs
+    (two PostgreSQL arrays; a JSON list of pairs on SQLite)."""
+    if vendor == "postgresql":
+        pairs = "SELECT * FROM unnest(%s::text[], %s::text[])"
+    else:
+        pairs = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)"
+    indicator, case, takedown = (m._meta.db_table for m in (Indicator, Case, Takedown))
+    return (
+        f'SELECT i.id FROM "{indicator}" i'  # noqa: S608
+        f' LEFT JOIN "{case}" c ON c.id = i.case_id'
+        f' LEFT JOIN "{takedown}" t ON t.id = i.takedown_id'
+        f" WHERE i.inbound_id IS NULL AND (i.kind, i.value) IN ({pairs})"
+        " AND (c.status = %s OR t.status = %s)"
+    )
+
+
 def local_matches(rows: list[Indicator]) -> list[Indicator]:
     """Indicators of our open cases and open takedowns equal to any of `rows`.
 
@@ -67,16 +88,16 @@ def local_matches(rows: list[Indicator]) -> list[Indicator]:
     so the first query asks for ids only; the rows with their case or takedown are
     loaded when there is a match (building the joined select cost more than running it).
     """
-    wanted = Q()
-    for kind, value in {(row.kind, row.value) for row in rows}:
-        wanted |= Q(kind=kind, value=value)
-    if not wanted:
+    pairs = sorted({(row.kind, row.value) for row in rows})
+    if not pairs:
         return []
-    matched = list(
-        Indicator.objects.filter(wanted, inbound__isnull=True)
-        .filter(Q(case__status=Case.Status.OPEN) | Q(takedown__status=Takedown.Status.OPEN))
-        .values_list("pk", flat=True)
-    )
+    vendor = sql.db().vendor
+    if vendor == "postgresql":
+        params: list[Any] = [[k for k, _ in pairs], [v for _, v in pairs]]
+    else:
+        params = [json.dumps(pairs)]
+    found = sql.fetch(_local_matches_sql(vendor), [*params, Case.Status.OPEN, Takedown.Status.OPEN])
+    matched = [pk for (pk,) in found]
     if not matched:
         return []
     return list(Indicator.objects.filter(pk__in=matched).select_related("case", "takedown"))
