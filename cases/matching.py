@@ -20,6 +20,7 @@ from cases import indicators as norm
 from cases import ports
 from cases.models import Case, InboundItem, Indicator, IndicatorHit, MirrorProposal, Takedown
 from net247 import sql
+from node import rows as node_rows
 
 MIRROR_KINDS = ("phone", "telegram", "instagram", "vk", "image_sha256")
 
@@ -48,6 +49,8 @@ def store(items: list[dict[str, Any]], *, region: str = "", **owner: Any) -> lis
                 **owner,
             )
         )
+    if "inbound" in owner:  # a received item's, in the inbox's request: the lean insert
+        return node_rows.insert_all(rows)
     return Indicator.objects.bulk_create(rows)
 
 

@@ -44,3 +44,16 @@ def test_a_conflict_is_reported_and_the_transaction_goes_on():
         ("m-2", "A. B."),
         ("m-3", "A. B."),
     ]
+
+
+@pytest.mark.django_db
+def test_insert_all_writes_every_row_and_gives_each_instance_its_own_primary_key():
+    batch = [ack(f"m-all-{i}", name=f"N{i}") for i in range(3)]
+    assert rows.insert_all(batch) == batch
+    assert len({item.pk for item in batch}) == 3
+    for item in batch:
+        assert RemoteAck.objects.get(pk=item.pk).by_name == item.by_name
+        assert item._state.adding is False
+    assert rows.insert_all([]) == []
+    with pytest.raises(TypeError):
+        rows.insert_all([ack("m-x"), "not a model"])  # type: ignore[list-item, type-var]
