@@ -192,7 +192,11 @@ async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str])
 
 def breakdown(fed: Federation) -> dict[str, Any]:
     """Where the time went: MD's outbox row -> its verified receipt (MD's clock), and
-    KZ's inbound row -> the alert raised from it (KZ's clock)."""
+    KZ's inbound row -> the alert raised from it (KZ's clock).
+
+    The outbox side starts at the entry's first next_attempt_at (the commit's time, to the
+    microsecond), not at the message's created_at, which the envelope carries in whole
+    seconds and so added up to a second; entries that needed a retry are left out."""
     rows = fed.node("KZ").sql(
         "SELECT e.created_at, e.received_at, a.created_at FROM exchange_inboundmessage e "
         "JOIN alerts_alert a ON a.envelope_id = e.envelope_id"
@@ -207,9 +211,10 @@ def breakdown(fed: Federation) -> dict[str, Any]:
 
     handling = [(stamp(r[2]) - stamp(r[1])) * 1000 for r in rows]
     sent = fed.node("MD").sql(
-        "SELECT m.created_at, e.delivered_at FROM exchange_outboxentry e "
+        "SELECT e.next_attempt_at, e.delivered_at FROM exchange_outboxentry e "
         "JOIN exchange_outboundmessage m ON m.id = e.message_id "
         "WHERE m.type = 'case.notification' AND e.delivered_at IS NOT NULL"
+        " AND e.attempts = 1"
     )
     outbox = [(stamp(r[1]) - stamp(r[0])) * 1000 for r in sent]
     return {
