@@ -34,8 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.inbox_throughput import _body, _peer
-from deploy.federation import Federation
+from bench.inbox_throughput import _body, _peer, bench_node
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/net247_bench_cpu"
 
@@ -83,24 +82,8 @@ def main() -> int:
     seed = os.urandom(32)
     peer = _peer(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        fed = Federation(
-            ["KZ"],
-            Path(tmp),
-            env={
-                "DJANGO_SETTINGS_MODULE": "bench.inbox_settings",
-                "EXCHANGE_INBOX_RATE": "1000000",
-                "EXCHANGE_INBOX_BURST": "10000000",
-                "SECRET_KEY": "bench-only",
-                "LOG_LEVEL": "WARNING",
-                "DB_CONN_MAX_AGE": "60",
-            },
-            database_url=database_url,
-            redis_url=os.environ.get("REDIS_URL", ""),
-            fresh=True,
-        )
-        fed.init()
+        fed = bench_node(Path(tmp), database_url, os.environ.get("REDIS_URL", ""), peer)
         node = fed.node("KZ")
-        node.manage(*peer.enrol_args())
         try:
             os.environ.update(node.env)
             import django

@@ -71,6 +71,29 @@ def _peer(seed: bytes) -> Any:
     return peer
 
 
+def bench_node(directory: Path, database_url: str, redis_url: str, peer: Any) -> Federation:
+    """One KZ node (fresh database, keys) with the bench URLconf and the rate limit out of
+    the way, `peer` enrolled; initialised, not started."""
+    fed = Federation(
+        ["KZ"],
+        directory,
+        env={
+            "DJANGO_SETTINGS_MODULE": "bench.inbox_settings",
+            "EXCHANGE_INBOX_RATE": "1000000",
+            "EXCHANGE_INBOX_BURST": "10000000",
+            "SECRET_KEY": "bench-only",
+            "LOG_LEVEL": "WARNING",
+            "DB_CONN_MAX_AGE": "60",  # the production default (the runner uses 0)
+        },
+        database_url=database_url,
+        redis_url=redis_url,
+        fresh=True,
+    )
+    fed.init()
+    fed.node("KZ").manage(*peer.enrol_args())
+    return fed
+
+
 def _sender(url: str, kind: str, seed: bytes, seconds: float, start_at: float, out: Any) -> None:
     from exchange import canonical
 
@@ -189,24 +212,8 @@ def main() -> int:
     rates: dict[str, list[tuple[float, int]]] = {}
     latencies: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        fed = Federation(
-            ["KZ"],
-            Path(tmp),
-            env={
-                "DJANGO_SETTINGS_MODULE": "bench.inbox_settings",
-                "EXCHANGE_INBOX_RATE": "1000000",
-                "EXCHANGE_INBOX_BURST": "10000000",
-                "SECRET_KEY": "bench-only",
-                "LOG_LEVEL": "WARNING",
-                "DB_CONN_MAX_AGE": "60",  # the production default (the runner uses 0)
-            },
-            database_url=database_url,
-            redis_url=redis_url,
-            fresh=True,
-        )
-        fed.init()
+        fed = bench_node(Path(tmp), database_url, redis_url, peer)
         node = fed.node("KZ")
-        node.manage(*peer.enrol_args())
         kz_key = json.loads(node.manage("node", "show", "--json"))["keys"][0]["public_key"]
         node.start(_serve_command(args.server, node, redis_url))
         try:

@@ -45,15 +45,22 @@ def insert(instance: models.Model, *, conflict: tuple[str, ...] = ()) -> bool:
     model = type(instance)
     connection = db()
     sql, fields = _statement(model, conflict, connection.vendor)
-    # pre_save as the ORM does it: auto_now(_add) fields take their time here.
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    found = fetch(sql, params)
+    found = fetch(sql, _values(instance, fields, connection))
     if not found:
         return False
-    instance.pk = found[0][0]
+    _stored(instance, found[0][0], connection)
+    return True
+
+
+def _values(instance: models.Model, fields: list[Any], connection: Any) -> list[Any]:
+    # pre_save as the ORM does it: auto_now(_add) fields take their time here.
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def _stored(instance: models.Model, pk: Any, connection: Any) -> None:
+    instance.pk = pk
     instance._state.adding = False
     instance._state.db = connection.alias
-    return True
 
 
 @cache
@@ -76,16 +83,10 @@ def insert_all(instances: Sequence[M]) -> list[M]:
         raise TypeError("insert_all takes instances of one model")
     connection = db()
     _single, fields = _statement(model, (), connection.vendor)
-    params = [
-        f.get_db_prep_save(f.pre_save(instance, True), connection)
-        for instance in instances
-        for f in fields
-    ]
+    params = [value for instance in instances for value in _values(instance, fields, connection)]
     found = fetch(_statement_all(model, len(instances), connection.vendor), params)
     if len(found) != len(instances):
         raise RuntimeError(f"{len(instances)} rows inserted, {len(found)} returned")
     for instance, (pk,) in zip(instances, found, strict=True):
-        instance.pk = pk
-        instance._state.adding = False
-        instance._state.db = connection.alias
+        _stored(instance, pk, connection)
     return list(instances)

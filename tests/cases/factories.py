@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.models import ApiToken, User
 from accounts.tokens import new_token, token_hash
+from cases.models import Takedown
 
 
 def user(username: str, role: str = "prosecutor", unit: str = "") -> User:
@@ -33,3 +34,19 @@ CASE: dict[str, Any] = {
         {"kind": "telegram", "value": "@ModelsWork"},
     ],
 }
+
+
+def takedown(owner: User, request_ref: str, **fields: Any) -> Takedown:
+    """A takedown of ours, written directly (no message sent): KZ art. 309, block, urgent;
+    `fields` override any of them."""
+    values: dict[str, Any] = {
+        "targets": [{"domain": "models-work.example.md"}],
+        "legal_country": "KZ",
+        "legal_code": "CC",
+        "legal_article": "309",
+        "requested_action": "block",
+        "urgency": "urgent",
+        "envelope_id": "e",
+        **fields,
+    }
+    return Takedown.objects.create(request_ref=request_ref, created_by=owner, **values)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases import matching, services
 from cases.models import Case, InboundItem, Indicator, Takedown
 from tests.cases.factories import CASE, user
+from tests.cases.factories import takedown as make_takedown
 
 pytestmark = pytest.mark.django_db
 
@@ -20,29 +21,14 @@ def _case(owner: Any, indicators: list[dict[str, str]]) -> Case:
     return services.case_create(actor=owner, **fields, indicators=indicators)
 
 
-def _takedown(owner: Any, ref: str, status: str) -> Takedown:
-    return Takedown.objects.create(
-        request_ref=ref,
-        targets=[{"domain": "models-work.example.md"}],
-        legal_country="KZ",
-        legal_code="CC",
-        legal_article="309",
-        requested_action="block",
-        urgency="urgent",
-        envelope_id=f"00000000-0000-7000-8000-{ref[-12:]:0>12}",
-        status=status,
-        created_by=owner,
-    )
-
-
 def test_hits_are_local_indicators_of_open_cases_and_takedowns_with_an_equal_pair() -> None:
     owner = user("kz.match", "prosecutor")
     open_case = _case(owner, [{"kind": "phone", "value": "+373 69 123 456"}])
     closed = _case(owner, [{"kind": "telegram", "value": "@ModelsWork"}])
     telegram = closed.indicators.get().value
     Case.objects.filter(pk=closed.pk).update(status=Case.Status.CLOSED)
-    open_td = _takedown(owner, "TD-1", Takedown.Status.OPEN)
-    done_td = _takedown(owner, "TD-2", Takedown.Status.CLOSED)
+    open_td = make_takedown(owner, "TD-1", status=Takedown.Status.OPEN)
+    done_td = make_takedown(owner, "TD-2", status=Takedown.Status.CLOSED)
     Indicator.objects.create(takedown=open_td, kind="domain", value="models-work.example.md")
     Indicator.objects.create(takedown=done_td, kind="email", value="hr@models-work.example.md")
     received = InboundItem.objects.create(

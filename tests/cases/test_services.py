@@ -11,6 +11,7 @@ from cases import selectors, services
 from cases.matching import store
 from cases.models import Case, InboundItem, MirrorProposal, Takedown
 from tests.cases.factories import CASE, user
+from tests.cases.factories import takedown as make_takedown
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +47,7 @@ def test_references_count_per_node_and_year():
 
 def test_a_domain_sharing_a_phone_with_an_open_takedown_is_proposed_once():
     coord = user("c", "coordinator")
-    takedown = Takedown.objects.create(
-        request_ref="KZ-TD-2026-0001",
-        targets=[{"domain": "models-work.example.md"}],
-        legal_country="KZ",
-        legal_code="CC",
-        legal_article="309",
-        requested_action="block",
-        urgency="urgent",
-        destinations=["KG"],
-        envelope_id="e",
-        created_by=coord,
-    )
+    takedown = make_takedown(coord, "KZ-TD-2026-0001", destinations=["KG"])
     store([{"kind": "phone", "value": "+37369123456"}], takedown=takedown)
     # A case that repeats the known domain and adds a new one with the same phone.
     _case(
@@ -140,17 +130,11 @@ def test_board_orders_steps_by_time_then_lifecycle_and_times_each_step():
     from cases.takedowns import board
 
     coord = user("c", "coordinator")
-    t = Takedown.objects.create(
-        request_ref="KZ-TD-2026-0009",
+    t = make_takedown(
+        coord,
+        "KZ-TD-2026-0009",
         targets=[{"domain": "a.kg"}, {"url": "https://b.kg/x"}],
-        legal_country="KZ",
-        legal_code="CC",
-        legal_article="309",
-        requested_action="block",
-        urgency="urgent",
         destinations=["KG", "UZ"],
-        envelope_id="e",
-        created_by=coord,
     )
     start = t.created_at.replace(microsecond=0) + timedelta(seconds=1)
     # Arrived out of order: the decision first, within the same second as the receipt.
