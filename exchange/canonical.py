@@ -44,23 +44,43 @@ def _check(value: Any) -> None:
     raise CanonicalError(f"{type(value).__name__} is not a JSON value")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def dumps(value: Any) -> bytes:
     """The canonical UTF-8 bytes of a JSON value; raises CanonicalError if it has none."""
     _check(value)
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return encode(value)
+
+
+def encode(value: Any) -> bytes:
+    """dumps() without walking the value first: only for a value that came from loads(),
+    which refused everything dumps() checks for, or is built of such values and strings
+    (the inbox, for the envelope it has just parsed)."""
+    text = _ENCODER.encode(value)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate has no UTF-8 form
         raise CanonicalError("string holds a lone surrogate") from exc
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object without duplicate or non-ASCII keys."""
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
             raise CanonicalError(f"duplicate key {key!r}")
+        if not key.isascii():
+            raise CanonicalError(f"object key {key!r} is not ASCII")
         result[key] = value
     return result
+
+
+def _safe_integer(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise CanonicalError(f"integer {value} is outside +-(2**53-1)")
+    return value
 
 
 def _no_float(text: str) -> Any:
@@ -80,7 +100,8 @@ def loads(raw: bytes) -> Any:
     try:
         value = json.loads(
             text,
-            object_pairs_hook=_no_duplicates,
+            object_pairs_hook=_object,
+            parse_int=_safe_integer,
             parse_float=_no_float,
             parse_constant=_no_constant,
         )
@@ -88,6 +109,7 @@ def loads(raw: bytes) -> Any:
         raise
     except (ValueError, RecursionError) as exc:
         raise CanonicalError(f"not JSON: {exc}") from exc
-    if dumps(value) != raw:
+    # The hooks refused what dumps() would: encoding the value again needs no walk.
+    if encode(value) != raw:
         raise CanonicalError("bytes are JSON but not in canonical form")
     return value

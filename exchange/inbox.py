@@ -93,7 +93,7 @@ def _make_receipt(
         "body": {"ref": envelope["id"], "digest": digest, "received_at": received},
     }
     key = keystore.signing_key(signing_key_id)
-    return signing.sign(unsigned, key_id=key.key_id, private_key=key.private_key)
+    return signing.sign(unsigned, key_id=key.key_id, private_key=key.private_key, fresh=True)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _check(raw: bytes) -> Verified:
         key = keyring.usable_key(peer.country, key_id, context.key, created_at)
     except keyring.KeyProblem as exc:
         raise Rejected(401, exc.code, exc.message) from exc
-    signed_bytes = signing.signing_input(envelope)
+    signed_bytes = signing.signing_input(envelope, parsed=True)
     if not signing.verify(envelope, key.public_key, signed_bytes):
         raise Rejected(401, "bad_signature", "the signature does not verify")
     if created_at > timezone.now() + MAX_SKEW:

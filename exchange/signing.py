@@ -18,10 +18,11 @@ from node import crypto
 ALG = "ed25519"
 
 
-def signing_input(envelope: dict[str, Any]) -> bytes:
-    """Canonical JSON of the envelope with its `signature` member removed."""
+def signing_input(envelope: dict[str, Any], *, parsed: bool = False) -> bytes:
+    """Canonical JSON of the envelope with its `signature` member removed. `parsed`: the
+    envelope came from canonical.loads(), which refused every value dumps() would."""
     unsigned = {k: v for k, v in envelope.items() if k != "signature"}
-    return canonical.dumps(unsigned)
+    return canonical.encode(unsigned) if parsed else canonical.dumps(unsigned)
 
 
 def digest(envelope: dict[str, Any], signed_bytes: bytes | None = None) -> str:
@@ -33,10 +34,17 @@ def digest(envelope: dict[str, Any], signed_bytes: bytes | None = None) -> str:
 
 
 def sign(
-    envelope: dict[str, Any], *, key_id: str, private_key: Ed25519PrivateKey
+    envelope: dict[str, Any],
+    *,
+    key_id: str,
+    private_key: Ed25519PrivateKey,
+    fresh: bool = False,
 ) -> dict[str, Any]:
-    """Return a copy of the envelope carrying its signature."""
-    signed = copy.deepcopy({k: v for k, v in envelope.items() if k != "signature"})
+    """Return a copy of the envelope carrying its signature. `fresh`: the caller built the
+    envelope for this signature and changes none of its values afterwards, so they need
+    no deep copy (the inbox's receipts)."""
+    unsigned = {k: v for k, v in envelope.items() if k != "signature"}
+    signed = unsigned if fresh else copy.deepcopy(unsigned)
     value = private_key.sign(signing_input(signed))
     signed["signature"] = {"alg": ALG, "key_id": key_id, "value": crypto.b64url_encode(value)}
     return signed

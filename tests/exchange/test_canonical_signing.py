@@ -82,6 +82,10 @@ def test_tampered_envelope_does_not_verify():
         b'{"a":1.0}',  # float
         b'{"a":1e3}',
         b'{"a":9007199254740992}',  # beyond 2**53-1
+        b'{"a":[-9007199254740992]}',
+        b'{"a":-0}',
+        b'{"a":[{"\xc3\xa9":1}]}',  # non-ASCII key, nested
+        b'{"a":"\\ud800"}',  # lone surrogate
         b'{"\xc3\xa9":1}',  # non-ASCII key
         b'{"a":"\\u00e9"}',  # escaped non-ASCII
         b'{"a":"\\/"}',
@@ -95,6 +99,17 @@ def test_tampered_envelope_does_not_verify():
 def test_non_canonical_bytes_are_refused(raw):
     with pytest.raises(canonical.CanonicalError):
         canonical.loads(raw)
+
+
+def test_shortcuts_for_parsed_and_fresh_envelopes_give_the_same_bytes():
+    """The inbox's shortcuts (no second walk of a parsed envelope, no copy of a receipt it
+    just built) sign and pin exactly what the general functions do."""
+    key = crypto.private_key_from_seed(bytes(range(32)))
+    envelope = {"v": 1, "id": "x", "body": {"n": [1, 2], "t": "тест"}, "to": ["KZ"]}
+    signed = signing.sign(envelope, key_id="MD:1", private_key=key)
+    assert signing.sign(envelope, key_id="MD:1", private_key=key, fresh=True) == signed
+    parsed = canonical.loads(canonical.dumps(signed))
+    assert signing.signing_input(parsed, parsed=True) == signing.signing_input(signed)
 
 
 def test_canonical_bytes_round_trip():
