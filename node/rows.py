@@ -23,20 +23,37 @@ from net247.sql import db, fetch
 M = TypeVar("M", bound=models.Model)
 
 
+# Rows per multi-row statement: keeps the cached statements few (one per model and row
+# count up to this) and the parameters far below SQLite's and PostgreSQL's limits.
+CHUNK = 100
+
+
+@cache
+def _head(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field[Any, Any]], str]:
+    """`INSERT INTO table (columns)`, its fields in order, and ` RETURNING pk` (names
+    quoted for `vendor`)."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column or f.attname) for f in fields)
+    pk = quote(model._meta.pk.column or "id") if model._meta.pk else "id"
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+    return head, fields, f" RETURNING {pk}"
+
+
+def _row(fields: list[Any]) -> str:
+    return "(" + ", ".join(["%s"] * len(fields)) + ")"
+
+
 @cache
 def _statement(
     model: type[models.Model], conflict: tuple[str, ...], vendor: str
 ) -> tuple[str, list[models.Field[Any, Any]]]:
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    head, fields, returning = _head(model, vendor)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column or f.attname) for f in fields)
-    values = ", ".join(["%s"] * len(fields))
     by_name = {f.name: f for f in fields}
     targets = ", ".join(quote(by_name[name].column or name) for name in conflict)
     on_conflict = f" ON CONFLICT ({targets}) DO NOTHING" if conflict else ""
-    pk = quote(model._meta.pk.column or "id") if model._meta.pk else "id"
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
-    return f"{sql}{on_conflict} RETURNING {pk}", fields
+    return f"{head} VALUES {_row(fields)}{on_conflict}{returning}", fields
 
 
 def insert(instance: models.Model, *, conflict: tuple[str, ...] = ()) -> bool:
@@ -65,28 +82,27 @@ def _stored(instance: models.Model, pk: Any, connection: Any) -> None:
 
 @cache
 def _statement_all(model: type[models.Model], count: int, vendor: str) -> str:
-    single, fields = _statement(model, (), vendor)
-    head, _, returning = single.partition(" VALUES ")
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returning = returning[returning.index(" RETURNING ") :]
-    return f"{head} VALUES {', '.join([row] * count)}{returning}"
+    head, fields, returning = _head(model, vendor)
+    return f"{head} VALUES {', '.join([_row(fields)] * count)}{returning}"
 
 
 def insert_all(instances: Sequence[M]) -> list[M]:
-    """Insert instances of one model with one statement and set their pks, as
-    bulk_create does (rows come back in VALUES order on both databases) without building
-    the query each time: one cached statement per model and number of rows."""
+    """Insert instances of one model and set their pks, as bulk_create does (rows come
+    back in VALUES order on both databases) without building the query each time: one
+    cached statement per model and number of rows, CHUNK rows at most per statement."""
     if not instances:
         return []
     model = type(instances[0])
     if any(type(instance) is not model for instance in instances):
         raise TypeError("insert_all takes instances of one model")
     connection = db()
-    _single, fields = _statement(model, (), connection.vendor)
-    params = [value for instance in instances for value in _values(instance, fields, connection)]
-    found = fetch(_statement_all(model, len(instances), connection.vendor), params)
-    if len(found) != len(instances):
-        raise RuntimeError(f"{len(instances)} rows inserted, {len(found)} returned")
-    for instance, (pk,) in zip(instances, found, strict=True):
-        _stored(instance, pk, connection)
+    _head_sql, fields, _returning = _head(model, connection.vendor)
+    for start in range(0, len(instances), CHUNK):
+        chunk = instances[start : start + CHUNK]
+        params = [value for instance in chunk for value in _values(instance, fields, connection)]
+        found = fetch(_statement_all(model, len(chunk), connection.vendor), params)
+        if len(found) != len(chunk):
+            raise RuntimeError(f"{len(chunk)} rows inserted, {len(found)} returned")
+        for instance, (pk,) in zip(chunk, found, strict=True):
+            _stored(instance, pk, connection)
     return list(instances)

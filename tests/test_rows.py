@@ -57,3 +57,13 @@ def test_insert_all_writes_every_row_and_gives_each_instance_its_own_primary_key
     assert rows.insert_all([]) == []
     with pytest.raises(TypeError):
         rows.insert_all([ack("m-x"), "not a model"])  # type: ignore[list-item, type-var]
+
+
+@pytest.mark.django_db
+def test_insert_all_writes_more_rows_than_one_statement_takes():
+    batch = [ack(f"m-chunk-{i}") for i in range(rows.CHUNK * 2 + 3)]
+    rows.insert_all(batch)
+    stored = dict(
+        RemoteAck.objects.filter(message_id__startswith="m-chunk-").values_list("pk", "message_id")
+    )
+    assert stored == {item.pk: item.message_id for item in batch}
