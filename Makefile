@@ -28,7 +28,8 @@ lint: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 screenshots:  # after `make test`: the browser tests' screenshots become the README's
-	mkdir -p docs/screenshots && cp var/screenshots/duty-desk.png var/screenshots/thread.png docs/screenshots/
+	mkdir -p docs/screenshots && cp var/screenshots/duty-desk.png var/screenshots/alert-page.png \
+	  var/screenshots/duty-desk-phone.png var/screenshots/thread.png docs/screenshots/
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 
+from alerts import subjects
 from alerts.models import Alert, AlertEvent, EventCursor
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,15 @@ def group_name(user_id: int) -> str:
 
 
 def alert_data(alert: Alert) -> dict[str, Any]:
+    """What a desk needs to draw the alert's card: codes and instants, no words (the
+    page holds the words of its language, alerts/desk_text.py)."""
+    by = alert.acknowledged_by if alert.acknowledged_by_id else None
+    steps = alert.snapshot.get("steps", []) if isinstance(alert.snapshot, dict) else []
+    next_action = (
+        steps[alert.next_step].get("action", "")
+        if alert.next_step_at is not None and alert.next_step < len(steps)
+        else ""
+    )
     return {
         "id": alert.pk,
         "kind": alert.kind,
@@ -39,6 +50,13 @@ def alert_data(alert: Alert) -> dict[str, Any]:
         "object_id": alert.object_id,
         "created_at": alert.created_at.isoformat() if alert.created_at else None,
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by_name": (by.get_full_name() or by.username) if by is not None else None,
+        "group": alert.group_id,
+        "group_size": alert.group_size,
+        "url": subjects.url_of(alert),
+        "detail_url": reverse("alerts:detail", args=[alert.pk]),
+        "next_step_at": alert.next_step_at.isoformat() if alert.next_step_at else None,
+        "next_action": next_action,
     }
 
 

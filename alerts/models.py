@@ -128,12 +128,33 @@ class Alert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    resolution_note = models.TextField(blank=True)
+    # The `alert.ack` we signed back to the origin (its receipt is the proof it arrived).
+    ack_envelope_id = models.CharField(max_length=36, blank=True)
+    # Alert storms: a member of a group points at its leader and has no escalation of its
+    # own; the leader pages once for the whole group and counts it (itself included).
+    group = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    group_size = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"
+
+
+class AlertGroupSlot(models.Model):
+    """The open group of one (origin, kind): new alerts of that key within the window join
+    its leader instead of paging again. Unique key: concurrent raisers queue on the row."""
+
+    key = models.CharField(max_length=100, unique=True)
+    leader = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.leader_id}"
 
 
 class Page(models.Model):

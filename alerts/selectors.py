@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Case, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
 from alerts import rota
-from alerts.models import Alert, EscalationPolicy, PeerContact, RemoteAck, Schedule
+from alerts.models import (
+    Alert,
+    AlertState,
+    Delivery,
+    EscalationPolicy,
+    Page,
+    PeerContact,
+    RemoteAck,
+    Schedule,
+    StepRun,
+)
 from net247 import sql
 
 
@@ -143,15 +156,187 @@ def coordinators_on_duty(at: datetime | None = None) -> list[int]:
 
 
 def alerts_for(user: Any) -> QuerySet[Alert]:
-    """Coordinators and admins see every alert; others the alerts that paged them."""
+    """Coordinators and admins see every alert; others the alerts that paged them, and
+    the members of a group whose leader paged them. Auditors see none (no content)."""
     qs = Alert.objects.all()
-    if getattr(user, "role", "") in (Role.COORDINATOR, Role.ADMIN):
+    role = getattr(user, "role", "")
+    if role in (Role.COORDINATOR, Role.ADMIN):
         return qs
-    return qs.filter(Q(pages__user=user)).distinct()
+    if role == Role.AUDITOR or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    paged = Page.objects.filter(user=user).values("alert_id")
+    return qs.filter(Q(pk__in=paged) | Q(group_id__in=paged))
 
 
 def open_alerts_for(user: Any) -> QuerySet[Alert]:
     return alerts_for(user).exclude(state="resolved")
+
+
+def desk_alerts(user: Any, limit: int = 100) -> list[Alert]:
+    """The desk's rows: open alerts, a group shown once (its leader, with the count),
+    triggered first, then the newest."""
+    qs = (
+        open_alerts_for(user)
+        .filter(group__isnull=True)
+        .select_related("acknowledged_by")
+        .annotate(unacked=Case(When(state=AlertState.TRIGGERED, then=Value(0)), default=Value(1)))
+        .order_by("unacked", "-created_at", "-id")
+    )
+    return list(qs[:limit])
+
+
+def unacknowledged_count(user: Any) -> int:
+    """Open, unacknowledged alerts that paged the user (a group counts once)."""
+    return open_alerts_for(user).filter(state=AlertState.TRIGGERED, group__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    state: str = ""
+    urgency: str = ""
+    kind: str = ""
+    origin: str = ""
+    since: date | None = None
+    until: date | None = None
+    q: str = ""
+
+
+def alert_history(user: Any, filters: HistoryFilter) -> QuerySet[Alert]:
+    """Every alert the user may see (resolved ones included), filtered, newest first."""
+    qs = alerts_for(user).select_related("acknowledged_by", "resolved_by")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.urgency:
+        qs = qs.filter(urgency=filters.urgency)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.origin:
+        qs = qs.filter(origin=filters.origin)
+    zone = node_zone()
+    if filters.since:
+        qs = qs.filter(created_at__gte=datetime.combine(filters.since, time.min, zone))
+    if filters.until:
+        qs = qs.filter(created_at__lt=datetime.combine(filters.until, time.max, zone))
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(summary__icontains=filters.q))
+    return qs.order_by("-created_at", "-id")
+
+
+def alert_kinds() -> list[str]:
+    return list(Alert.objects.order_by("kind").values_list("kind", flat=True).distinct())
+
+
+def alert_get(user: Any, pk: int) -> Alert:
+    """One alert the user may see; Http404 otherwise (its existence is not disclosed)."""
+    alert = (
+        alerts_for(user)
+        .select_related("acknowledged_by", "resolved_by", "group")
+        .filter(pk=pk)
+        .first()
+    )
+    if alert is None:
+        raise Http404
+    return alert
+
+
+def group_members(alert: Alert, limit: int = 500) -> list[Alert]:
+    return list(
+        alert.members.select_related("acknowledged_by").order_by("created_at", "id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One person paged by one step, with how each channel did."""
+
+    at: datetime
+    step: int
+    repeat: int
+    user: str
+    deliveries: list[Delivery]
+
+
+def escalation_timeline(alert: Alert) -> list[TimelinePage]:
+    """Who was paged for the alert (for a member: by its group's leader), when, and on
+    which channel, delivered or failed."""
+    leader_id = alert.group_id or alert.pk
+    pages = (
+        Page.objects.filter(alert_id=leader_id)
+        .select_related("user")
+        .prefetch_related("deliveries__channel")
+        .order_by("created_at", "id")
+    )
+    return [
+        TimelinePage(
+            at=page.created_at,
+            step=page.step,
+            repeat=page.repeat,
+            user=page.user.get_full_name() or page.user.username,
+            deliveries=list(page.deliveries.all()),
+        )
+        for page in pages
+    ]
+
+
+def next_step_of(alert: Alert) -> dict[str, Any] | None:
+    """The step that fires next (action and when), None when nothing more will run."""
+    if alert.state != AlertState.TRIGGERED or alert.next_step_at is None:
+        return None
+    steps = alert.snapshot.get("steps", [])
+    if alert.next_step >= len(steps):
+        return None
+    step = steps[alert.next_step]
+    return {
+        "at": alert.next_step_at,
+        "number": alert.next_step + 1,
+        "repeat": alert.next_repeat,
+        "action": step.get("action", ""),
+        "schedule": step.get("schedule", ""),
+    }
+
+
+def current_step_of(alert: Alert) -> int:
+    """How many pages (steps run) the alert has had; 0 for a member of a group."""
+    leader_id = alert.group_id or alert.pk
+    return StepRun.objects.filter(alert_id=leader_id).count()
+
+
+def ack_receipt(alert: Alert) -> dict[str, Any] | None:
+    """The signed-back acknowledgement and the origin's receipt of it, if we sent one."""
+    if not alert.ack_envelope_id:
+        return None
+    from exchange.models import OutboundMessage
+
+    message = (
+        OutboundMessage.objects.filter(envelope_id=alert.ack_envelope_id)
+        .prefetch_related("entries__destination")
+        .first()
+    )
+    if message is None:
+        return None
+    entries = [
+        {
+            "destination": e.destination.country,
+            "status": e.status,
+            "delivered_at": e.delivered_at,
+            "receipt": bool(e.receipt),
+        }
+        for e in message.entries.all()
+    ]
+    return {"envelope_id": message.envelope_id, "created_at": message.created_at,
+            "deliveries": entries}  # fmt: skip
+
+
+def paged_object_ids(user: Any, object_type: str) -> QuerySet[Any]:
+    """Ids (as integers) of the objects of `object_type` whose alerts paged the user,
+    directly or through a group's leader: what the paged person may open."""
+    paged = Page.objects.filter(user=user).values("alert_id")
+    return (
+        Alert.objects.filter(object_type=object_type)
+        .filter(Q(pk__in=paged) | Q(group_id__in=paged))
+        .annotate(oid=Cast("object_id", BigIntegerField()))
+        .values("oid")
+    )
 
 
 def acks_for(envelope_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -176,3 +361,13 @@ def peer_contacts(country: str) -> list[dict[str, str]]:
         {"country": c.country, "name": c.name, "phone": c.phone, "note": c.note}
         for c in PeerContact.objects.filter(country=country)
     ]
+
+
+def is_on_call(user: Any, at: datetime | None = None) -> bool:
+    """Whether the user is on call at `at` (now) in a published schedule."""
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return False
+    at = at or timezone.now()
+    published = Schedule.objects.filter(published=True).prefetch_related("layers", "overrides")
+    return any(pk in rota.on_call(schedule_spec(schedule), at) for schedule in published)

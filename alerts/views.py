@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from alerts import selectors, services
-from alerts.models import EscalationPolicy, EventCursor, Schedule
+from alerts import desk_text, selectors, services, subjects
+from alerts.forms import HistoryForm
+from alerts.models import Alert, AlertState, EscalationPolicy, EventCursor, Schedule
 
 
 def _desk_user(request: HttpRequest) -> None:
@@ -29,16 +35,102 @@ def desk(request: HttpRequest) -> HttpResponse:
     """Live alerts (WebSocket), who is on call now and the next hand-off."""
     _desk_user(request)
     cursor = EventCursor.objects.filter(user_id=int(request.user.pk or 0)).first()
+    rows = selectors.desk_alerts(request.user)
     return render(
         request,
         "alerts/desk.html",
         {
-            "alerts": selectors.open_alerts_for(request.user).select_related("acknowledged_by")[
-                :100
-            ],
+            "alerts": [_row(alert) for alert in rows],
+            "unacked": sum(1 for a in rows if a.state == AlertState.TRIGGERED),
             "on_call": selectors.on_call_view(),
             "last_seq": cursor.last_seq if cursor else 0,
+            "labels": desk_text.desk_labels(),
+            "TIME_ZONE": settings.TIME_ZONE,
         },
+    )
+
+
+def _row(alert: Alert) -> dict[str, Any]:
+    return {
+        "alert": alert,
+        "url": subjects.url_of(alert),
+        "next": selectors.next_step_of(alert),
+        "steps_run": selectors.current_step_of(alert),
+    }
+
+
+@login_required
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The incident page: what it is about, who was paged, acknowledgement, resolution."""
+    _desk_user(request)
+    alert = selectors.alert_get(request.user, pk)
+    subject = subjects.get(alert.object_type)
+    subject_context = None
+    if subject is not None and subject.context is not None:
+        subject_context = subject.context(request.user, alert)
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "url": subjects.url_of(alert),
+            "subject_template": subject.template if subject is not None else "",
+            "subject": subject_context,
+            "members": selectors.group_members(alert) if alert.group_size > 1 else [],
+            "timeline": selectors.escalation_timeline(alert),
+            "next": selectors.next_step_of(alert),
+            "ack_receipt": selectors.ack_receipt(alert),
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_ack(request: HttpRequest, pk: int) -> HttpResponse:
+    _desk_user(request)
+    alert = selectors.alert_get(request.user, pk)
+    try:
+        services.alert_acknowledge(alert=alert, actor=request.user)
+    except services.AlertsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Acknowledged. The sender is told who took it."))
+    return redirect("alerts:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    _desk_user(request)
+    alert = selectors.alert_get(request.user, pk)
+    note = request.POST.get("note", "")
+    if not note.strip():
+        messages.error(request, _("Say how the alert was handled before closing it."))
+        return redirect("alerts:detail", pk=pk)
+    try:
+        services.alert_resolve(alert=alert, actor=request.user, note=note)
+    except services.AlertsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Closed."))
+    return redirect("alerts:detail", pk=pk)
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    """Every alert the user may see, resolved ones included, with filters."""
+    _desk_user(request)
+    form = HistoryForm(request.GET or None)
+    filters = selectors.HistoryFilter(**form.cleaned_data) if form.is_valid() else None
+    alerts = selectors.alert_history(request.user, filters or selectors.HistoryFilter())
+    paginator = Paginator(alerts, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "alerts/history.html",
+        {"form": form, "page": page, "query": query.urlencode()},
     )
 
 

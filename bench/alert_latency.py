@@ -9,7 +9,8 @@ PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set), creates MD's coordinato
 KZ's on-call prosecutor, opens the prosecutor's WebSocket (ws/alerts/, single-use
 ticket), and creates the cases in advance. Then, at --rate per second for --seconds, the
 coordinator calls `POST /api/v1/cases/<id>/notify/` (urgent, to KZ); each latency is from
-the start of that call to the `alert.paged` frame of that case on the open WebSocket
+the start of that call to the frame of that case on the open WebSocket (`alert.paged`,
+or `alert.grouped` once the burst has formed a group: the desk is told either way)
 (through: MD's outbox, signed HTTP delivery to KZ's inbox, the cases handler, alert_raise,
 the first escalation step, the per-user event, the channel layer push). Before the
 measured run, --warmup seconds (1) at the same rate: right after start the first messages
@@ -110,7 +111,7 @@ async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str])
                 now = time.perf_counter()
                 if frame.get("type") == "pong":
                     pongs[int(frame["t"])] = now
-                elif frame.get("type") == "alert.paged":
+                elif frame.get("type") in ("alert.paged", "alert.grouped"):
                     arrived.setdefault(frame["alert"]["title"].split(": ")[-1], now)
 
         reading = asyncio.create_task(reader())

@@ -6,6 +6,8 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cases import alerting
         from cases.receiving import register_all
 
         register_all()
+        alerting.register()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
 import tldextract
+from django.utils.translation import gettext_lazy as _
 
 KINDS = (
     "phone",
@@ -29,6 +30,18 @@ KINDS = (
     "image_sha256",
 )
 HANDLE_KINDS = ("telegram", "instagram", "vk")
+KIND_LABELS = {
+    "phone": _("Phone number"),
+    "domain": _("Domain"),
+    "url": _("URL"),
+    "email": _("E-mail address"),
+    "telegram": _("Telegram account"),
+    "instagram": _("Instagram account"),
+    "vk": _("VK account"),
+    "wallet": _("Crypto wallet"),
+    "iban": _("Bank account (IBAN)"),
+    "image_sha256": _("Image fingerprint (SHA-256)"),
+}
 MAX_VALUE = 500
 
 _HANDLE_RE = re.compile(r"^[a-z0-9_.]{2,64}$")

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from alerts import selectors as alert_selectors
 from audit.services import record
 from cases import access, ports
 from cases.models import (
@@ -62,7 +63,13 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
     if access.is_auditor(user) or not getattr(user, "is_authenticated", False):
         return qs.none()
     access.join_unit_group(user)
-    return get_objects_for_user(user, "cases.view_inbounditem", klass=qs, accept_global_perms=False)
+    granted = get_objects_for_user(
+        user, "cases.view_inbounditem", klass=InboundItem, accept_global_perms=False
+    )
+    # The prosecutor paged for an item may read it (and only it): the 3 a.m. page must
+    # open what it is about before anyone has assigned it.
+    paged = alert_selectors.paged_object_ids(user, "cases.inbounditem")
+    return qs.filter(Q(pk__in=granted.values("pk")) | Q(pk__in=paged))
 
 
 def case_list(user: Any, **filters: Any) -> QuerySet[Case]:
@@ -174,3 +181,21 @@ def thread_view(user: Any, thread: str) -> dict[str, Any]:
 
 def _field(message: Any, name: str) -> Any:
     return message[name] if isinstance(message, dict) else getattr(message, name, "")
+
+
+def inbound_unassigned(user: Any) -> QuerySet[InboundItem]:
+    """Received items the user may see that nobody has assigned (or taken) yet."""
+    return inbound_for(user).filter(status=InboundItem.Status.NEW)
+
+
+# A received takedown target's statuses before the decision (cases.takedowns.STATUSES).
+UNDECIDED = ("received", "under_review")
+
+
+def takedown_requests_undecided(user: Any) -> QuerySet[InboundItem]:
+    """Received takedown requests with a target not yet decided (received or under review)."""
+    return (
+        inbound_for(user)
+        .filter(kind=InboundItem.Kind.TAKEDOWN, targets__status__in=UNDECIDED)
+        .distinct()
+    )

@@ -351,6 +351,28 @@ def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str
         )
 
 
+def inbound_take(*, actor: Any, item: InboundItem, alert_id: int | None = None) -> None:
+    """The person who acknowledged an item's alert takes it: assigned to them (with read
+    access), in the acknowledgement's transaction. Audited with the alert it came from."""
+    with transaction.atomic():
+        locked = InboundItem.objects.select_for_update(no_key=True).get(pk=item.pk)
+        locked.assigned_to = actor
+        if not locked.unit:
+            locked.unit = getattr(actor, "unit", "") or ""
+        if locked.status == InboundItem.Status.NEW:
+            locked.status = InboundItem.Status.ASSIGNED
+        locked.save(update_fields=["assigned_to", "unit", "status"])
+        access.grant("view_inbounditem", locked, users=[actor])
+        record(
+            action="inbound.assign",
+            actor=actor,
+            object_type="cases.inbounditem",
+            object_id=locked.pk,
+            details={"user": actor.get_username(), "via": "alert.acknowledged",
+                     "alert": alert_id},
+        )  # fmt: skip
+
+
 def inbound_set_status(*, actor: Any, item: InboundItem, status: str) -> None:
     with transaction.atomic():
         InboundItem.objects.filter(pk=item.pk).update(status=status)

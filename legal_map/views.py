@@ -10,52 +10,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from legal_map import engine, reasons, selectors, services
-from legal_map.models import EquivalenceKind, Offence, Status, Verification
+from legal_map import reasons, selectors, services
+from legal_map.models import EquivalenceKind, Offence, Status
+from legal_map.presentation import (
+    SHOWN,
+    VERDICTS,
+    _match_view,
+    _shown,
+    _title,
+    badge,
+    label,
+    short,
+)
 from legal_map.vocabulary import BY_TAG, KIND_LABELS, TAGS
-
-VERDICTS = {
-    "satisfied": gettext_lazy("dual criminality satisfied"),
-    "not_satisfied": gettext_lazy("dual criminality not satisfied"),
-    "uncertain": gettext_lazy("dual criminality uncertain"),
-}
-
-
-def badge(verification: str) -> dict[str, str]:
-    """The confidence label as shown everywhere: its own class and words, never 'verified'
-    for a record that is not."""
-    return {"code": verification, "text": str(Verification(verification).label)}
-
-
-def _ru() -> bool:
-    return (translation.get_language() or "ru").startswith("ru")
-
-
-def label(tag: str) -> str:
-    """A tag, or an 'a|b' alternative group, in the reader's language."""
-    names = []
-    for t in tag.split("|"):
-        entry = BY_TAG.get(t)
-        names.append((entry.label_ru if _ru() else entry.label_en) if entry else t)
-    return (" " + _("or") + " ").join(names)
-
-
-def short(tag: str) -> str:
-    """A compact label for the side-by-side columns (the full one goes in a tooltip)."""
-    return " / ".join(label(t).split(" (")[0].split(":")[0] for t in tag.split("|"))
-
-
-def _chips(tags: list[str]) -> list[dict[str, str]]:
-    return [{"text": short(t), "title": label(t)} for t in tags]
-
-
-def _title(ru: str, en: str) -> str:
-    return (ru or en) if _ru() else (en or ru)
 
 
 def _elements(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -78,28 +48,6 @@ def _part_view(o: Offence) -> dict[str, Any]:
         "badge": badge(o.verification),
         "status": str(Status(o.status).label),
     }
-
-
-def _match_view(m: engine.Match) -> dict[str, Any]:
-    return {
-        "m": m,
-        "title": _title(m.title_ru, m.title_en),
-        "badge": badge(m.offence.verification),
-        "status": str(Status(m.offence.status).label),
-        "matched": _chips(m.matched),
-        "missing": _chips(m.missing),
-        "uncovered": _chips(m.uncovered),
-    }
-
-
-SHOWN = 6
-
-
-def _shown(results: list[engine.Match]) -> list[engine.Match]:
-    """The best offences in force, then every draft or repealed one (always worth a look:
-    a draft such as KZ 309-1 must be seen as a draft, not missed)."""
-    in_force = [m for m in results if m.in_force_at_date]
-    return in_force[:SHOWN] + [m for m in results if not m.in_force_at_date]
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -12,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts import selectors, services
-from alerts.api.serializers import AlertOutput, OnCallQuery
+from alerts.api.serializers import AlertOutput, OnCallQuery, ResolveInput
 
 
 class AlertListApi(APIView):
@@ -49,7 +50,10 @@ class AlertAckApi(APIView):
 
 class AlertResolveApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
-        return _act(request, pk, services.alert_resolve)
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = str(data.validated_data.get("note", ""))
+        return _act(request, pk, partial(services.alert_resolve, note=note))
 
 
 class WsTicketApi(APIView):

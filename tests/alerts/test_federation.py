@@ -32,6 +32,8 @@ PEOPLE = {
     "MD": [("md.coord", "coordinator")],
     "KZ": [("kz.coord", "coordinator"), ("kz.p1", "prosecutor")],
 }
+# Five real nodes, as in production: KG, UZ and TJ only enrol and answer.
+COUNTRIES = ["MD", "KZ", "KG", "UZ", "TJ"]
 CREATE_PEOPLE = """
 import json
 from accounts import services
@@ -90,7 +92,7 @@ def set_up(fed: Federation) -> World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    fed = make_federation(["MD", "KZ"], tmp_path_factory.mktemp("alerts-fed"), env=ENV)
+    fed = make_federation(COUNTRIES, tmp_path_factory.mktemp("alerts-fed"), env=ENV)
     try:
         yield set_up(fed)
     finally:
@@ -247,7 +249,16 @@ def test_killing_the_node_mid_escalation_neither_loses_nor_pages_twice(world: Wo
     assert done["runs"] == 4 and done["events"] == 4 and done["state"] == "triggered"
 
 
-def test_duty_desk_in_chromium_receives_acknowledges_and_origin_sees_it(world: World) -> None:
+ACK_AUDIT = (
+    "SELECT actor, actor_kind, role FROM audit_auditentry WHERE action = ? AND object_id = ?"
+)
+
+
+def test_duty_desk_in_chromium_opens_acknowledges_and_origin_sees_it(world: World) -> None:
+    """The 3 a.m. path on five real nodes: MD notifies KZ; the on-call prosecutor's desk
+    shows the card live (1366 px and 390 px); the card opens the alert page with our
+    law's comparison; acknowledging keeps focus on the card and assigns the item; MD's
+    thread shows who acknowledged; KZ's audit log names the prosecutor."""
     from playwright.sync_api import expect, sync_playwright
 
     from tests.accounts.helpers import launch_chromium, login_browser
@@ -257,33 +268,100 @@ def test_duty_desk_in_chromium_receives_acknowledges_and_origin_sees_it(world: W
     with sync_playwright() as p:
         browser = launch_chromium(p)
         try:
-            desk = browser.new_context().new_page()
+            wide = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ru-RU")
+            desk = wide.new_page()
             login_browser(desk, kz_url, "kz.p1", PASSWORD, world.secrets["kz.p1"])
             desk.goto(kz_url + "/alerts/")
             expect(desk.locator("#alerts-status[data-live='1']")).to_have_count(1, timeout=10000)
             sent = notify(world, "immediate", "Браузерный тест")
-            row = desk.locator("#alerts-body tr", has_text="Браузерный тест")
-            expect(row).to_have_count(1, timeout=15000)  # pushed, no reload
-            expect(row).to_have_attribute("data-state", "triggered")
-            # Pushed rows show the node's local time like the server-rendered ones.
-            expect(row.locator("td").first).to_have_text(
-                re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+            card = desk.locator("#alerts-body li.alert-card", has_text="Браузерный тест")
+            expect(card).to_have_count(1, timeout=15000)  # pushed, no reload
+            expect(card).to_have_attribute("data-state", "triggered")
+            expect(card.locator(".kind")).to_have_text("Получено уведомление о деле")
+            expect(card.locator(".badge.urgency")).to_have_text("Немедленно")
+            expect(card.locator(".origin")).to_contain_text("Молдова")
+            expect(card.locator(".age")).to_contain_text("не подтверждено")
+            # Pushed cards show the node's local time with its zone, like rendered ones.
+            expect(card.locator("time")).to_have_text(
+                re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Алматы, UTC\+5$")
             )
+            expect(desk).to_have_title(re.compile(r"^\(\d+\) "))
             save(desk, "duty-desk")
-            row.locator("button[data-action=ack]").click()
-            expect(row).to_have_attribute("data-state", "acknowledged", timeout=10000)
 
-            origin = browser.new_context().new_page()
+            # The card opens the alert page: the item, the comparison, the escalation.
+            card.locator(".alert-title a").click()
+            expect(desk.locator("h1")).to_contain_text("Браузерный тест")
+            expect(desk.locator(".subject")).to_contain_text("Сопоставление с нашим законом")
+            expect(desk.locator(".timeline li").first).to_contain_text("kz.p1")
+            save(desk, "alert-page")
+
+            # Back on the desk, acknowledge by keyboard: focus stays on the card.
+            desk.goto(kz_url + "/alerts/")
+            card = desk.locator("#alerts-body li.alert-card", has_text="Браузерный тест")
+            ack = card.locator("button[data-action=ack]")
+            expect(ack).to_have_attribute("aria-label", re.compile(r"^Принять: .*Браузерный тест$"))
+            ack.focus()
+            desk.keyboard.press("Enter")
+            expect(card).to_have_attribute("data-state", "acknowledged", timeout=10000)
+            assert desk.evaluate(
+                "() => !!document.activeElement.closest('li.alert-card') && "
+                "document.activeElement.closest('li.alert-card').textContent"
+                ".includes('Браузерный тест')"
+            )
+            expect(card.locator(".age")).to_contain_text("принято")
+
+            # The item is now the prosecutor's.
+            card.locator("a.open").click()
+            expect(desk.locator("body")).to_contain_text("kz.p1")
+            expect(desk.locator("body")).to_contain_text("Сопоставление с нашим законом")
+
+            # The phone layout: a card with its button on screen.
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
+            mobile = phone.new_page()
+            login_browser(mobile, kz_url, "kz.p1", PASSWORD, world.secrets["kz.p1"])
+            mobile.goto(kz_url + "/alerts/")
+            expect(mobile.locator("#alerts-status[data-live='1']")).to_have_count(1, timeout=10000)
+            notify(world, "urgent", "Телефонный тест")
+            small = mobile.locator("#alerts-body li.alert-card", has_text="Телефонный тест")
+            expect(small).to_have_count(1, timeout=15000)
+            button = small.locator("button[data-action=ack]")
+            expect(button).to_be_in_viewport()
+            box = small.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 390
+            save(mobile, "duty-desk-phone")
+
+            # A coordinator in English sees every alert, the history, the alert page.
+            english = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+            coord = english.new_page()
+            login_browser(coord, kz_url, "kz.coord", PASSWORD, world.secrets["kz.coord"])
+            coord.goto(kz_url + "/alerts/")
+            coord.locator("button[name=language][value=en]").click()  # the RU/EN switch
+            expect(coord.locator("#alerts-body .kind").first).to_have_text(
+                "Case notification received"
+            )
+            save(coord, "duty-desk-en-coordinator")
+            coord.goto(kz_url + "/alerts/history/?state=acknowledged")
+            expect(coord.locator("table.history")).to_contain_text("Браузерный тест")
+            expect(coord.locator("h1")).to_have_text("Alert history")
+            save(coord, "history-en-coordinator")
+            coord.locator("table.history a", has_text="Браузерный тест").first.click()
+            expect(coord.locator("dd.acknowledged")).to_contain_text("kz.p1")
+            save(coord, "alert-page-en-coordinator")
+
+            origin = browser.new_context(locale="ru-RU").new_page()
             login_browser(origin, md_url, "md.coord", PASSWORD, world.secrets["md.coord"])
-            ack = origin.locator("li.ack", has_text="KZ")
+            ack_line = origin.locator("li.ack", has_text="KZ")
             deadline = time.monotonic() + 20
             while True:
                 origin.goto(f"{md_url}/cases/threads/{sent['envelope_id']}/")
-                if ack.count() or time.monotonic() > deadline:
+                if ack_line.count() or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
-            expect(ack).to_have_count(1)
-            assert "prosecutor" in ack.inner_text()
+            expect(ack_line).to_have_count(1)
             save(origin, "thread")
         finally:
             browser.close()
+    kz = world.fed.node("KZ")
+    alert_id = kz.sql("SELECT id FROM alerts_alert WHERE envelope_id = ?", (sent["envelope_id"],))
+    entries = kz.sql(ACK_AUDIT, ("alert.acknowledged", str(alert_id[0][0])))
+    assert [tuple(e) for e in entries] == [("kz.p1", "user", "prosecutor")]

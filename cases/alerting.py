@@ -1,0 +1,83 @@
+"""What the duty desk shows of the cases' alerts, registered with `alerts.subjects`.
+
+A received item's alert links to the item, shows its summary, the comparison with our
+law and its indicators on the alert page, and makes whoever acknowledges it the item's
+assignee: the prosecutor paged at 3 a.m. can open what they acknowledged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts import subjects
+from alerts.models import Alert
+from cases import selectors, services
+from cases.models import InboundItem
+from legal_map.presentation import comparison_view
+
+
+def _item_url(alert: Alert) -> str | None:
+    if not alert.object_id.isdigit():
+        return None
+    return reverse("cases:inbound-detail", args=[int(alert.object_id)])
+
+
+def _item_context(user: Any, alert: Alert) -> dict[str, Any] | None:
+    """The item as the alert page shows it, or None when the user may not read it."""
+    try:
+        item = selectors.inbound_get(user, alert.object_id)
+    except Http404:
+        return None
+    comparison = None
+    offence = item.body.get("offence") or item.body.get("legal_basis")
+    if isinstance(offence, dict):
+        facts = [str(f) for f in item.body.get("facts", [])]
+        comparison = comparison_view(
+            offence, item_country(), facts, timezone.localdate(item.received_at)
+        )
+    return {
+        "item": item,
+        "indicators": list(item.indicators.all()[:50]),
+        "comparison": comparison,
+        "offence": offence if isinstance(offence, dict) else None,
+    }
+
+
+def item_country() -> str:
+    from django.conf import settings
+
+    return str(settings.NODE_COUNTRY)
+
+
+def _assign_on_ack(alert: Alert, actor: Any) -> None:
+    item = InboundItem.objects.filter(pk=alert.object_id).first() if _item_url(alert) else None
+    if item is not None:
+        services.inbound_take(actor=actor, item=item, alert_id=alert.pk)
+
+
+def _thread_url(alert: Alert) -> str | None:
+    from exchange.models import OutboundMessage
+
+    thread = (
+        OutboundMessage.objects.filter(envelope_id=alert.object_id)
+        .values_list("thread", flat=True)
+        .first()
+    )
+    return reverse("cases:thread", args=[thread]) if thread else None
+
+
+def register() -> None:
+    subjects.register(
+        "cases.inbounditem",
+        subjects.Subject(
+            url=_item_url,
+            template="cases/_alert_subject.html",
+            context=_item_context,
+            on_acknowledged=_assign_on_ack,
+        ),
+    )
+    subjects.register("exchange.outboundmessage", subjects.Subject(url=_thread_url))
