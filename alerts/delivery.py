@@ -1,8 +1,11 @@
 """E-mail and webhook pages: a Delivery row per (page, channel), sent after commit.
 
-A delivery is claimed by a compare-and-set UPDATE (queued -> sending, or a `sending`
+This module is the state machine; what a page says is `alerts.channels.message`, how it
+travels is the channel of the row's kind (`alerts.channels`, one interface per kind). A
+delivery is claimed by a compare-and-set UPDATE (queued -> sending, or a `sending`
 claim older than CLAIM_TTL, left by a killed worker), sent with no lock held, then
-marked sent, or queued again with exponential back-off, or failed after MAX_ATTEMPTS.
+marked sent, or queued again with exponential back-off, or failed after MAX_ATTEMPTS
+(audited). A row whose kind has no channel fails at once: it is never sent some other way.
 At-least-once: a worker killed between sending and marking may send once more; the page
 itself (the Page row) is never duplicated.
 """
@@ -11,16 +14,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-import httpx
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts.models import ChannelKind, Delivery, NotificationChannel, Page
+from alerts import channels
+from alerts.channels import message
+from alerts.channels.base import WebhookPayload
+from alerts.models import Delivery, NotificationChannel, Page
 from audit.services import record
 from node import jobs
 
@@ -28,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-WEBHOOK_TIMEOUT = 5.0
 
 
 def retry_base_seconds() -> float:
@@ -45,21 +47,9 @@ def queue_for_page(page: Page, now: datetime) -> list[Delivery]:
     return created
 
 
-def payload(delivery: Delivery) -> dict[str, Any]:
-    alert = delivery.page.alert
-    return {
-        "node": settings.NODE_COUNTRY,
-        "alert": alert.pk,
-        "kind": alert.kind,
-        "title": alert.title,
-        "summary": alert.summary,
-        "urgency": alert.urgency,
-        "origin": alert.origin,
-        "created_at": alert.created_at.isoformat(),
-        "step": delivery.page.step,
-        "repeat": delivery.page.repeat,
-        "delivery": delivery.pk,
-    }
+def payload(delivery: Delivery) -> WebhookPayload:
+    """The webhook JSON of a delivery (kept for callers that show or log it)."""
+    return message.compose(delivery).payload
 
 
 def claim(delivery_id: int, now: datetime) -> bool:
@@ -74,54 +64,58 @@ def claim(delivery_id: int, now: datetime) -> bool:
     )
 
 
-def _send(delivery: Delivery) -> None:
-    data = payload(delivery)
-    if delivery.channel.kind == ChannelKind.EMAIL:
-        subject = f"[net247 {settings.NODE_COUNTRY}] {data['urgency'].upper()}: {data['title']}"
-        body = f"{data['title']}\n\n{data['summary']}\n\nalert #{data['alert']} ({data['kind']})"
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [delivery.channel.target])
-    else:
-        response = httpx.post(delivery.channel.target, json=data, timeout=WEBHOOK_TIMEOUT)
-        if response.status_code >= 300:
-            raise RuntimeError(f"webhook answered {response.status_code}")
+def _fail(delivery: Delivery, attempts: int, error: str) -> str:
+    """Give up on a delivery: marked failed and audited, in one transaction."""
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.FAILED, attempts=attempts, last_error=error
+        )
+        record(
+            action="alert.delivery_failed",
+            actor=None,
+            object_type="alerts.alert",
+            object_id=delivery.page.alert_id,
+            outcome="failure",
+            details={"channel": delivery.channel.kind, "delivery": delivery.pk, "error": error},
+        )
+    logger.warning("delivery %s failed for good: %s", delivery.pk, error)
+    return Delivery.Status.FAILED
 
 
 def deliver(delivery_id: int) -> str:
-    """Send one delivery if it is due; returns its status afterwards."""
+    """Send one delivery if it is due; returns its status afterwards.
+
+    The channel is looked up by the row's kind: an unknown kind fails the delivery at once
+    (audited), never falls through to another channel. Composing and sending run with no
+    transaction open and no lock held."""
     now = timezone.now()
     if not claim(delivery_id, now):
         return "skipped"
-    delivery = Delivery.objects.select_related("page__alert", "channel").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("page__alert", "page__user", "channel").get(
+        pk=delivery_id
+    )
+    attempts = delivery.attempts + 1
     try:
-        _send(delivery)
+        channel = channels.get(delivery.channel.kind)
+    except channels.UnknownChannel as exc:
+        return _fail(delivery, attempts, f"UnknownChannel: {exc}"[:300])
+    try:
+        channel.send(message.compose(delivery))
     except Exception as exc:  # any failure of the far side is retried from the row
-        attempts = delivery.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:300]
-        with transaction.atomic():
-            if attempts >= MAX_ATTEMPTS:
-                Delivery.objects.filter(pk=delivery_id).update(
-                    status=Delivery.Status.FAILED, attempts=attempts, last_error=error
-                )
-                record(
-                    action="alert.delivery_failed",
-                    actor=None,
-                    object_type="alerts.alert",
-                    object_id=delivery.page.alert_id,
-                    outcome="failure",
-                    details={"channel": delivery.channel.kind, "error": error},
-                )
-                return Delivery.Status.FAILED
-            delay = retry_base_seconds() * (2 ** (attempts - 1))
-            Delivery.objects.filter(pk=delivery_id).update(
-                status=Delivery.Status.QUEUED,
-                attempts=attempts,
-                last_error=error,
-                next_attempt_at=timezone.now() + timedelta(seconds=delay),
-            )
+        if attempts >= MAX_ATTEMPTS:
+            return _fail(delivery, attempts, error)
+        delay = retry_base_seconds() * (2 ** (attempts - 1))
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=Delivery.Status.QUEUED,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
         logger.info("delivery %s failed (attempt %s): %s", delivery_id, attempts, error)
         return Delivery.Status.QUEUED
     Delivery.objects.filter(pk=delivery_id).update(
-        status=Delivery.Status.SENT, attempts=delivery.attempts + 1, sent_at=timezone.now()
+        status=Delivery.Status.SENT, attempts=attempts, sent_at=timezone.now()
     )
     return Delivery.Status.SENT
 

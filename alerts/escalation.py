@@ -3,7 +3,8 @@
 States: triggered -> acknowledged -> resolved (resolved also straight from triggered).
 While triggered, the alert holds a pointer (next_step, next_repeat, next_step_at) into
 its snapshot (the policy's steps as they were when the alert started, so a policy edit
-never moves a running escalation). Running a step:
+never moves a running escalation; a typed, versioned `alerts.snapshot.Snapshot`, stored
+as its JSON). Running a step:
 
 1. claim it: a compare-and-set UPDATE moves the pointer on only if it still names this
    (step, repeat) and the alert is still triggered. Whoever loses the race does nothing.
@@ -24,6 +25,7 @@ for longer than a grace period is recorded (`alert.step_late`) and run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +36,7 @@ from django.utils import timezone
 from accounts.models import Role
 from alerts import delivery, events
 from alerts.models import Alert, AlertState, Page, StepRun
+from alerts.snapshot import Snapshot, SnapshotError, Step
 from audit.services import record
 from node import rows
 
@@ -63,34 +66,44 @@ DEFAULT_STEPS: dict[str, tuple[list[dict[str, Any]], int, int]] = {
 
 
 def snapshot_for(urgency: str, users: list[int] | None) -> dict[str, Any]:
-    """The chain an alert will follow, copied now; named users are paged first."""
+    """The chain an alert will follow, copied now (the row form of a `Snapshot`); named
+    users are paged first."""
     from alerts import selectors
 
     policy = selectors.escalation_policy(urgency)
-    steps, repeat, window = policy if policy is not None else DEFAULT_STEPS[urgency]
-    steps = list(steps)
+    raw, repeat, window = policy if policy is not None else DEFAULT_STEPS[urgency]
+    try:
+        steps = [Step.from_json(s) for s in raw]
+    except SnapshotError as exc:
+        # A policy stored before policies were checked: page by the defaults rather than
+        # fail the raise (which would fail the message that raised it) or page nobody.
+        logger.error("escalation policy %s cannot be read (%s): default steps used", urgency, exc)
+        raw, repeat, window = DEFAULT_STEPS[urgency]
+        steps = [Step.from_json(s) for s in raw]
     if users:
-        first_wait = steps[0].get("wait_minutes", 5) if steps else 5
-        steps = [{"action": "users", "users": users, "wait_minutes": first_wait}, *steps]
+        first_wait = steps[0].wait_minutes if steps else 5
+        steps = [Step(action="users", users=tuple(users), wait_minutes=first_wait), *steps]
     if not steps:
-        steps = [{"action": "coordinators", "wait_minutes": 15}]
-    return {"urgency": urgency, "steps": steps, "repeat": repeat, "ack_window_minutes": window}
+        steps = [Step(action="coordinators", wait_minutes=15)]
+    snap = Snapshot(urgency=urgency, steps=tuple(steps), repeat=repeat, ack_window_minutes=window)
+    return snap.to_json()
 
 
-def targets_of(step: dict[str, Any], at: datetime) -> list[int]:
+def targets_of(step: Step | Mapping[str, Any], at: datetime) -> list[int]:
     """The active users a step pages, in the step's order. Never nobody: an empty or
     inactive rota falls back to the coordinators, then the admins. Who is active, and
-    the fallbacks, come from one query."""
+    the fallbacks, come from one query. A step that cannot be read raises SnapshotError."""
     from alerts import selectors
 
-    action = step.get("action")
+    if not isinstance(step, Step):
+        step = Step.from_json(step)
     ids: list[int] = []
-    if action == "schedule":
-        ids = selectors.on_call_ids(str(step.get("schedule", "default")), at)
-    elif action == "user":
-        ids = [int(step["user"])]
-    elif action == "users":
-        ids = [int(u) for u in step.get("users", [])]
+    if step.action == "schedule":
+        ids = selectors.on_call_ids(step.schedule or "default", at)
+    elif step.action == "user" and step.user is not None:
+        ids = [step.user]
+    elif step.action == "users":
+        ids = list(step.users)
     active = selectors.active_roles(ids)
     chosen = [i for i in ids if i in active]
     for fallback in (Role.COORDINATOR, Role.ADMIN):
@@ -99,8 +112,8 @@ def targets_of(step: dict[str, Any], at: datetime) -> list[int]:
     return list(dict.fromkeys(chosen))
 
 
-def _after(alert: Alert, step: int, repeat: int) -> tuple[int, int]:
-    if step + 1 < len(alert.snapshot["steps"]):
+def _after(snap: Snapshot, step: int, repeat: int) -> tuple[int, int]:
+    if step + 1 < len(snap.steps):
         return step + 1, repeat
     return 0, repeat + 1
 
@@ -112,20 +125,25 @@ class Claim:
     step: int
     repeat: int
     due: datetime
-    spec: dict[str, Any]
+    spec: Step
 
 
 def advance(alert: Alert, now: datetime) -> Claim | None:
     """Point the alert (in memory) at the step after its due one; the due step's Claim,
     or None if nothing is due. The caller writes the move: `run_step` as a guarded
-    UPDATE, `alert_raise` in the insert of a new alert, which nobody else can see yet."""
+    UPDATE, `alert_raise` in the insert of a new alert, which nobody else can see yet.
+    A snapshot that cannot be read (or a pointer past its steps) raises SnapshotError:
+    the alert's runner fails, the sweep records it and the next sweep tries again."""
     step, repeat, due = alert.next_step, alert.next_repeat, alert.next_step_at
     if alert.state != AlertState.TRIGGERED or due is None:
         return None
-    spec = alert.snapshot["steps"][step]
-    next_step, next_repeat = _after(alert, step, repeat)
-    wait = timedelta(minutes=float(spec.get("wait_minutes", 0)))
-    next_at = now + wait if next_repeat <= int(alert.snapshot.get("repeat", 0)) else None
+    snap = Snapshot.from_json(alert.snapshot)
+    if step >= len(snap.steps):
+        raise SnapshotError("snapshot", f"step {step} is past the snapshot's {len(snap.steps)}")
+    spec = snap.steps[step]
+    next_step, next_repeat = _after(snap, step, repeat)
+    wait = timedelta(minutes=float(spec.wait_minutes))
+    next_at = now + wait if next_repeat <= snap.repeat else None
     alert.next_step, alert.next_repeat, alert.next_step_at = next_step, next_repeat, next_at
     return Claim(step, repeat, due, spec)
 
@@ -165,7 +183,7 @@ def run_claimed(alert: Alert, claim: Claim, now: datetime) -> int:
         actor=None,
         object_type="alerts.alert",
         object_id=alert.pk,
-        details={"step": step, "repeat": repeat, "action": spec.get("action"), "paged": paged},
+        details={"step": step, "repeat": repeat, "action": spec.action, "paged": paged},
     )
     return paged
 

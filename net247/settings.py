@@ -16,6 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from net247.env import env_bool, env_int, env_list, env_str
 
@@ -268,6 +269,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+# Escalation and paging have a queue of their own, so that a backlog of federation work
+# (a peer back after an outage) never delays a page. A worker given no -Q consumes both
+# (`node run --with-worker`); production runs one worker per queue (deploy/production).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("alerts", routing_key="alerts"))
+CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # The periodic work of every app; `node run` plays the same schedule in-process.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "exchange-sweep-outbox": {"task": "exchange.tasks.sweep_outbox", "schedule": 10.0},
@@ -288,6 +295,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection or command may take: a hung mail server must not hold a page.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"net247-{NODE_COUNTRY.lower()}@localhost")
 
 DEMO_MODE = env_bool("NODE_DEMO", False)

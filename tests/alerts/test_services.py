@@ -96,7 +96,7 @@ def test_policy_edit_does_not_move_a_running_escalation():
     alert = services.alert_raise(kind="k", title="t", urgency="immediate")
     services.policy_set(
         urgency="immediate",
-        steps=[{"action": "user", "user": 999, "wait_minutes": 0}],
+        steps=[{"action": "user", "user": person("p9").pk, "wait_minutes": 0}],
         repeat=5,
         ack_window_minutes=1,
     )
