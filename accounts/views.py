@@ -43,6 +43,18 @@ def _next_url(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+# Set after the second factor when no particular page was asked for: the home page
+# (net247.views.home) takes it once and sends the user to their role's work.
+LANDING_SESSION_KEY = "landing_pending"
+
+
+def _after_second_factor(request: HttpRequest) -> HttpResponse:
+    target = _next_url(request)
+    if target == resolve_url(settings.LOGIN_REDIRECT_URL):
+        request.session[LANDING_SESSION_KEY] = True
+    return redirect(target)
+
+
 def _with_next(name: str, request: HttpRequest) -> HttpResponse:
     response = redirect(name)
     target = _next_url(request)
@@ -89,7 +101,7 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             request.session.cycle_key()
             otp_login(request, device)
-            return redirect(_next_url(request))
+            return _after_second_factor(request)
         form.add_error("code", _("Wrong code, or a code that was already used."))
     status = 400 if request.method == "POST" else 200
     context = {
@@ -121,6 +133,8 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             otp_login(request, confirmed)
             messages.success(request, _("Two-factor authentication is set up."))
+            # The very first login ends on the home page itself (where to start), not on
+            # the role's landing: no LANDING_SESSION_KEY here.
             return redirect(_next_url(request))
         form.add_error("code", _("Wrong code, or a code that was already used."))
     context = {

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from deploy.federation import Federation, Node
+from deploy.federation import Federation, Node, Progress
 
 ROLES = [
     ("prosecutor", "duty"),
@@ -81,7 +81,8 @@ def _seed_rota(node: Node) -> None:
     Alert e-mails go to files under the node's mail/ directory (the demo has no SMTP server).
     """
     duty = [username(node.country, s) for s in ("duty", "duty2")]
-    for name in duty:
+    # Coordinators and admins too: publishing refuses an escalation that cannot wake them.
+    for name in [*duty, username(node.country, "coord"), username(node.country, "admin")]:
         node.manage("oncall", "channel", "--user", name, "--email", f"{name}@net247.test")
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     node.manage(
@@ -305,31 +306,69 @@ def _board_complete(kg: Api, takedown_id: int) -> list[dict[str, Any]] | None:
     return rows if rows and all(r["status"] in wanted for r in rows) else None
 
 
-def _print_logins(federation: Federation, logins: dict[str, dict[str, dict[str, str]]]) -> None:
-    print("\nnet247 demo federation is up. Logins (passwords and TOTP secrets are demo-only;")
-    print("a demo node's second login step shows the current code):\n")
-    for node in federation:
-        print(f"  {node.country}  {node.url}")
+def _on_call_people(node: Node, logins: dict[str, dict[str, str]]) -> list[str] | None:
+    """Usernames on call now at the node, every schedule (None when it cannot be asked)."""
+    coord = logins.get(username(node.country, "coord"), {}).get("token", "")
+    try:
+        schedules = Api(node, coord).get("/alerts/on-call/")
+    except (httpx.HTTPError, KeyError, TypeError, ValueError):
+        return None
+    people = [str(p["username"]) for s in schedules for p in s.get("on_call", [])]
+    return list(dict.fromkeys(people))
+
+
+def summary_lines(
+    nodes: list[Node],
+    logins: dict[str, dict[str, dict[str, str]]],
+    on_call: dict[str, list[str] | None],
+    elapsed: float,
+) -> list[str]:
+    """What the demo prints once it is up: each node's duty desk and who is on call there
+    with their login first (what a newcomer needs), then every account."""
+    lines = [f"net247 demo federation is up after {elapsed:.0f} s. Duty desks, and who is "
+             "on call now:", ""]  # fmt: skip
+    for node in nodes:
+        people = on_call.get(node.country)
+        who = "unknown" if people is None else (" and ".join(people) or "nobody")
+        lines.append(f"  {node.country} duty desk: {node.url}/alerts/   on call now: {who}")
+        for name in people or []:
+            login = logins[node.country].get(name)
+            if login:
+                lines.append(f"      {login['role']:11} {name:12} password {login['password']}")
+    lines += [
+        "",
+        "To log in: open the node's URL, give the username and password; the second step",
+        "asks for a six-digit TOTP code, which a demo node shows on that very page (or add",
+        "the user's TOTP secret below to an authenticator app).",
+        "",
+        "Every account (passwords and TOTP secrets are demo-only; kept in",
+        f"{nodes[0].dir.parent if nodes else '.'}/<country>/demo-logins.json):",
+        "",
+    ]
+    for node in nodes:
+        lines.append(f"  {node.country}  {node.url}")
         for name, login in logins[node.country].items():
-            print(f"      {login['role']:11} {name:12} password {login['password']:22} "
-                  f"TOTP secret {login['totp_secret']}")  # fmt: skip
-    print()
-    for node in federation:
-        coord = logins[node.country][username(node.country, "coord")]["token"]
-        try:
-            duty = on_call_now(Api(node, coord)) or "nobody"
-        except (httpx.HTTPError, KeyError, TypeError):
-            duty = "unknown"
-        print(f"  {node.country} duty desk: {node.url}/alerts/   on call now: {duty}")
-    print("\nCtrl-C stops every node.\n", flush=True)
+            lines.append(f"      {login['role']:11} {name:12} password {login['password']:22} "
+                         f"TOTP secret {login['totp_secret']}")  # fmt: skip
+    lines += ["", "Ctrl-C stops every node.", ""]
+    return lines
+
+
+def _print_logins(
+    federation: Federation, logins: dict[str, dict[str, dict[str, str]]], elapsed: float
+) -> None:
+    nodes = list(federation)
+    on_call = {node.country: _on_call_people(node, logins[node.country]) for node in nodes}
+    print("\n" + "\n".join(summary_lines(nodes, logins, on_call, elapsed)), flush=True)
 
 
 def main(args: argparse.Namespace) -> int:
     countries = [c.strip().upper() for c in args.countries.split(",")]
+    progress = Progress()
     federation = Federation(
         countries, Path(args.dir), base_port=args.base_port,
         env={"NODE_DEMO": "1", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
-        database_url="", redis_url="",
+        database_url="", redis_url="", progress=progress,
     )  # fmt: skip
 
     def interrupt(signum: int, frame: Any) -> None:
@@ -342,11 +381,14 @@ def main(args: argparse.Namespace) -> int:
         print(f"initialising {len(countries)} nodes under {federation.dir} ...", flush=True)
         federation.init()
         for node in federation:
+            progress(f"{node.country}: users and rota...")
             logins[node.country] = _seed_users(node)
             _seed_rota(node)
         federation.start()
+        if "MD" in federation.nodes:
+            progress("MD: synthetic case...")
         _seed_cases(federation, logins)
-        _print_logins(federation, logins)
+        _print_logins(federation, logins, progress.elapsed())
         if args.scenario:
             play_scenario(federation, logins)
         while all(node.running for node in federation):

@@ -24,11 +24,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -68,6 +68,32 @@ def drop_postgres_database(database_url: str) -> None:
     admin = _with_path(database_url, "/postgres").replace("postgres://", "postgresql://", 1)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Progress:
+    """One line per step with the seconds since the start: setting up five nodes takes a
+    minute or more, and each line shows that it is moving. Safe from several threads
+    (nodes are prepared in parallel)."""
+
+    def __init__(
+        self, out: TextIO | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.out = out
+        self.clock = clock
+        self.started = clock()
+        self._lock = threading.Lock()
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+    def __call__(self, text: str) -> None:
+        line = f"[{self.elapsed():5.1f} s] {text}"
+        with self._lock:
+            print(line, file=self.out or sys.stdout, flush=True)
+
+
+def _quiet(text: str) -> None:
+    """No progress lines (tests/fednet.py and benchmarks)."""
 
 
 class PortTaken(RuntimeError):
@@ -238,8 +264,10 @@ class Federation:
         redis_url: str | None = None,
         fresh: bool = False,
         db_suffix: str = "",
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.countries = [c.strip().upper() for c in countries]
+        self.progress = progress or _quiet
         self.dir = directory.resolve()
         self.fresh = fresh
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("NODE_")}
@@ -299,12 +327,20 @@ class Federation:
                 ensure_postgres_database(node.database_url, fresh=self.fresh)
             if node.env.get("REDIS_URL") and self.fresh:
                 self._flush_redis(node)
-            node.manage("node", "init")
+            self.progress(f"{node.country}: migrating...")
+            node.manage("node", "init")  # migrations; the legal map loads on post_migrate
+            self.progress(f"{node.country}: migrated, legal map loaded")
             node.identity = dict(json.loads(node.manage("node", "show", "--json")))
             return node.identity
 
+        def enrol(node: Node) -> None:
+            others = [n for n in self if n is not node]
+            self._enrol_at(node, others)
+            self.progress(f"{node.country}: {len(others)} peers enrolled")
+
         self._each(prepare)
-        self._each(lambda node: self._enrol_at(node, [n for n in self if n is not node]))
+        self.progress("enrolling peers...")
+        self._each(enrol)
 
     def _enrol_at(self, node: Node, others: list[Node]) -> None:
         """Enrol `others` (their URL and keys) at `node`; an enrolled peer is updated."""
@@ -319,18 +355,22 @@ class Federation:
         (a free port is only free until someone binds it) moves to a new port, which
         every other node learns before it starts again."""
         for node in self:
+            self.progress(f"starting {node.country} at {node.url}")
             node.start()
 
         def ready(node: Node) -> None:
             for attempt in range(3):
                 try:
                     node.wait_ready()
+                    self.progress(f"{node.country}: ready at {node.url}")
                     return
                 except PortTaken:
                     if attempt == 2:
                         raise
                     node.stop()
+                    taken = node.port
                     node.move_to(free_port())
+                    self.progress(f"{node.country}: port {taken} is taken, moving to {node.port}")
                     for other in self:
                         if other is not node:
                             self._enrol_at(other, [node])
@@ -357,7 +397,9 @@ class Federation:
 
 
 def _up(args: argparse.Namespace) -> int:
-    federation = Federation(args.countries.split(","), Path(args.dir), base_port=args.base_port)
+    federation = Federation(
+        args.countries.split(","), Path(args.dir), base_port=args.base_port, progress=Progress()
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:

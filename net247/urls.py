@@ -7,6 +7,7 @@ from net247 import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("federation/v1/", include("exchange.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -23,3 +24,8 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Styled pages with the site's navigation (JSON under /api/ and /federation/).
+handler403 = "net247.views.error_403"
+handler404 = "net247.views.error_404"
+handler500 = "net247.views.error_500"

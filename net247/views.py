@@ -1,14 +1,45 @@
-"""Node-wide pages: home (by role) and the health endpoints."""
+"""Node-wide pages: home (by role), the error pages, the favicon and the health endpoints.
+
+The first minutes after a login: accounts' second step marks the session
+(`accounts.views.LANDING_SESSION_KEY`) when nobody asked for a particular page; `home`
+takes the mark once and sends an auditor to the audit log and a prosecutor or
+coordinator on call now to the duty desk. Any later visit to `/` shows the home page,
+which for them is what awaits them (counts through the alerts and cases selectors).
+
+Error pages never say whether an object exists: the selectors answer 404 for what is
+outside the user's scope and for what is not there, and the 404 page words both alike.
+API and federation paths answer JSON; the 500 page is rendered without the request
+(no session, no database: the database may be why it failed).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from accounts.models import Role
+from accounts.views import LANDING_SESSION_KEY
+from alerts import selectors as alert_selectors
+from cases import selectors as case_selectors
+
+DESK_ROLES = (Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN)
+JSON_PREFIXES = ("/api/", "/federation/")
 
 
 @require_GET
@@ -39,6 +70,70 @@ def readyz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def landing_for(user: Any) -> str | None:
+    """The page a user starts on after logging in, None for the home page."""
+    role = getattr(user, "role", "")
+    if role == Role.AUDITOR:
+        return "audit:log"
+    if role in (Role.PROSECUTOR, Role.COORDINATOR) and alert_selectors.is_on_call(user):
+        return "alerts:desk"
+    return None
+
+
+def _awaiting(user: Any) -> dict[str, Any]:
+    """What the home page counts for the user's role (nothing for an auditor)."""
+    role = getattr(user, "role", "")
+    if role not in DESK_ROLES:
+        return {}
+    figures: dict[str, Any] = {
+        "on_call": alert_selectors.is_on_call(user),
+        "unacknowledged": alert_selectors.unacknowledged_count(user),
+    }
+    if role in (Role.COORDINATOR, Role.ADMIN):
+        figures["unassigned"] = case_selectors.inbound_unassigned(user).count()
+        figures["takedowns_undecided"] = case_selectors.takedown_requests_undecided(user).count()
+    return figures
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    if request.session.pop(LANDING_SESSION_KEY, False):
+        target = landing_for(request.user)
+        if target is not None:
+            return redirect(target)
+    return render(request, "home.html", {"awaiting": _awaiting(request.user)})
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """`/favicon.ico`, asked for by browsers whatever the page links: the static file."""
+    return HttpResponseRedirect(static("favicon.ico"))
+
+
+def _json_path(request: HttpRequest) -> bool:
+    return request.path_info.startswith(JSON_PREFIXES)
+
+
+def _json_error(request: HttpRequest, status: int, code: str, detail: Any) -> JsonResponse:
+    """The API's shape (DRF's `detail`) on /api/, the contract's `error` on /federation/."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": str(detail)}, status=status)
+    return JsonResponse({"error": {"code": code, "message": str(detail)}}, status=status)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _json_path(request):
+        return _json_error(request, 404, "not_found", NotFound.default_detail)
+    return render(request, "404.html", {"desk_roles": DESK_ROLES}, status=404)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _json_path(request):
+        return _json_error(request, 403, "forbidden", PermissionDenied.default_detail)
+    return render(request, "403.html", {"desk_roles": DESK_ROLES}, status=403)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    if _json_path(request):
+        return _json_error(request, 500, "internal_error", "Internal server error.")
+    html = loader.render_to_string("500.html", {"NODE_COUNTRY": settings.NODE_COUNTRY})
+    return HttpResponseServerError(html)
