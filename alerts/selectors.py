@@ -26,7 +26,6 @@ from alerts.models import (
     PeerContact,
     RemoteAck,
     Schedule,
-    StepRun,
 )
 from net247 import sql
 
@@ -164,6 +163,11 @@ def alerts_for(user: Any) -> QuerySet[Alert]:
         return qs
     if role == Role.AUDITOR or not getattr(user, "is_authenticated", False):
         return qs.none()
+    return _paged(qs, user)
+
+
+def _paged(qs: QuerySet[Alert], user: Any) -> QuerySet[Alert]:
+    """The alerts of `qs` that paged the user, or whose group's leader did."""
     paged = Page.objects.filter(user=user).values("alert_id")
     return qs.filter(Q(pk__in=paged) | Q(group_id__in=paged))
 
@@ -295,12 +299,6 @@ def next_step_of(alert: Alert) -> dict[str, Any] | None:
     }
 
 
-def current_step_of(alert: Alert) -> int:
-    """How many pages (steps run) the alert has had; 0 for a member of a group."""
-    leader_id = alert.group_id or alert.pk
-    return StepRun.objects.filter(alert_id=leader_id).count()
-
-
 def ack_receipt(alert: Alert) -> dict[str, Any] | None:
     """The signed-back acknowledgement and the origin's receipt of it, if we sent one."""
     if not alert.ack_envelope_id:
@@ -330,10 +328,8 @@ def ack_receipt(alert: Alert) -> dict[str, Any] | None:
 def paged_object_ids(user: Any, object_type: str) -> QuerySet[Any]:
     """Ids (as integers) of the objects of `object_type` whose alerts paged the user,
     directly or through a group's leader: what the paged person may open."""
-    paged = Page.objects.filter(user=user).values("alert_id")
     return (
-        Alert.objects.filter(object_type=object_type)
-        .filter(Q(pk__in=paged) | Q(group_id__in=paged))
+        _paged(Alert.objects.filter(object_type=object_type), user)
         .annotate(oid=Cast("object_id", BigIntegerField()))
         .values("oid")
     )

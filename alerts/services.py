@@ -154,13 +154,14 @@ def alert_raise(
             origin=origin,
             envelope_id=envelope_id,
             dedupe_key=dedupe_key,
-            snapshot=escalation.snapshot_for(urgency, user_ids),
             next_step_at=now,
         )
         key = _group_key(kind, origin, urgency, user_ids)
         leader = _open_leader(key, now) if key else None
         if leader is not None:
+            alert.snapshot = leader.snapshot  # a member runs no chain of its own
             return _join(leader, alert)
+        alert.snapshot = escalation.snapshot_for(urgency, user_ids)
         # The first step is due now: the new row is written already pointing past it,
         # so no runner can take it twice and no claim UPDATE follows.
         first = escalation.advance(alert, now)

@@ -55,7 +55,6 @@ def _row(alert: Alert) -> dict[str, Any]:
         "alert": alert,
         "url": subjects.url_of(alert),
         "next": selectors.next_step_of(alert),
-        "steps_run": selectors.current_step_of(alert),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils import timezone
 from alerts import subjects
 from alerts.models import Alert
 from cases import selectors, services
-from cases.models import InboundItem
+from exchange.models import OutboundMessage
 from legal_map.presentation import comparison_view
 
 
@@ -37,7 +38,7 @@ def _item_context(user: Any, alert: Alert) -> dict[str, Any] | None:
     if isinstance(offence, dict):
         facts = [str(f) for f in item.body.get("facts", [])]
         comparison = comparison_view(
-            offence, item_country(), facts, timezone.localdate(item.received_at)
+            offence, settings.NODE_COUNTRY, facts, timezone.localdate(item.received_at)
         )
     return {
         "item": item,
@@ -47,21 +48,12 @@ def _item_context(user: Any, alert: Alert) -> dict[str, Any] | None:
     }
 
 
-def item_country() -> str:
-    from django.conf import settings
-
-    return str(settings.NODE_COUNTRY)
-
-
 def _assign_on_ack(alert: Alert, actor: Any) -> None:
-    item = InboundItem.objects.filter(pk=alert.object_id).first() if _item_url(alert) else None
-    if item is not None:
-        services.inbound_take(actor=actor, item=item, alert_id=alert.pk)
+    if alert.object_id.isdigit():
+        services.inbound_take(actor=actor, item_id=int(alert.object_id), alert_id=alert.pk)
 
 
 def _thread_url(alert: Alert) -> str | None:
-    from exchange.models import OutboundMessage
-
     thread = (
         OutboundMessage.objects.filter(envelope_id=alert.object_id)
         .values_list("thread", flat=True)

@@ -351,11 +351,14 @@ def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str
         )
 
 
-def inbound_take(*, actor: Any, item: InboundItem, alert_id: int | None = None) -> None:
+def inbound_take(*, actor: Any, item_id: int, alert_id: int | None = None) -> None:
     """The person who acknowledged an item's alert takes it: assigned to them (with read
-    access), in the acknowledgement's transaction. Audited with the alert it came from."""
+    access), in the acknowledgement's transaction. Audited with the alert it came from.
+    An item that is gone (deleted since) leaves nothing to take."""
     with transaction.atomic():
-        locked = InboundItem.objects.select_for_update(no_key=True).get(pk=item.pk)
+        locked = InboundItem.objects.select_for_update(no_key=True).filter(pk=item_id).first()
+        if locked is None:
+            return
         locked.assigned_to = actor
         if not locked.unit:
             locked.unit = getattr(actor, "unit", "") or ""

@@ -19,22 +19,21 @@ from node import places
 register = template.Library()
 
 
-@register.filter
-def zoned(at: datetime | None, country: str = "") -> str:
+def _zoned(at: datetime | None, country: str, pattern: str) -> str:
     if not at:
         return "—"
     zone = places.zone_of(country or None)
-    local = at.astimezone(zone)
-    return f"{date_format(local, 'Y-m-d H:i')} {places.zone_label(at, zone)}"
+    return f"{date_format(at.astimezone(zone), pattern)} {places.zone_label(at, zone)}"
+
+
+@register.filter
+def zoned(at: datetime | None, country: str = "") -> str:
+    return _zoned(at, country, "Y-m-d H:i")
 
 
 @register.filter
 def zoned_seconds(at: datetime | None, country: str = "") -> str:
-    if not at:
-        return "—"
-    zone = places.zone_of(country or None)
-    local = at.astimezone(zone)
-    return f"{date_format(local, 'Y-m-d H:i:s')} {places.zone_label(at, zone)}"
+    return _zoned(at, country, "Y-m-d H:i:s")
 
 
 def duration_words(seconds: float) -> str:

@@ -136,7 +136,9 @@ def reach_duty_desk(kz_url: str, user: str, password: str) -> None:
             page.goto(kz_url + "/alerts/")
             expect(page.locator("h1")).to_have_text(re.compile("Дежурная часть|Duty desk"))
             # The scenario's alert, acknowledged by this very prosecutor.
-            row = page.locator("#alerts-body li.alert-card", has_text="Webcam studio recruiting minors")
+            row = page.locator(
+                "#alerts-body li.alert-card", has_text="Webcam studio recruiting minors"
+            )
             expect(row).to_have_attribute("data-state", "acknowledged")
         finally:
             browser.close()
