@@ -135,7 +135,10 @@ if DATABASE_URL:
     # thread, so without a pool each request and task paid a fresh connection. A psycopg
     # pool per process (DB_POOL_MAX_SIZE > 0) hands connections across threads;
     # DB_POOL_MAX_SIZE=0 falls back to Django's per-thread connections (DB_CONN_MAX_AGE).
-    if DB_POOL_MAX_SIZE > 0:
+    # Pool and prepared statements are psycopg's: a DATABASE_URL naming another engine
+    # (sqlite:///... for a benchmark's throw-away database) gets neither.
+    _postgres = "postgresql" in dj_database_url.parse(DATABASE_URL)["ENGINE"]
+    if _postgres and DB_POOL_MAX_SIZE > 0:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
@@ -152,7 +155,7 @@ if DATABASE_URL:
     # statements); Django's own queries are bound client-side and never prepared (the
     # threshold is out of reach). Django turns them off by default for poolers such as
     # PgBouncer in transaction mode before 1.21: DB_PREPARED_STATEMENTS=0 there.
-    if env_bool("DB_PREPARED_STATEMENTS", True):
+    if _postgres and env_bool("DB_PREPARED_STATEMENTS", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 else:
     DATABASES = {
