@@ -37,8 +37,13 @@ def _item_context(user: Any, alert: Alert) -> dict[str, Any] | None:
     offence = item.body.get("offence") or item.body.get("legal_basis")
     if isinstance(offence, dict):
         facts = [str(f) for f in item.body.get("facts", [])]
+        purpose = "takedown" if item.kind == item.Kind.TAKEDOWN else "mla"
         comparison = comparison_view(
-            offence, settings.NODE_COUNTRY, facts, timezone.localdate(item.received_at)
+            offence,
+            settings.NODE_COUNTRY,
+            facts,
+            timezone.localdate(item.received_at),
+            purpose=purpose,
         )
     return {
         "item": item,

@@ -42,9 +42,15 @@ def send(
 
 
 def compare(
-    offence: dict[str, str], to_country: str, facts: list[str], date: dt.date
+    offence: dict[str, str],
+    to_country: str,
+    facts: list[str],
+    date: dt.date,
+    purpose: str = "mla",
 ) -> dict[str, Any]:
-    """The legal map's comparison (issue-4 JSON) of an offence for a target country.
+    """The legal map's comparison (issue-4 JSON) of an offence for a target country, for
+    a purpose (a notification or request: mutual legal assistance; a takedown: whether
+    the conduct is unlawful here).
 
     Fact tags this node's vocabulary does not know (a sender's newer tags) are left out
     of the comparison and named in its reasons, rather than failing the message."""
@@ -60,19 +66,32 @@ def compare(
             to_country,
             usable,
             date,
+            purpose=purpose,
         )
     except (LookupError, ValueError) as exc:
         # An offence the catalogue does not know: say so rather than fail the message.
+        label = " ".join(
+            str(offence.get(k, "")) for k in ("country", "article", "part") if offence.get(k)
+        )
+        coded = {"code": "not_compared", "params": {"offence": label, "error": str(exc)}}
         return {
             "source": offence,
             "target_country": to_country,
             "results": [],
-            "dual_criminality": {"verdict": "uncertain", "reasons": [str(exc)]},
+            "dual_criminality": {
+                "verdict": "uncertain",
+                "purpose": purpose,
+                "reasons": [str(exc)],
+                "reason_codes": [{**coded, "text": str(exc)}],
+            },
         }
     if unknown:
-        result["dual_criminality"]["reasons"] = [
-            *result["dual_criminality"].get("reasons", []),
-            f"facts not in this node's vocabulary, left out: {', '.join(unknown)}",
+        text = f"facts not in this node's vocabulary, left out: {', '.join(unknown)}"
+        verdict = result["dual_criminality"]
+        verdict["reasons"] = [*verdict.get("reasons", []), text]
+        verdict["reason_codes"] = [
+            *verdict.get("reason_codes", []),
+            {"code": "unknown_facts", "params": {"facts": unknown}, "text": text},
         ]
     return result
 

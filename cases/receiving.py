@@ -214,7 +214,7 @@ def on_takedown(msg: Any) -> None:
         urgency=body["urgency"],
         mirror_of=str(body.get("mirror_of", ""))[:64],
         comparison=ports.compare(
-            body["legal_basis"], settings.NODE_COUNTRY, [], timezone.localdate()
+            body["legal_basis"], settings.NODE_COUNTRY, [], timezone.localdate(), "takedown"
         ),
     )
     if not created:

@@ -49,6 +49,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "country": country,
                     "verdict": comparison.get("dual_criminality", {}).get("verdict", "uncertain"),
                     "reasons": comparison.get("dual_criminality", {}).get("reasons", []),
+                    "dual_criminality": comparison.get("dual_criminality", {}),
                     "results": comparison.get("results", [])[:3],
                 }
             )

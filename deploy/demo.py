@@ -164,16 +164,16 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
     md, kz = api("MD", "coord"), api("KZ", "coord")
     on_call = on_call_now(kz) or username("KZ", "duty")
     kz_duty = Api(federation.node("KZ"), logins["KZ"][on_call]["token"])
-    say("1", "MD coordinator opens a case under MD art. 220/1 (minor victim, webcam "
-        "recruitment) with indicators")  # fmt: skip
+    say("1", "MD coordinator opens a case under MD art. 220/1 p.1 (an adult recruited for a "
+        "webcam studio abroad) with indicators")  # fmt: skip
     phone = "+37369000123"
     case = md.post("/cases/", {
-        "title": "Webcam studio recruiting minors via Telegram (synthetic)",
-        "summary": "Synthetic scenario: a 16-year-old recruited through Telegram adverts for "
-                   "'online work'; the studio streams from abroad.",
+        "title": "Webcam studio recruiting through Telegram (synthetic)",
+        "summary": "Synthetic scenario: a 19-year-old recruited through Telegram adverts for "
+                   "'online work'; the studio streams from abroad and keeps her earnings.",
         "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-        "facts": ["minor_victim", "online", "webcam", "recruitment", "sexual_services",
-                  "sexual_display", "profit", "inducement", "cross_border"],
+        "facts": ["adult_victim", "online", "webcam", "recruitment", "sexual_services",
+                  "sexual_display", "profit", "inducement", "pimping", "cross_border"],
         "urgency": "urgent",
         "indicators": [
             {"kind": "phone", "value": phone},

@@ -14,10 +14,27 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Verification(models.TextChoices):
-    VERIFIED = "verified", _("verified")
-    VERIFIED_SECONDARY = "verified_secondary", _("verified (secondary source)")
+    """How far a record was checked. Only an official consolidated text makes a record
+    `verified_official`; a secondary source quoting it (a report, news, a commentary, the
+    OSCE papers) makes it `verified_secondary`."""
+
+    VERIFIED_OFFICIAL = "verified_official", _("verified against the official text")
+    VERIFIED_SECONDARY = "verified_secondary", _("verified from a secondary source")
     PARTLY_VERIFIED = "partly_verified", _("partly verified")
-    UNVERIFIED_MEMORY = "unverified_memory", _("unverified (lead only)")
+    UNVERIFIED = "unverified", _("unverified (lead only)")
+
+
+# Labels of catalogue v1, still found in comparisons stored before v2: shown in words too.
+LEGACY_LABELS = {
+    "verified": _("verified (catalogue v1)"),
+    "unverified_memory": _("unverified (lead only)"),
+}
+
+
+def verification_label(code: str) -> str:
+    if code in Verification.values:
+        return str(Verification(code).label)
+    return str(LEGACY_LABELS.get(code, code))
 
 
 class Status(models.TextChoices):
@@ -45,6 +62,8 @@ class Offence(models.Model):
     penalties = models.JSONField(default=list)
     penalty_text = models.TextField(blank=True)
     in_force_from = models.DateField(null=True, blank=True)
+    # The first day the wording certainly applies, when the day it took effect is unknown.
+    in_force_from_certain = models.DateField(null=True, blank=True)
     in_force_to = models.DateField(null=True, blank=True)
     in_force_note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
@@ -52,6 +71,8 @@ class Offence(models.Model):
     source_url = models.TextField(blank=True)
     source_document = models.TextField(blank=True)
     verification = models.CharField(max_length=20, choices=Verification.choices)
+    official_version = models.DateField(null=True, blank=True)  # of the official text read
+    sources = models.JSONField(default=list)
     confidence_detail = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -67,7 +88,35 @@ class Offence(models.Model):
 
     def __str__(self) -> str:
         part = f" p.{self.part}" if self.part else ""
-        return f"{self.country} {self.article}{part}"
+        item = f" item {self.item}" if self.item else ""
+        return f"{self.country} {self.article}{part}{item}"
+
+
+class NationalCode(models.Model):
+    """One national code (criminal or of contraventions, current or former) and the
+    window in which the catalogue covers it: outside it, an absent offence is a gap in
+    the catalogue, not a statement about the law."""
+
+    country = models.CharField(max_length=2, db_index=True)
+    code = models.CharField(max_length=120)
+    code_kind = models.CharField(max_length=20, default="criminal")
+    title_ru = models.TextField(blank=True)
+    title_en = models.TextField(blank=True)
+    in_force_from = models.DateField()
+    in_force_to = models.DateField(null=True, blank=True)
+    covered_from = models.DateField()
+    covered_to = models.DateField(null=True, blank=True)
+    source_url = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["country", "in_force_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "code"], name="legal_map_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.code}"
 
 
 class CatalogueState(models.Model):

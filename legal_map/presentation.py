@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from legal_map import engine, reasons, services
-from legal_map.models import Status, Verification
+from legal_map.models import Status, verification_label
 from legal_map.vocabulary import BY_TAG
 
 VERDICTS = {
@@ -26,7 +26,7 @@ VERDICTS = {
 def badge(verification: str) -> dict[str, str]:
     """The confidence label as shown everywhere: its own class and words, never 'verified'
     for a record that is not."""
-    return {"code": verification, "text": str(Verification(verification).label)}
+    return {"code": verification, "text": verification_label(verification)}
 
 
 def _ru() -> bool:
@@ -78,7 +78,12 @@ def _shown(results: list[engine.Match]) -> list[engine.Match]:
 
 
 def comparison_view(
-    offence: dict[str, str], to_country: str, facts: list[str], date: dt.date, limit: int = 4
+    offence: dict[str, str],
+    to_country: str,
+    facts: list[str],
+    date: dt.date,
+    limit: int = 4,
+    purpose: str = "mla",
 ) -> dict[str, Any] | None:
     """How an offence of another country compares with `to_country`'s law at `date`, for a
     page; None when the catalogue does not know the offence (the page says so)."""
@@ -91,6 +96,7 @@ def comparison_view(
             to_country,
             usable,
             date,
+            purpose=purpose,
         )
     except (LookupError, ValueError):
         return None

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from legal_map import engine
-from legal_map.models import CatalogueState, CuratedEquivalence, Offence
+from legal_map.models import CatalogueState, CuratedEquivalence, NationalCode, Offence
 from legal_map.vocabulary import TAGS
 from net247 import sql
 
@@ -39,16 +39,31 @@ def _elements(data: dict[str, Any]) -> engine.Elements:
     )
 
 
+def _penalties(data: list[dict[str, Any]]) -> tuple[engine.Penalty, ...]:
+    return tuple(
+        engine.Penalty(
+            kind=p["kind"],
+            max=p.get("max"),
+            unit=p.get("unit", ""),
+            valid_from=_date(p.get("from")),
+            valid_to=_date(p.get("to")),
+        )
+        for p in data
+    )
+
+
 def to_record(o: Offence) -> engine.OffenceRec:
     amendments = tuple(
         engine.Amendment(
             ref=a["ref"],
             status=a["status"],
             valid_from=_date(a.get("from")),
+            valid_from_certain=_date(a.get("from_certain")),
             valid_to=_date(a.get("to")),
             elements=_elements(a["elements"]) if a.get("elements") is not None else None,
-            title_ru=a.get("title_ru_after", ""),
-            title_en=a.get("title_en_after", ""),
+            title_ru=a.get("title_ru_after") or a.get("title_ru", ""),
+            title_en=a.get("title_en_after") or a.get("title_en", ""),
+            penalties=_penalties(a["penalties"]) if a.get("penalties") is not None else None,
         )
         for a in o.amendments
     )
@@ -67,10 +82,28 @@ def to_record(o: Offence) -> engine.OffenceRec:
         status=o.status,
         verification=o.verification,
         valid_from=o.in_force_from,
+        valid_from_certain=o.in_force_from_certain,
         valid_to=o.in_force_to,
         elements=_elements(o.elements),
         amendments=amendments,
         position=o.position,
+        penalties=_penalties(o.penalties),
+        official_version=o.official_version,
+        item=o.item,
+    )
+
+
+def to_code(c: NationalCode) -> engine.CodeRec:
+    return engine.CodeRec(
+        country=c.country,
+        code=c.code,
+        code_kind=c.code_kind,
+        in_force_from=c.in_force_from,
+        in_force_to=c.in_force_to,
+        covered_from=c.covered_from,
+        covered_to=c.covered_to,
+        title_ru=c.title_ru,
+        title_en=c.title_en,
     )
 
 
@@ -85,7 +118,8 @@ def _build() -> engine.Catalogue:
         )
         for e in CuratedEquivalence.objects.filter(revoked_at__isnull=True).order_by("created_at")
     ]
-    return engine.Catalogue(offences=offences, equivalences=equivalences)
+    codes = [to_code(c) for c in NationalCode.objects.all()]
+    return engine.Catalogue(offences=offences, equivalences=equivalences, codes=codes)
 
 
 def current_token() -> str:

@@ -14,10 +14,17 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import services as audit
 from legal_map import engine, loader, reasons, selectors
-from legal_map.models import CatalogueState, CuratedEquivalence, EquivalenceKind, Offence
+from legal_map.models import (
+    CatalogueState,
+    CuratedEquivalence,
+    EquivalenceKind,
+    NationalCode,
+    Offence,
+)
 from legal_map.vocabulary import BY_TAG
 
 COUNTRIES = selectors.COUNTRIES
@@ -45,12 +52,14 @@ def catalogue_load(
     Returns (changed, version, number of records). Rows are replaced as a whole: they are
     reference data keyed by natural keys, and curated equivalences refer to natural keys.
     """
-    version, checksum, rows = loader.read(path or loader.DEFAULT_FILE)
+    version, checksum, rows, codes = loader.read(path or loader.DEFAULT_FILE)
     with transaction.atomic():
-        state, _ = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        state, _created = CatalogueState.objects.select_for_update().get_or_create(pk=1)
         if not force and state.checksum == checksum and Offence.objects.exists():
             return False, version, len(rows)
         Offence.objects.all().delete()
+        NationalCode.objects.all().delete()
+        NationalCode.objects.bulk_create([NationalCode(**row) for row in codes])
         Offence.objects.bulk_create([Offence(**row) for row in rows])
         state.version, state.checksum, state.loaded_at = version, checksum, timezone.now()
         _touch(state)
@@ -71,33 +80,37 @@ def facts_vocabulary() -> list[dict[str, str]]:
 def validate_facts(facts: Any) -> list[str]:
     """Errors in a list of fact tags (empty when valid)."""
     if not isinstance(facts, list | tuple):
-        return ["facts must be a list of tags"]
+        return [_("facts must be a list of tags")]
     errors = []
     for fact in facts:
         if not isinstance(fact, str):
-            errors.append(f"fact {fact!r} is not a string")
+            errors.append(_("fact %(fact)r is not a string") % {"fact": fact})
         elif fact not in BY_TAG:
-            errors.append(f"unknown fact {fact!r}")
+            errors.append(_("unknown fact %(fact)r") % {"fact": fact})
     seen = [f for f in facts if isinstance(f, str)]
     if len(set(seen)) != len(seen):
-        errors.append("facts must not repeat a tag")
+        errors.append(_("facts must not repeat a tag"))
     return errors
 
 
 def _text(value: str, field: str) -> str:
     if "\x00" in (value or ""):
-        raise LegalMapError(field, "must not contain NUL characters")
+        raise LegalMapError(field, _("must not contain NUL characters"))
     return (value or "").strip()
 
 
 def _country(value: str, field: str) -> str:
     code = (value or "").strip().upper()
     if code not in COUNTRIES:
-        raise LegalMapError(field, f"unknown country {value!r}; one of {', '.join(COUNTRIES)}")
+        raise LegalMapError(
+            field,
+            _("unknown country %(value)r; one of %(choices)s")
+            % {"value": value, "choices": ", ".join(COUNTRIES)},
+        )
     return code
 
 
-def _as_date(value: dt.date | str | None) -> dt.date:
+def _as_date(value: dt.date | str | None, field: str = "date") -> dt.date:
     if value is None or value == "":
         return timezone.localdate()
     if isinstance(value, dt.datetime):
@@ -107,7 +120,35 @@ def _as_date(value: dt.date | str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise LegalMapError("date", f"bad date {value!r}; use YYYY-MM-DD") from None
+        raise LegalMapError(
+            field, _("bad date %(value)r; use YYYY-MM-DD") % {"value": value}
+        ) from None
+
+
+def _purpose(value: str | None) -> str:
+    purpose = (value or "mla").strip()
+    if purpose not in engine.PURPOSES:
+        raise LegalMapError(
+            "purpose",
+            _("unknown purpose %(value)r; one of %(choices)s")
+            % {"value": value, "choices": ", ".join(engine.PURPOSES)},
+        )
+    return purpose
+
+
+def _covered_date(cat: engine.Catalogue, country: str, when: dt.date, field: str) -> None:
+    """A date before every code the catalogue holds for the country is a mistake to say,
+    not a comparison to make."""
+    first = cat.earliest_cover(country)
+    if first is not None and when < first:
+        raise LegalMapError(
+            field,
+            _(
+                "%(date)s is before %(first)s, the earliest date the catalogue covers "
+                "for %(country)s"
+            )
+            % {"date": when.isoformat(), "first": first.isoformat(), "country": country},
+        )
 
 
 def comparison(
@@ -118,34 +159,49 @@ def comparison(
     facts: list[str] | None,
     date: dt.date | str | None = None,
     cat: engine.Catalogue | None = None,
+    *,
+    purpose: str | None = "mla",
+    decision_date: dt.date | str | None = None,
 ) -> engine.Comparison:
-    """The engine's full comparison (for pages that show more than the JSON)."""
+    """The engine's full comparison (for pages that show more than the JSON).
+
+    `date` is the conduct's, `decision_date` the requested state's decision (today when
+    not given), `purpose` one of engine.PURPOSES."""
     source_country = _country(from_country, "from_country")
     target = _country(to_country, "to")
     if target == source_country:
-        raise LegalMapError("to", "the target country must differ from the source country")
+        raise LegalMapError("to", _("the target country must differ from the source country"))
     facts = list(facts or [])
     errors = validate_facts(facts)
     if errors:
         raise LegalMapError("facts", "; ".join(errors))
+    why = _purpose(purpose)
     when = _as_date(date)
+    decided = _as_date(decision_date, "decision_date")
+    if decided < when:
+        raise LegalMapError("decision_date", _("the decision cannot come before the conduct"))
     cat = cat or selectors.catalogue()
+    _covered_date(cat, source_country, when, "date")
     if not _text(from_article, "from_article"):
-        raise LegalMapError("from_article", "an article is required")
+        raise LegalMapError("from_article", _("an article is required"))
     _text(from_part, "from_part")
     try:
-        source = engine.find_offence(cat, source_country, from_article, from_part or "")
-    except LookupError as exc:
-        raise LookupError(str(exc)) from None
-    return engine.compare(cat, source, target, facts, when)
+        source = engine.find_offence(cat, source_country, from_article, from_part or "", when)
+    except LookupError:
+        if not selectors.offence_list(country=source_country, article=from_article).exists():
+            raise LookupError(_not_in_catalogue(source_country, from_article)) from None
+        raise LookupError(_no_such_part(source_country, from_article, from_part)) from None
+    return engine.compare(cat, source, target, facts, when, why, decided)
 
 
 def _source_dict(c: engine.Comparison) -> dict[str, Any]:
     s = c.source
     els, ru, en, _refs = s.version_at(c.date)
+    conduct = c.conduct
     return {
         "country": s.country,
         "code": s.code,
+        "code_kind": s.code_kind,
         "article": s.article,
         "part": s.part,
         "title_ru": ru,
@@ -161,11 +217,21 @@ def _source_dict(c: engine.Comparison) -> dict[str, Any]:
             "excludes": sorted(els.excludes),
         },
         "facts": c.facts,
+        "assumed_elements": list(conduct.assumed) if conduct else [],
+        "alternative_judged": list(conduct.chosen) if conduct else [],
+        "contradicted_elements": list(conduct.contradicted) if conduct else [],
         "date": c.date.isoformat(),
     }
 
 
+def _years(months: float | None) -> float | None:
+    if months is None:
+        return None
+    return -1.0 if months == float("inf") else round(months / 12, 2)
+
+
 def as_dict(c: engine.Comparison) -> dict[str, Any]:
+    texts = reasons.render_all_en(c.reasons)
     return {
         "source": _source_dict(c),
         "target_country": c.target_country,
@@ -173,8 +239,10 @@ def as_dict(c: engine.Comparison) -> dict[str, Any]:
             {
                 "country": m.offence.country,
                 "code": m.offence.code,
+                "code_kind": m.offence.code_kind,
                 "article": m.offence.article,
                 "part": m.offence.part,
+                "item": m.offence.item,
                 "title_ru": m.title_ru,
                 "title_en": m.title_en,
                 "score": m.score,
@@ -185,12 +253,21 @@ def as_dict(c: engine.Comparison) -> dict[str, Any]:
                 "missing_elements": m.missing,
                 "uncovered_elements": m.uncovered,
                 "iccs_overlap": m.iccs_overlap,
+                # Years of deprivation of liberty at most; -1 for life; null: not known.
+                "max_imprisonment_years": _years(m.max_months),
             }
             for m in c.results
         ],
         "dual_criminality": {
             "verdict": c.verdict,
-            "reasons": [reasons.render_en(r) for r in c.reasons],
+            "purpose": c.purpose,
+            "conduct_date": c.date.isoformat(),
+            "decision_date": (c.decision_date or c.date).isoformat(),
+            "reasons": texts,
+            "reason_codes": [
+                {"code": r.code, "params": r.params, "text": text}
+                for r, text in zip(c.reasons, texts, strict=True)
+            ],
         },
     }
 
@@ -202,6 +279,9 @@ def compare(
     to_country: str,
     facts: list[str],
     date: dt.date | str | None = None,
+    *,
+    purpose: str | None = "mla",
+    decision_date: dt.date | str | None = None,
 ) -> dict[str, Any]:
     """Comparable offences of `to_country` for a source offence, best first (issue-4 JSON).
 
@@ -210,10 +290,18 @@ def compare(
     the same few offences: answers are remembered per catalogue (see _Answers).
     """
     cat = selectors.catalogue()
+
+    def fresh() -> dict[str, Any]:
+        found = comparison(
+            from_country, from_article, from_part, to_country, facts, date, cat,
+            purpose=purpose, decision_date=decision_date,
+        )  # fmt: skip
+        return as_dict(found)
+
     try:
-        when = _as_date(date)
+        when, decided = _as_date(date), _as_date(decision_date, "decision_date")
     except LegalMapError:  # raised again by comparison(), after the checks it makes first
-        return as_dict(comparison(from_country, from_article, from_part, to_country, facts, date))
+        return fresh()
     key: tuple[Any, ...] = (
         from_country,
         from_article,
@@ -221,6 +309,8 @@ def compare(
         to_country,
         tuple(facts or ()),
         when,
+        purpose,
+        decided,
     )
     try:
         remembered = _answers.get(cat, key)
@@ -228,8 +318,7 @@ def compare(
         key, remembered = (), None
     if remembered is not None:
         return remembered
-    found = comparison(from_country, from_article, from_part, to_country, facts, when, cat)
-    result = as_dict(found)
+    result = fresh()
     if key:
         _answers.put(cat, key, result)
     return result
@@ -269,23 +358,51 @@ def compare_all(
     from_part: str,
     facts: list[str],
     date: dt.date | str | None = None,
+    *,
+    purpose: str | None = "mla",
+    decision_date: dt.date | str | None = None,
 ) -> list[engine.Comparison]:
     """The comparison against each of the four other countries (one catalogue read)."""
     source_country = _country(from_country, "from_country")
     cat = selectors.catalogue()
     return [
-        comparison(source_country, from_article, from_part, c, facts, date, cat)
+        comparison(
+            source_country,
+            from_article,
+            from_part,
+            c,
+            facts,
+            date,
+            cat,
+            purpose=purpose,
+            decision_date=decision_date,
+        )
         for c in COUNTRIES
         if c != source_country
     ]
 
 
+def _not_in_catalogue(country: str, article: str) -> str:
+    return _("%(country)s art. %(article)s is not in the catalogue") % {
+        "country": country,
+        "article": article,
+    }
+
+
+def _no_such_part(country: str, article: str, part: str) -> str:
+    return _("%(country)s art. %(article)s has no part %(part)s in the catalogue") % {
+        "country": country,
+        "article": article,
+        "part": part,
+    }
+
+
 def _offence_exists(country: str, article: str, part: str, field: str) -> None:
     qs = selectors.offence_list(country=country, article=article)
     if not qs.exists():
-        raise LegalMapError(field, f"{country} art. {article} is not in the catalogue")
+        raise LegalMapError(field, _not_in_catalogue(country, article))
     if part and not any(engine._part_contains(o.part, engine.part_key(part)) for o in qs):
-        raise LegalMapError(field, f"{country} art. {article} has no part {part!r}")
+        raise LegalMapError(field, _no_such_part(country, article, part))
 
 
 def equivalence_record(
@@ -302,13 +419,18 @@ def equivalence_record(
 ) -> CuratedEquivalence:
     """A coordinator's curated equivalence (raise or pin), audited."""
     if actor is None or getattr(actor, "role", "") not in ("coordinator", "admin"):
-        raise LegalMapError("actor", "only coordinators curate equivalences")
+        raise LegalMapError("actor", _("only coordinators curate equivalences"))
     s_country = _country(source_country, "source_country")
     t_country = _country(target_country, "target_country")
     if s_country == t_country:
-        raise LegalMapError("target_country", "the target country must differ from the source")
+        raise LegalMapError(
+            "target_country", _("the target country must differ from the source country")
+        )
     if kind not in EquivalenceKind.values:
-        raise LegalMapError("kind", f"kind must be one of {', '.join(EquivalenceKind.values)}")
+        raise LegalMapError(
+            "kind",
+            _("kind must be one of %(choices)s") % {"choices": ", ".join(EquivalenceKind.values)},
+        )
     for field, value in (
         ("source_article", source_article),
         ("source_part", source_part),
@@ -318,7 +440,7 @@ def equivalence_record(
     ):
         _text(value, field)
     if not (note or "").strip():
-        raise LegalMapError("note", "a note explaining the equivalence is required")
+        raise LegalMapError("note", _("a note explaining the equivalence is required"))
     _offence_exists(s_country, source_article.strip(), source_part.strip(), "source_article")
     _offence_exists(t_country, target_article.strip(), target_part.strip(), "target_article")
     with transaction.atomic():
@@ -333,7 +455,7 @@ def equivalence_record(
             note=note.strip(),
             created_by=actor,
         )
-        state, _ = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        state, _created = CatalogueState.objects.select_for_update().get_or_create(pk=1)
         _touch(state)
         audit.record(
             action="legal_map.equivalence_recorded",
@@ -347,14 +469,14 @@ def equivalence_record(
 
 def equivalence_revoke(*, actor: Any, equivalence_id: int) -> CuratedEquivalence:
     if actor is None or getattr(actor, "role", "") not in ("coordinator", "admin"):
-        raise LegalMapError("actor", "only coordinators curate equivalences")
+        raise LegalMapError("actor", _("only coordinators curate equivalences"))
     with transaction.atomic():
         eq = CuratedEquivalence.objects.select_for_update().filter(pk=equivalence_id).first()
         if eq is None or eq.revoked_at is not None:
-            raise LegalMapError("id", "no such active equivalence")
+            raise LegalMapError("id", _("no such active equivalence"))
         eq.revoked_at = timezone.now()
         eq.save(update_fields=["revoked_at"])
-        state, _ = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        state, _created = CatalogueState.objects.select_for_update().get_or_create(pk=1)
         _touch(state)
         audit.record(
             action="legal_map.equivalence_revoked",

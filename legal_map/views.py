@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from legal_map import reasons, selectors, services
+from legal_map import penalties, reasons, selectors, services
+from legal_map.engine import PURPOSES
 from legal_map.models import EquivalenceKind, Offence, Status
 from legal_map.presentation import (
     SHOWN,
@@ -25,6 +26,7 @@ from legal_map.presentation import (
     label,
     short,
 )
+from legal_map.reasons import PURPOSES as PURPOSE_LABELS
 from legal_map.vocabulary import BY_TAG, KIND_LABELS, TAGS
 
 
@@ -40,6 +42,15 @@ def _elements(data: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _amendment_view(a: dict[str, Any]) -> dict[str, Any]:
+    status = a.get("status", "")
+    return {
+        "a": a,
+        "status": str(Status(status).label) if status in Status.values else status,
+        "badge": badge(a.get("verification", "")),
+    }
+
+
 def _part_view(o: Offence) -> dict[str, Any]:
     return {
         "o": o,
@@ -47,6 +58,8 @@ def _part_view(o: Offence) -> dict[str, Any]:
         "elements": _elements(o.elements),
         "badge": badge(o.verification),
         "status": str(Status(o.status).label),
+        "amendments": [_amendment_view(a) for a in o.amendments],
+        "penalties": penalties.describe_all(o.penalties),
     }
 
 
@@ -61,6 +74,10 @@ def explorer(request: HttpRequest) -> HttpResponse:
     if len(facts) == 1 and "," in facts[0]:
         facts = [f.strip() for f in facts[0].split(",") if f.strip()]
     date = request.GET.get("date", "").replace("\x00", "").strip()[:10]
+    decision_date = request.GET.get("decision_date", "").replace("\x00", "").strip()[:10]
+    purpose = request.GET.get("purpose", "mla")
+    if purpose not in PURPOSES:
+        purpose = "mla"
     context: dict[str, Any] = {
         "countries": selectors.COUNTRIES,
         "country": country,
@@ -69,6 +86,9 @@ def explorer(request: HttpRequest) -> HttpResponse:
         "part": part,
         "facts": facts,
         "date": date,
+        "decision_date": decision_date,
+        "purpose": purpose,
+        "purposes": [(k, str(v)) for k, v in PURPOSE_LABELS.items()],
         "vocabulary": [
             {"tag": t.tag, "kind": KIND_LABELS[t.kind], "label": label(t.tag)} for t in TAGS
         ],
@@ -79,15 +99,24 @@ def explorer(request: HttpRequest) -> HttpResponse:
     if article:
         context["parts"] = [_part_view(o) for o in selectors.offence_parts(country, article)]
         try:
-            comparisons = services.compare_all(country, article, part, facts, date or None)
+            comparisons = services.compare_all(
+                country,
+                article,
+                part,
+                facts,
+                date or None,
+                purpose=purpose,
+                decision_date=decision_date or None,
+            )
         except services.LegalMapError as exc:
-            context["error"] = f"{exc.field}: {exc.message}"
+            context["error"] = exc.message
         except LookupError as exc:
             context["error"] = str(exc)
         else:
             context["source"] = comparisons[0].source
             context["source_badge"] = badge(comparisons[0].source.verification)
             context["on_date"] = comparisons[0].date
+            context["decided_on"] = comparisons[0].decision_date
             context["comparisons"] = [
                 {
                     "c": c,

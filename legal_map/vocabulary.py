@@ -51,6 +51,17 @@ TAGS: tuple[Tag, ...] = (
     Tag("begging", "conduct", "Forced begging", "Принуждение к попрошайничеству"),
     Tag("migration", "conduct", "Organising illegal migration (illegal entry, stay or transit of others)", "Организация незаконной миграции (незаконный въезд, пребывание или транзит других лиц)", "08051"),
     Tag("border_crossing", "conduct", "Illegal crossing of the State border by the person", "Незаконное пересечение государственной границы самим лицом", "0805"),
+    Tag("exploiting_person", "conduct", "Exploiting a person (the exploitation itself, without a transaction or recruitment)", "Эксплуатация человека (сама эксплуатация, без сделки или вербовки)", "0203"),
+    Tag("pornography_production", "conduct", "Producing pornographic material", "Изготовление порнографических материалов", "08022"),
+    Tag("pornography_distribution", "conduct", "Distributing, selling, advertising or publicly showing pornographic material", "Распространение, сбыт, рекламирование или публичная демонстрация порнографических материалов", "08022"),
+    Tag("pornography_possession", "conduct", "Possessing or acquiring pornographic material (without intent to distribute)", "Хранение или приобретение порнографических материалов (без цели распространения)", "08022"),
+    Tag("csam_production", "conduct", "Producing child sexual abuse material (incl. using a minor to produce it)", "Изготовление материалов сексуального насилия над детьми (в т.ч. использование несовершеннолетнего для их изготовления)", "030221"),
+    Tag("csam_distribution", "conduct", "Distributing, selling, advertising or publicly showing child sexual abuse material", "Распространение, сбыт, рекламирование или публичная демонстрация материалов сексуального насилия над детьми", "030221"),
+    Tag("csam_possession", "conduct", "Possessing or acquiring child sexual abuse material", "Хранение или приобретение материалов сексуального насилия над детьми", "030221"),
+    Tag("minor_sexual_performance", "conduct", "Using a minor in a live sexual performance or display (incl. by webcam)", "Использование несовершеннолетнего в зрелищном мероприятии или демонстрации сексуального характера (в т.ч. по веб-камере)", "030221"),
+    Tag("pornography_to_minor", "conduct", "Showing or giving pornographic material to a minor", "Демонстрация или передача порнографических материалов несовершеннолетнему", "0302"),
+    Tag("grooming", "conduct", "Sexual solicitation of a child (grooming), incl. online", "Склонение ребёнка к сексуальным действиям (груминг), в т.ч. онлайн", "0302"),
+    Tag("buying_sex", "conduct", "Obtaining sexual services for payment (as the client)", "Получение сексуальных услуг за плату (клиент)", "0302"),
     # victim
     Tag("adult_victim", "victim", "Adult victim", "Совершеннолетняя жертва"),
     Tag("minor_victim", "victim", "Minor victim (under 18)", "Несовершеннолетняя жертва (до 18 лет)"),
@@ -68,6 +79,7 @@ TAGS: tuple[Tag, ...] = (
     Tag("weapon", "means", "Use of a weapon", "Применение оружия"),
     Tag("abuse_of_vulnerability", "means", "Abuse of vulnerability or power", "Злоупотребление уязвимым положением или властью"),
     Tag("official_position", "means", "Use of official position", "Использование служебного положения"),
+    Tag("property_damage", "means", "Destroying or damaging property (or threatening to)", "Уничтожение или повреждение имущества (или угроза этим)"),
     Tag("forged_documents", "means", "Forged documents or seizure of the victim's identity documents", "Поддельные документы или изъятие документов жертвы"),
     # purpose
     Tag("profit", "purpose", "For profit (direct or indirect income)", "С целью извлечения дохода (прямого или косвенного)"),
@@ -88,6 +100,10 @@ TAGS: tuple[Tag, ...] = (
     Tag("torture", "aggravating", "Torture, inhuman or degrading treatment", "Пытки, бесчеловечное или унижающее обращение"),
     # condition
     Tag("administrative_prejudice", "condition", "After an administrative penalty for the same act", "После административного взыскания за такое же деяние"),
+    Tag("no_contact", "condition", "No physical contact with clients (online only)", "Без физического контакта с клиентами (только онлайн)"),
+    Tag("minor_depicted", "victim", "A minor is depicted in the material", "В материалах изображён несовершеннолетний"),
+    Tag("abduction", "conduct", "Abduction of a person (kidnapping)", "Похищение человека"),
+    Tag("deprivation_of_liberty", "conduct", "Unlawful deprivation of liberty", "Незаконное лишение свободы"),
 )
 # fmt: on
 
@@ -97,6 +113,14 @@ BY_TAG: dict[str, Tag] = {t.tag: t for t in TAGS}
 # requirement yields (the facts describe the case; the article only its usual victim).
 OPPOSITES: dict[str, str] = {"minor_victim": "adult_victim", "adult_victim": "minor_victim"}
 
+# Facts that contradict an element (the element cannot hold when the fact does). A source
+# article requiring an element its facts contradict is not made out by those facts.
+CONTRADICTS: dict[str, frozenset[str]] = {
+    "minor_victim": frozenset({"adult_victim"}),
+    "adult_victim": frozenset({"minor_victim", "minor_depicted"}),
+    "no_contact": frozenset({"prostitution", "brothel"}),
+}
+
 # (all of these, any of these or none, implies). Applied until nothing changes.
 # fmt: off
 RULES: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
@@ -104,14 +128,39 @@ RULES: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     (frozenset({"prostitution"}), frozenset(), "sexual_services"),
     (frozenset({"profit_especially_large"}), frozenset(), "profit_large"),
     (frozenset({"profit_large"}), frozenset(), "profit"),
-    (frozenset({"child_abuse_material"}), frozenset(), "minor_victim"),
+    # Material: the specific acts give the general tag. A minor *depicted* in pornographic
+    # material makes it child sexual abuse material; a minor who is shown pornography does
+    # not (that is pornography_to_minor), nor is a live display "material".
+    (frozenset({"pornography_production"}), frozenset(), "pornography"),
+    (frozenset({"pornography_distribution"}), frozenset(), "pornography"),
+    (frozenset({"pornography_possession"}), frozenset(), "pornography"),
+    (frozenset({"csam_production"}), frozenset(), "child_abuse_material"),
+    (frozenset({"csam_distribution"}), frozenset(), "child_abuse_material"),
+    (frozenset({"csam_possession"}), frozenset(), "child_abuse_material"),
+    (frozenset({"minor_depicted", "pornography_production"}), frozenset(), "csam_production"),
+    (frozenset({"minor_depicted", "pornography_distribution"}), frozenset(), "csam_distribution"),
+    (frozenset({"minor_depicted", "pornography_possession"}), frozenset(), "csam_possession"),
+    (frozenset({"minor_depicted", "pornography"}), frozenset(), "child_abuse_material"),
+    (frozenset({"child_abuse_material"}), frozenset(), "minor_depicted"),
+    (frozenset({"minor_depicted"}), frozenset(), "minor_victim"),
     (frozenset({"child_abuse_material"}), frozenset(), "pornography"),
-    (frozenset({"minor_victim"}), frozenset({"sexual_display", "pornography"}), "child_abuse_material"),
-    (frozenset({"sexual_display"}), frozenset(), "pornography"),
+    (frozenset({"csam_production"}), frozenset(), "pornography_production"),
+    (frozenset({"csam_distribution"}), frozenset(), "pornography_distribution"),
+    (frozenset({"csam_possession"}), frozenset(), "pornography_possession"),
+    (frozenset({"pornography_to_minor"}), frozenset(), "minor_victim"),
+    (frozenset({"grooming"}), frozenset(), "minor_victim"),
     (frozenset({"sexual_services", "webcam"}), frozenset(), "sexual_display"),
+    (frozenset({"minor_victim", "sexual_display"}), frozenset(), "minor_sexual_performance"),
+    (frozenset({"minor_sexual_performance"}), frozenset(), "minor_victim"),
+    (frozenset({"minor_sexual_performance"}), frozenset(), "sexual_display"),
     (frozenset({"minor_victim", "sexual_services"}), frozenset(), "sexual_exploitation"),
     (frozenset({"sexual_services"}), frozenset({"coercion", "violence", "deception", "abuse_of_vulnerability"}), "sexual_exploitation"),
     (frozenset({"sexual_exploitation"}), frozenset(), "exploitation"),
+    (frozenset({"exploiting_person"}), frozenset(), "exploitation"),
+    # Forcing a person to work, to beg or holding them as a slave is exploiting them.
+    (frozenset({"forced_labour"}), frozenset(), "exploiting_person"),
+    (frozenset({"slavery"}), frozenset(), "exploiting_person"),
+    (frozenset({"begging"}), frozenset(), "exploiting_person"),
     (frozenset({"forced_labour"}), frozenset(), "exploitation"),
     (frozenset({"slavery"}), frozenset(), "exploitation"),
     (frozenset({"begging"}), frozenset(), "exploitation"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from legal_map.engine import PURPOSES
 from legal_map.models import Offence, Status, Verification
 from legal_map.selectors import COUNTRIES
 from legal_map.services import validate_facts
@@ -27,7 +28,22 @@ class CompareInput(serializers.Serializer[Any]):
     from_part = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     to = CountryField()
     facts = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    date = serializers.DateField(required=False, allow_null=True, default=None)
+    date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The date of the conduct."
+    )
+    purpose = serializers.ChoiceField(
+        choices=PURPOSES,
+        required=False,
+        default="mla",
+        help_text="extradition: penalty threshold on both sides; mla: a crime on both sides; "
+        "takedown: unlawful (crime or contravention) in the requested state.",
+    )
+    decision_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The requested state's decision (default today).",
+    )
 
     def validate_facts(self, value: str) -> list[str]:
         facts = [f.strip() for f in value.split(",") if f.strip()]
@@ -39,6 +55,11 @@ class CompareInput(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["from_country"] == attrs["to"]:
             raise serializers.ValidationError({"to": ["must differ from from_country"]})
+        when, decided = attrs.get("date"), attrs.get("decision_date")
+        if when and decided and decided < when:
+            raise serializers.ValidationError(
+                {"decision_date": ["the decision cannot come before the conduct"]}
+            )
         return attrs
 
 
@@ -59,16 +80,30 @@ class ResultOutput(serializers.Serializer[Any]):
     score = serializers.FloatField()
     status = serializers.ChoiceField(choices=Status.choices)
     verification = serializers.ChoiceField(choices=Verification.choices)
+    code_kind = serializers.ChoiceField(choices=["criminal", "contravention"])
     in_force_at_date = serializers.BooleanField()
     matched_elements = serializers.ListField(child=serializers.CharField())
     missing_elements = serializers.ListField(child=serializers.CharField())
     uncovered_elements = serializers.ListField(child=serializers.CharField())
     iccs_overlap = serializers.ListField(child=serializers.CharField())
+    max_imprisonment_years = serializers.FloatField(
+        allow_null=True, help_text="At most, at the date; -1 for life; null: not known."
+    )
+
+
+class ReasonCodeOutput(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    params = serializers.DictField()  # type: ignore[assignment]
+    text = serializers.CharField()
 
 
 class VerdictOutput(serializers.Serializer[Any]):
     verdict = serializers.ChoiceField(choices=["satisfied", "not_satisfied", "uncertain"])
+    purpose = serializers.ChoiceField(choices=PURPOSES)
+    conduct_date = serializers.DateField()
+    decision_date = serializers.DateField()
     reasons = serializers.ListField(child=serializers.CharField())
+    reason_codes = ReasonCodeOutput(many=True)
 
 
 class CompareOutput(serializers.Serializer[Any]):
@@ -100,6 +135,7 @@ class OffenceOutput(serializers.ModelSerializer[Offence]):
             "penalties",
             "penalty_text",
             "in_force_from",
+            "in_force_from_certain",
             "in_force_to",
             "in_force_note",
             "status",
@@ -107,6 +143,8 @@ class OffenceOutput(serializers.ModelSerializer[Offence]):
             "source_url",
             "source_document",
             "verification",
+            "official_version",
+            "sources",
             "confidence_detail",
             "notes",
         ]

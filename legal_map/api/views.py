@@ -35,6 +35,8 @@ class CompareApi(APIView):
                 data["to"],
                 data["facts"],
                 data["date"],
+                purpose=data["purpose"],
+                decision_date=data["decision_date"],
             )
         except services.LegalMapError as exc:
             raise ValidationError({exc.field: [exc.message]}) from exc

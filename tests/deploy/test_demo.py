@@ -137,7 +137,7 @@ def reach_duty_desk(kz_url: str, user: str, password: str) -> None:
             expect(page.locator("h1")).to_have_text(re.compile("Дежурная часть|Duty desk"))
             # The scenario's alert, acknowledged by this very prosecutor.
             row = page.locator(
-                "#alerts-body li.alert-card", has_text="Webcam studio recruiting minors"
+                "#alerts-body li.alert-card", has_text="Webcam studio recruiting through Telegram"
             )
             expect(row).to_have_attribute("data-state", "acknowledged")
         finally:

@@ -31,16 +31,24 @@ def test_compare_mission_example_any_role(role):
             "from_article": "220/1",
             "from_part": "",
             "to": "KZ",
-            "facts": "minor_victim,online",
+            "facts": "minor_victim,webcam,profit,sexual_services,pimping",
             "date": "2025-03-01",
         },
     )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["target_country"] == "KZ"
-    assert body["results"][0]["article"] == "312"
-    assert body["results"][0]["verification"] == "unverified_memory"
-    assert body["dual_criminality"]["verdict"] in ("satisfied", "uncertain", "not_satisfied")
+    # KZ 312 was re-keyed to 312 p.1 and is partly_verified (catalogue v2).
+    assert (body["results"][0]["article"], body["results"][0]["part"]) == ("312", "1")
+    assert body["results"][0]["verification"] == "partly_verified"
+    # A minor contradicts MD 220/1's adult victim: never "satisfied" (engine docstring).
+    verdict = body["dual_criminality"]
+    assert verdict["verdict"] == "uncertain"
+    codes = [c["code"] for c in verdict["reason_codes"]]
+    assert "facts_contradict" in codes and "not_made_out" in codes
+    assert [c["text"] for c in verdict["reason_codes"]] == verdict["reasons"]
+    # Reasons are English with element labels, never raw tags.
+    assert not any("minor_victim" in r or "adult_victim" in r for r in verdict["reasons"])
 
 
 def test_compare_with_a_bearer_token():
@@ -84,7 +92,8 @@ def test_offence_list_and_detail():
     page = client.get("/api/v1/legal-map/offences/", {"country": "MD", "article": "220/1"}).json()
     assert page["count"] == 5
     detail = client.get(f"/api/v1/legal-map/offences/{page['results'][3]['id']}/").json()
-    assert detail["part"] == "4" and detail["verification"] == "verified"
+    # v1 "verified" on a non-official source is verified_secondary in v2 (catalogue v2).
+    assert detail["part"] == "4" and detail["verification"] == "verified_secondary"
     assert any(
         p["kind"] == "imprisonment" and p["min"] == 2 and p["max"] == 6 for p in detail["penalties"]
     )

@@ -53,7 +53,9 @@ def _browse(browser: Any, url: str, session_id: str) -> None:
     page.fill("input[name=article]", "220/1")
     page.fill("input[name=date]", "2025-03-01")
     page.check("input[name=facts][value=minor_victim]")
-    page.check("input[name=facts][value=online]")
+    # The mission facts: v2 needs MD 220/1's act (here pimping) named (issue 16).
+    for fact in ("webcam", "profit", "sexual_services", "pimping"):
+        page.check(f"input[name=facts][value={fact}]")
     page.get_by_role("button", name="Сравнить").click()
     page.wait_for_selector("section.lm-col[data-country=KZ]")
 
@@ -67,20 +69,28 @@ def _browse(browser: Any, url: str, session_id: str) -> None:
     ]
     kz = page.locator("section.lm-col[data-country=KZ]")
     first = kz.locator(".lm-res").first
+    # KZ 312 was re-keyed to 312 p.1, labelled partly_verified (catalogue v2).
     assert first.get_attribute("data-article") == "312"
+    assert first.get_attribute("data-part") == "1"
     badge = first.locator(".badge").first
-    assert badge.inner_text() == "не проверено (только наводка)"
-    assert "unverified_memory" in (badge.get_attribute("class") or "")
-    assert kz.locator("p[class^=verdict-]").inner_text().startswith("двойная криминальность")
+    assert badge.inner_text() == "частично проверено"
+    assert "partly_verified" in (badge.get_attribute("class") or "")
+    # A minor contradicts MD 220/1's adult victim: not made out, never satisfied.
+    verdict = kz.locator("p[class^=verdict-]")
+    assert verdict.inner_text() == "двойная криминальность не ясна"
+    assert verdict.get_attribute("class") == "verdict-uncertain"
 
-    # The adult-victim case: KZ 308 / 309 in force, 309-1 shown as a draft.
+    # The adult-victim case: KZ 309 (2024 wording) first and satisfied, 309-1 a draft.
     page.uncheck("input[name=facts][value=minor_victim]")
     page.check("input[name=facts][value=adult_victim]")
     page.get_by_role("button", name="Сравнить").click()
     page.wait_for_load_state()
     kz = page.locator("section.lm-col[data-country=KZ]")
     articles = kz.locator(".lm-res").evaluate_all("els => els.map(e => e.dataset.article)")
-    assert set(articles[:2]) == {"308", "309"}
+    # KZ 308 p.1 needs violence/threat/blackmail/deception (catalogue v2): 309 leads.
+    assert articles[0] == "309"
+    assert kz.locator(".lm-res").first.get_attribute("data-status") == "in_force"
+    assert kz.locator("p[class^=verdict-]").get_attribute("class") == "verdict-satisfied"
     draft = kz.locator(".lm-res[data-article='309-1']")
     assert draft.get_attribute("data-status") == "draft"
     assert "проект" in draft.inner_text()

@@ -10,7 +10,11 @@ from legal_map.models import CuratedEquivalence
 from tests.legal_map.conftest import make_user, verified
 
 pytestmark = pytest.mark.django_db
-EXAMPLE = "/legal-map/?country=MD&article=220/1&facts=minor_victim&facts=online&date=2025-03-01"
+# The mission example with a minor (v2 facts: MD 220/1's act named, issue 16).
+EXAMPLE = (
+    "/legal-map/?country=MD&article=220/1&facts=minor_victim&facts=webcam&facts=profit"
+    "&facts=sexual_services&facts=pimping&date=2025-03-01"
+)
 
 
 def test_explorer_shows_parts_and_four_countries_in_russian():
@@ -22,23 +26,32 @@ def test_explorer_shows_parts_and_four_countries_in_russian():
     assert 'data-country="MD"' not in html
     assert html.count('class="lm-part"') == 5
     assert "Побуждение, склонение или содействие" in html
-    assert "не проверено" in html  # KZ 312's label, in Russian
+    assert "частично проверено" in html  # KZ 312 p.1's v2 label, in Russian
+    assert "не проверено (только наводка)" in html  # KZ 312 p.2's
     assert "установлены все обязательные признаки" in html  # reasons in Russian too
     assert "Несовершеннолетняя жертва" in html  # elements by their labels
-    assert "KZ 312 (не проверено (только наводка)) стоит первой" in html
+    # KZ 312 was re-keyed to 312 p.1 and is partly_verified (catalogue v2).
+    assert " p.1" not in html.split("<main", 1)[-1].split("</main>")[0]  # parts in Russian
+    assert "KZ 312 ч.1 (частично проверено) стоит первой" in html
+    assert "факты не образуют состава MD 220/1 ч.1" in html  # a minor: 220/1 not made out
     client.post("/i18n/setlang/", {"language": "en", "next": "/legal-map/"})
     html = client.get(EXAMPLE).content.decode()
     assert "Legal map" in html and "unverified (lead only)" in html
+    assert "partly verified" in html
 
 
 def test_unverified_records_never_carry_the_verified_badge():
     client = verified(Client(), make_user("lm-page-b", "prosecutor"))
     client.post("/i18n/setlang/", {"language": "en", "next": "/legal-map/"})
     html = client.get(EXAMPLE).content.decode()
-    block = html.split('data-article="312"', 1)[1].split("</div>", 1)[0]
-    assert 'data-verification="unverified_memory"' in html.split('data-article="312"', 1)[1][:200]
-    assert 'class="badge unverified_memory"' in block
-    assert 'class="badge verified"' not in block
+    # v2 labels: KZ 312 p.2 is unverified, p.1 partly_verified (catalogue v2).
+    for part, label in (("2", "unverified"), ("1", "partly_verified")):
+        tail = html.split(f'data-article="312" data-part="{part}"', 1)[1]
+        block = tail.split("</div>", 1)[0]
+        assert f'data-verification="{label}"' in tail[:200]
+        assert f'class="badge {label}"' in block
+        assert 'class="badge verified_secondary"' not in block
+        assert 'class="badge verified_official"' not in block
 
 
 def test_explorer_bad_article_says_so():

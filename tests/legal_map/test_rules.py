@@ -29,8 +29,16 @@ def test_iccs_similarity():
 
 
 def test_derivation():
-    assert "child_abuse_material" in derive({"minor_victim", "sexual_display"})
+    # v2 rules (issue 16): a minor in a live display is a minor's sexual performance, not
+    # material; a minor must be *depicted* for pornography to be CSAM.
+    live = derive({"minor_victim", "sexual_display"})
+    assert "minor_sexual_performance" in live and "child_abuse_material" not in live
+    assert "minor_sexual_performance" not in derive({"adult_victim", "sexual_display"})
     assert "child_abuse_material" not in derive({"adult_victim", "sexual_display"})
+    assert "child_abuse_material" not in derive({"minor_victim", "pornography"})
+    assert "child_abuse_material" in derive({"minor_depicted", "pornography"})
+    assert "csam_production" in derive({"minor_depicted", "pornography_production"})
+    assert "minor_victim" in derive({"minor_depicted"})
     assert "trafficking" in derive({"recruitment", "forced_labour"})
     assert "trafficking" not in derive({"recruitment"})
     assert derive({"webcam"}) >= {"webcam", "online"}
@@ -56,7 +64,13 @@ def test_every_comparison_keeps_its_invariants():
             assert c.verdict in ("satisfied", "not_satisfied", "uncertain") and c.reasons
             in_force = [m for m in c.results if m.in_force_at_date]
             assert in_force == c.results[: len(in_force)]
-            assert [m.score for m in in_force] == sorted((m.score for m in in_force), reverse=True)
+            # v2 order: in force, lawful kind, complete before incomplete, then score.
+            keys = [
+                (not m.in_force_at_date, m.offence.code_kind != "criminal", bool(m.missing),
+                 -m.score)
+                for m in c.results
+            ]  # fmt: skip
+            assert keys == sorted(keys)
             for m in c.results:
                 assert 0.0 <= m.score <= 1.0 and m.offence.country == target
                 assert m.offence.record_kind == "offence"
@@ -69,5 +83,14 @@ def test_every_comparison_keeps_its_invariants():
                     and m.offence.code_kind == "criminal"
                     for m in c.results
                 )
+                # Never satisfied on an unreliable source or facts not making it out.
+                assert c.source.verification in engine.RELIABLE
+                assert c.conduct is not None
+                assert not (c.conduct.contradicted or c.conduct.unnamed or c.conduct.other_acts)
+            if c.verdict == "not_satisfied":
+                # Kept for what the law rules out, never for the catalogue's silence.
+                codes = {r.code for r in c.reasons}
+                assert codes & {"source_draft", "source_contravention", "source_not_in_force"}
+                assert "catalogue_gap" not in codes and "coverage_gap" not in codes
 
     check()

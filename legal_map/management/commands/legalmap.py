@@ -99,15 +99,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  elements: {json.dumps(o.elements, ensure_ascii=False)}")
             self.stdout.write(f"  ICCS: {', '.join(o.iccs) or '-'}")
             interval = f"{o.in_force_from or '?'} .. {o.in_force_to or ''}"
+            if o.in_force_from_certain:
+                interval += f" (day unknown; certainly from {o.in_force_from_certain})"
             self.stdout.write(f"  in force: {interval} {o.in_force_note}")
             for a in o.amendments:
+                unsure = a.get("from_certain")
+                day = f" (day unknown; certainly from {unsure})" if unsure else ""
                 self.stdout.write(
                     f"  amendment [{a['status']}; {a['verification']}] {a.get('from') or '?'}"
-                    f" .. {a.get('to') or ''}: {a['ref']} - {a.get('title_en', '')}"
+                    f"{day} .. {a.get('to') or ''}: {a['ref']} - {a.get('title_en', '')}"
                 )
             if o.penalty_text:
                 self.stdout.write(f"  penalty: {o.penalty_text}")
             self.stdout.write(f"  source: {o.source_url or o.source_document or '-'}")
+            for src in o.sources:
+                self.stdout.write(f"  source: {json.dumps(src, ensure_ascii=False)}")
+            if o.official_version:
+                self.stdout.write(f"  official text of: {o.official_version}")
             self.stdout.write(f"  confidence: {o.confidence_detail}")
 
     def _facts(self, options: dict[str, Any]) -> None:
@@ -121,6 +129,7 @@ def _row(o: Offence) -> dict[str, Any]:
         "code": o.code,
         "article": o.article,
         "part": o.part,
+        "item": o.item,
         "title_ru": o.title_ru,
         "title_en": o.title_en,
         "title_national": o.title_national,
@@ -129,10 +138,15 @@ def _row(o: Offence) -> dict[str, Any]:
         "penalties": o.penalties,
         "penalty_text": o.penalty_text,
         "in_force_from": o.in_force_from.isoformat() if o.in_force_from else None,
+        "in_force_from_certain": (
+            o.in_force_from_certain.isoformat() if o.in_force_from_certain else None
+        ),
         "in_force_to": o.in_force_to.isoformat() if o.in_force_to else None,
         "status": o.status,
         "amendments": o.amendments,
         "source_url": o.source_url,
+        "sources": o.sources,
+        "official_version": o.official_version.isoformat() if o.official_version else None,
         "verification": o.verification,
         "article_key": engine.article_key(o.article),
     }
