@@ -12,4 +12,5 @@ class AlertsConfig(AppConfig):
 
         signals.delivery_failed.connect(sources.on_delivery_failed, dispatch_uid="alerts.failed")
         signals.delivery_overdue.connect(sources.on_delivery_overdue, dispatch_uid="alerts.overdue")
+        signals.message_failed.connect(sources.on_message_failed, dispatch_uid="alerts.inbound")
         handlers.register("alert.ack", sources.on_alert_ack)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from accounts.models import Role, User
 from accounts.selectors import users_by_role
 from alerts import channels, escalation, events, rota, selectors, subjects
+from alerts.channels.message import clean_line
 from alerts.errors import AlertsError as AlertsError
 from alerts.models import (
     Alert,
@@ -146,7 +147,7 @@ def alert_raise(
         now = timezone.now()
         alert = Alert(
             kind=kind[:50],
-            title=title[:300],
+            title=clean_line(title, 300),  # a peer's title: one line, as stored
             summary=summary,
             urgency=urgency,
             object_type=object_type,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -50,6 +51,24 @@ def on_delivery_overdue(sender: Any, destination: str, envelope_id: str, urgency
         users=selectors.coordinators_on_duty(),
         dedupe_key=f"delivery_overdue:{destination}:{envelope_id}",
     )
+
+
+def on_message_failed(sender: Any, message: Any, **kwargs: Any) -> None:
+    """A received message was stored with its receipt but its handler failed: nothing of
+    it took effect (no item, no alert for the prosecutor), so the coordinators must act."""
+    with transaction.atomic():
+        services.alert_raise(
+            kind="receive_failed",
+            title=f"{message.type} from {message.origin} could not be processed",
+            urgency="urgent",
+            summary=f"manage.py message failed; then message reprocess {message.origin} "
+            f"{message.envelope_id} once the cause is fixed. {message.error[:300]}",
+            object_type="exchange.inboundmessage",
+            object_id=message.envelope_id,
+            origin=message.origin,
+            users=selectors.coordinators_on_duty(),
+            dedupe_key=f"receive_failed:{message.origin}:{message.envelope_id}",
+        )
 
 
 def _contacts_text(country: str) -> str:

@@ -288,6 +288,8 @@ class Federation:
                     "NODE_URL": f"http://127.0.0.1:{port}",
                     "NODE_VAR_DIR": str(node_dir),
                     "PYTHONUNBUFFERED": "1",
+                    # Local nodes talk over loopback http (the kit's nginx adds TLS).
+                    "EXCHANGE_PLAIN_HTTP_PEERS": "1",
                 }
             )
             # Several nodes share one PostgreSQL server here: small pools per process.

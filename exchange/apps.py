@@ -15,11 +15,15 @@ class ExchangeConfig(AppConfig):
 
 
 def _learn_keys(message: Any) -> None:
-    """A verified node.keys from a peer (signed by a key we trust): learn its keys."""
-    from exchange import keyring
+    """A verified node.keys from a peer (signed by a key we trust): learn its keys. A
+    document that contradicts a pinned key is refused (422), not retried for ever."""
+    from exchange import handlers, keyring
     from exchange.models import Peer
 
-    keyring.apply_node_keys(Peer.objects.get(country=message.origin), message.envelope)
+    try:
+        keyring.apply_node_keys(Peer.objects.get(country=message.origin), message.envelope)
+    except keyring.KeyProblem as exc:
+        raise handlers.Refused(exc.code, exc.message) from exc
 
 
 def _announce_keys(sender: Any, new_key_id: str, **kwargs: Any) -> None:

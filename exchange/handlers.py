@@ -15,6 +15,16 @@ class NotYet(Exception):
     """The message depends on one that has not arrived; keep it and retry later."""
 
 
+class Refused(Exception):
+    """What the message says is not acceptable from its origin (a contract error, e.g.
+    `invalid_body`): the inbox answers it instead of a receipt and stores nothing."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def register(message_type: str, handler: Handler, *, before_receipt: bool = False) -> None:
     """before_receipt: run inside the inbox's own transaction, so that the receipt the peer
     gets means the effect holds (a peer's new key must be known before it signs with it)."""

@@ -1,7 +1,8 @@
 """Receiving an envelope (contract section 4): every check in the contract's order.
 
     size -> canonical & valid envelope -> enrolled origin -> addressed to us -> key
-    -> signature -> clock skew -> (rate limit) -> seen before? -> type/v/body -> store
+    -> signature -> clock skew (300 s ahead, 30 days behind) -> (rate limit)
+    -> seen before? -> type/v/body -> a reply refers to what we sent it -> store
 
 Nothing is written before the signature verified; a rejection writes only its audit
 entry. (origin, id) is unique: a repeat with the same digest gets the first receipt
@@ -10,9 +11,11 @@ stores it (see _save_and_handle): the receipt the peer gets means the message an
 effects are committed together. A handler that raises undoes that transaction, and the
 message is stored again without any effect of it: NotYet leaves it `waiting` (retried
 when more of its thread arrives and by the periodic sweep); any other error leaves it
-`failed`, audited, for an operator. A `node.keys` handler (before_receipt) fails the
-whole request instead, and the peer retries, because its receipt says the new key is
-known here.
+`failed`, audited, for an operator, and the coordinators are alerted
+(signals.message_failed). A `node.keys` handler (before_receipt) fails the whole
+request instead, and the peer retries, because its receipt says the new key is known
+here. A handler that refuses what the message says (handlers.Refused) gets the peer the
+contract's error instead of a receipt; so does a message this database cannot store.
 
 Everything read before verifying (peer, key, our signing key, waiting messages of the
 thread) is one query (selectors.inbox_context): per-request ORM work was most of the
@@ -22,12 +25,13 @@ inbox's own cost.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audited_transaction, deferred, record
@@ -36,6 +40,7 @@ from exchange import (
     handlers,
     ids,
     keyring,
+    outbox,
     ratelimit,
     schemas,
     selectors,
@@ -47,6 +52,9 @@ from node import keystore, rows
 
 logger = logging.getLogger(__name__)
 MAX_SKEW = timedelta(seconds=300)
+MAX_AGE = outbox.MAX_AGE  # the contract's 30 days: what a sender still retries
+# Replies and where they name what they answer (contract, "Key trust and replies").
+REPLY_TYPES = ("alert.ack", "case.response", "takedown.status")
 ONCE = ("origin", "envelope_id")  # InboundMessage's unique constraint `inbound_once`
 
 
@@ -133,8 +141,11 @@ def _check(raw: bytes) -> Verified:
     signed_bytes = signing.signing_input(envelope, parsed=True)
     if not signing.verify(envelope, key.public_key, signed_bytes):
         raise Rejected(401, "bad_signature", "the signature does not verify")
-    if created_at > timezone.now() + MAX_SKEW:
+    now = timezone.now()
+    if created_at > now + MAX_SKEW:
         raise Rejected(400, "clock_skew", "created_at is more than 300 s in the future")
+    if created_at < now - MAX_AGE:
+        raise Rejected(400, "clock_skew", "created_at is more than 30 days in the past")
     if context.signing_key_id is None:
         raise keystore.KeyStoreError("this node has no key yet: run `python manage.py node init`")
     return Verified(
@@ -157,16 +168,73 @@ def receive(raw: bytes, *, client_ip: str) -> Outcome:
             raise Rejected(429, "rate_limited", "too many requests from this peer", retry_after)
         return _store(verified)
     except Rejected as exc:
-        with transaction.atomic():
+        _audit_rejection(exc, origin, client_ip)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        return Outcome(exc.status, {"error": {"code": exc.code, "message": exc.message}}, headers)
+
+
+def _audit_rejection(exc: Rejected, origin: str, client_ip: str) -> None:
+    """Audit a rejection, at most EXCHANGE_REJECTION_AUDIT_LIMIT per window and source:
+    a flood of bad envelopes must not flood the audit log. The first one over the limit
+    writes an entry saying so; the rest are counted, and the count is written as one
+    summary entry when the source is next audited."""
+    source = origin or client_ip or "unknown"
+    limit = max(1, int(settings.EXCHANGE_REJECTION_AUDIT_LIMIT))
+    window = max(1, int(settings.EXCHANGE_REJECTION_AUDIT_WINDOW))
+    slot = int(timezone.now().timestamp() // window)
+    count = ratelimit.hit(f"rejected:{source}", slot, window, limit)
+    details = {"code": exc.code, "status": exc.status, "reason": exc.message[:200]}
+    if count > limit:
+        first = _suppressed.count(source)
+        if first:
+            with transaction.atomic():
+                record(
+                    action="exchange.rejections_throttled",
+                    peer=origin,
+                    client_ip=client_ip,
+                    outcome="rejected",
+                    details={**details, "limit": limit, "window_seconds": window},
+                )
+        return
+    with transaction.atomic():
+        earlier = _suppressed.take(source)
+        if earlier:
             record(
-                action="exchange.rejected",
+                action="exchange.rejections_suppressed",
                 peer=origin,
                 client_ip=client_ip,
                 outcome="rejected",
-                details={"code": exc.code, "status": exc.status, "reason": exc.message[:200]},
+                details={"count": earlier[0], "since": earlier[1], "limit": limit},
             )
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-        return Outcome(exc.status, {"error": {"code": exc.code, "message": exc.message}}, headers)
+        record(
+            action="exchange.rejected",
+            peer=origin,
+            client_ip=client_ip,
+            outcome="rejected",
+            details=details,
+        )
+
+
+class _SuppressedRejections:
+    """Rejections counted but not audited, per source, in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_source: dict[str, tuple[int, str]] = {}
+
+    def count(self, source: str) -> bool:
+        """Count one; True for the first since the source was last audited."""
+        with self._lock:
+            count, since = self._by_source.get(source, (0, ""))
+            self._by_source[source] = (count + 1, since or schemas.format_time(timezone.now()))
+            return count == 0
+
+    def take(self, source: str) -> tuple[int, str] | None:
+        with self._lock:
+            return self._by_source.pop(source, None)
+
+
+_suppressed = _SuppressedRejections()
 
 
 def _seen(envelope: dict[str, Any], digest: str) -> Outcome | None:
@@ -188,7 +256,26 @@ def _unsupported(envelope: dict[str, Any]) -> Rejected | None:
     problems = schemas.body_problems(envelope["type"], envelope["body"], envelope["handling"])
     if problems:
         return Rejected(422, "invalid_body", "; ".join(problems))
-    return None
+    return _unbound_reply(envelope)
+
+
+def _unbound_reply(envelope: dict[str, Any]) -> Rejected | None:
+    """A reply must refer to a message this node sent to the reply's origin (the
+    contract's rule): an `alert.ack` names it in `ref`, the others in `in_reply_to`
+    (or, without one, their `thread`)."""
+    if envelope["type"] not in REPLY_TYPES:
+        return None
+    if envelope["type"] == "alert.ack":
+        ref = envelope["body"]["ref"]
+    else:
+        ref = envelope["in_reply_to"] or envelope["thread"]
+    if selectors.sent_to(ref, envelope["origin"]):
+        return None
+    return Rejected(
+        422,
+        "invalid_body",
+        f"{envelope['type']} refers to {ref}, which this node did not send to {envelope['origin']}",
+    )
 
 
 def _store(verified: Verified) -> Outcome:
@@ -207,10 +294,17 @@ def _store(verified: Verified) -> Outcome:
     handler = handlers.handler_for(envelope["type"])
     try:
         stored = _save_and_handle(message, handler)
+    except handlers.Refused as refused:
+        raise Rejected(422, refused.code, refused.message) from refused
     except HandlerRaised as raised:
         # Nothing of the first attempt holds: store the message again, without effects.
         message = _new_message(envelope, peer, digest, receipt, now)
-        stored = _save_unprocessed(message, raised.__cause__)
+        try:
+            stored = _save_unprocessed(message, raised.__cause__)
+        except _STORAGE_ERRORS as exc:
+            raise _unstorable(exc) from exc
+    except _STORAGE_ERRORS as exc:
+        raise _unstorable(exc) from exc
     if not stored:
         # The same (origin, id) is stored already, maybe by a concurrent delivery that
         # committed first: answer as a repeat.
@@ -220,6 +314,20 @@ def _store(verified: Verified) -> Outcome:
         return seen
     _after_commit(message, peer, verified.thread_waiting)
     return Outcome(202, receipt, message_id=message.pk)
+
+
+# What the database refuses to store (PostgreSQL: text with NUL, a value too long). The
+# unique (origin, id) conflict never raises (rows.insert skips it: a repeat); a lost
+# connection is not here either: that is a 500, and the peer retries.
+_STORAGE_ERRORS = (DataError, IntegrityError)
+
+
+def _unstorable(exc: DataError | IntegrityError) -> Rejected:
+    if isinstance(exc, IntegrityError):
+        logger.warning("inbox: integrity error while storing: %s", exc)
+    else:
+        logger.warning("inbox: the database refused an envelope: %s", exc)
+    return Rejected(422, "invalid_body", "the envelope holds a value this node cannot store")
 
 
 def _new_message(
@@ -279,6 +387,8 @@ def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) 
             return True
         try:
             handler(message)
+        except handlers.Refused:
+            raise
         except Exception as exc:
             raise HandlerRaised(str(exc)) from exc
     return True
@@ -314,6 +424,8 @@ def _set_outcome(message: InboundMessage, error: BaseException | None) -> None:
 
 
 def _record_failure(message: InboundMessage) -> None:
+    """Audit a failed handler and tell the coordinators (after commit: a receiver's
+    failure must not undo the stored message)."""
     if message.state == InboundState.FAILED:
         record(
             action="exchange.handler_failed",
@@ -323,6 +435,14 @@ def _record_failure(message: InboundMessage) -> None:
             outcome="failure",
             details={"error": message.error[:200]},
         )
+        transaction.on_commit(lambda: _announce_failure(message))
+
+
+def _announce_failure(message: InboundMessage) -> None:
+    try:
+        signals.message_failed.send_robust(sender=InboundMessage, message=message)
+    except Exception:
+        logger.exception("announcing the failure of %s", message)
 
 
 def _handle(message: InboundMessage, handler: handlers.Handler) -> None:
@@ -343,8 +463,6 @@ def _after_commit(message: InboundMessage, peer: Peer, thread_waiting: bool) -> 
     """What follows a stored message, in this request: the peer was heard from, and a
     processed message may unblock waiting ones of its thread. Its failure never costs the
     delivery (the receipt is decided); the periodic sweep retries waiting messages."""
-    from exchange import outbox  # outbox imports inbox's neighbours; keep the cycle lazy
-
     try:
         outbox.peer_heard(peer)
         _announce(message, thread_waiting)

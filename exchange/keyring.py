@@ -72,15 +72,38 @@ def apply_node_keys(peer: Peer, envelope: dict[str, Any]) -> list[str]:
     """Learn the keys of a verified `node.keys` of `peer`; returns the key ids added.
 
     The caller has verified the envelope against a key already trusted for this peer;
-    that is the only way a new key becomes trusted. A key id never changes its public key.
+    that is the only way a new key becomes trusted. The contract's rules ("Key trust and
+    replies"): a document no later than the last one applied changes nothing (a leaked
+    old key cannot back-date a new key into trust); a key is never valid before the
+    document that announces it; a key id never changes its public key; a key the
+    operator distrusted, or untrusted, is not trusted again by a document.
     """
+    signed_at = schemas.parse_time(envelope["created_at"])
+    locked = Peer.objects.select_for_update().get(pk=peer.pk)
+    if locked.keys_applied_at is not None and signed_at <= locked.keys_applied_at:
+        record(
+            action="exchange.keys_stale",
+            peer=peer.country,
+            object_type="peer",
+            object_id=peer.country,
+            details={
+                "created_at": envelope["created_at"],
+                "last_applied": schemas.format_time(locked.keys_applied_at),
+                "signed_by": envelope["signature"]["key_id"],
+            },
+        )
+        return []
     added: list[str] = []
     for item in envelope["body"]["keys"]:
         key_id = item["id"]
         if key_id.split(":", 1)[0] != peer.country:
             continue  # a peer speaks only for its own keys
-        crypto.public_key_from_text(item["public_key"])  # raises ValueError if not a key
-        valid_from = schemas.parse_time(item["valid_from"])
+        try:
+            crypto.public_key_from_text(item["public_key"])
+        except ValueError as exc:
+            raise KeyProblem("invalid_body", f"{key_id}: not an Ed25519 public key") from exc
+        announced_from = schemas.parse_time(item["valid_from"])
+        valid_from = max(announced_from, signed_at)  # no back-dated keys
         valid_until = schemas.parse_time(item["valid_until"]) if item["valid_until"] else None
         existing = PeerKey.objects.filter(key_id=key_id).first()
         if existing is None:
@@ -95,21 +118,26 @@ def apply_node_keys(peer: Peer, envelope: dict[str, Any]) -> list[str]:
             )
             added.append(key_id)
         elif existing.public_key != item["public_key"] or existing.peer_id != peer.pk:
-            raise ValueError(f"{key_id} is already pinned with another public key")
+            raise KeyProblem("invalid_body", f"{key_id} is already pinned with another public key")
         elif existing.valid_until != valid_until and (
             # Only ever shortened: a retired key cannot be revived by a later document.
             existing.valid_until is None or (valid_until and valid_until < existing.valid_until)
         ):
             existing.valid_until = valid_until
             existing.save(update_fields=["valid_until"])
-    if added:
-        record(
-            action="exchange.keys_learnt",
-            peer=peer.country,
-            object_type="peer",
-            object_id=peer.country,
-            details={"added": added, "signed_by": envelope["signature"]["key_id"]},
-        )
+    locked.keys_applied_at = signed_at
+    locked.save(update_fields=["keys_applied_at"])
+    record(
+        action="exchange.keys_applied",
+        peer=peer.country,
+        object_type="peer",
+        object_id=peer.country,
+        details={
+            "added": added,
+            "signed_by": envelope["signature"]["key_id"],
+            "created_at": envelope["created_at"],
+        },
+    )
     return added
 
 

@@ -26,6 +26,8 @@ class Peer(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     last_heard_at = models.DateTimeField(null=True, blank=True)
     last_receipt_at = models.DateTimeField(null=True, blank=True)
+    # `created_at` of the last `node.keys` applied from this peer: an older one is stale.
+    keys_applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["country"]
@@ -43,6 +45,9 @@ class PeerKey(models.Model):
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     trusted = models.BooleanField(default=True)
+    # Set by `peer distrust-key`: refused for good, whatever a later enrolment or
+    # `node.keys` says (contract, "Key trust and replies").
+    distrusted_at = models.DateTimeField(null=True, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=20, default="enrolment")  # enrolment | node.keys
 

@@ -432,12 +432,61 @@ BODY_CHECKS: dict[str, Callable[[_Body], None]] = {
 INBOX_TYPES = frozenset(BODY_CHECKS) - {"receipt"}
 
 
+# Longest text a receiver stores for a member of that name (the columns that keep it);
+# longer is refused here (422) rather than failing in a handler after the receipt.
+MAX_TEXT = {
+    "case_ref": 64,
+    "request_ref": 64,
+    "title": 300,
+    "target": 500,
+    "url": 500,
+    "domain": 253,
+    "value": 500,
+    "country": 2,
+    "code": 60,
+    "article": 40,
+    "part": 20,
+    "role": 30,
+    "name": 150,
+    "phone": 40,
+    "email": 254,
+    "language": 10,
+    "kind": 30,
+}
+MAX_ITEMS = 1000  # members of one list (indicators, targets, facts, evidence, keys)
+
+
+def text_problems(value: object, path: str = "body") -> list[str]:
+    """NUL anywhere (PostgreSQL stores no U+0000, in text or jsonb), members longer than
+    their column, lists longer than MAX_ITEMS: the same answer on every database."""
+    problems: list[str] = []
+    if isinstance(value, str):
+        if "\x00" in value:
+            problems.append(f"{path}: must not contain U+0000")
+        member = path.rsplit(".", 1)[-1].split("[", 1)[0]
+        limit = MAX_TEXT.get(member)
+        if limit is not None and len(value) > limit:
+            problems.append(f"{path}: at most {limit} characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                problems.append(f"{path}: a member name must not contain U+0000")
+            problems.extend(text_problems(item, f"{path}.{key}"))
+    elif isinstance(value, list):
+        if len(value) > MAX_ITEMS:
+            problems.append(f"{path}: at most {MAX_ITEMS} items")
+        for index, item in enumerate(value[:MAX_ITEMS]):
+            problems.extend(text_problems(item, f"{path}[{index}]"))
+    return problems
+
+
 def body_problems(message_type: str, body: object, handling: str = "H0") -> list[str]:
     """Problems of a body against its type's schema (the type must be known)."""
     if not isinstance(body, dict):
         return ["body: an object"]
     checker = _Body(body)
     BODY_CHECKS[message_type](checker)
+    checker.problems.extend(text_problems(body)[:20])
     if handling == "H3":
         restrictions = body.get("restrictions")
         if not (isinstance(restrictions, str) and restrictions.strip()) and not (

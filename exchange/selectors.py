@@ -16,6 +16,7 @@ from exchange.models import (
     InboundMessage,
     InboundState,
     OutboundMessage,
+    OutboxEntry,
     OutboxStatus,
     Peer,
     PeerKey,
@@ -102,6 +103,13 @@ def inbox_context(origin: str, key_id: str, thread: str) -> InboxContext:
     return InboxContext(peer, key, row[-2], bool(row[-1]))
 
 
+def sent_to(envelope_id: str, country: str) -> bool:
+    """Did this node send the message `envelope_id` to `country`?"""
+    return OutboxEntry.objects.filter(
+        message__envelope_id=envelope_id, destination__country=country
+    ).exists()
+
+
 def thread_messages(thread: str) -> list[dict[str, Any]]:
     """Both directions of a thread in time order; outbound ones carry their receipts."""
     items: list[dict[str, Any]] = []
@@ -171,6 +179,7 @@ def peers_health() -> list[dict[str, Any]]:
                 "last_receipt_at": _iso(peer.last_receipt_at),
                 "last_heard_at": _iso(peer.last_heard_at),
                 "backoff_level": peer.backoff_level,
+                "keys_applied_at": _iso(peer.keys_applied_at),
                 "keys": [
                     {
                         "id": k.key_id,
@@ -178,6 +187,7 @@ def peers_health() -> list[dict[str, Any]]:
                         "trusted": k.trusted,
                         "valid_from": _iso(k.valid_from),
                         "valid_until": _iso(k.valid_until),
+                        "distrusted_at": _iso(k.distrusted_at),
                     }
                     for k in peer.keys.all()
                 ],

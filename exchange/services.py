@@ -9,6 +9,7 @@ a lost task left behind.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,17 +26,80 @@ from node import crypto, jobs, keystore
 
 def _clean_url(url: str) -> str:
     url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise ValidationError({"url": "the peer's base URL starts with http:// or https://"})
+    if settings.EXCHANGE_PLAIN_HTTP_PEERS:
+        if not url.startswith(("http://", "https://")):
+            raise ValidationError({"url": "the peer's base URL starts with http:// or https://"})
+    elif not url.startswith("https://"):
+        raise ValidationError({"url": "a production node reaches its peers over https:// only"})
     return url
 
 
+@dataclass(frozen=True)
+class PinnedKey:
+    """A key as enrolment pins it; the dates as the peer's `node show --json` gives them."""
+
+    key_id: str
+    public_key: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+def _check_keys(country: str, keys: list[PinnedKey]) -> None:
+    if not keys:
+        raise ValidationError({"key": "pin at least one key: COUNTRY:LABEL=<public key>"})
+    for key in keys:
+        if not schemas.KEY_ID_RE.match(key.key_id) or key.key_id.split(":", 1)[0] != country:
+            raise ValidationError({"key": f"{key.key_id}: a key id {country}:LABEL"})
+        try:
+            crypto.public_key_from_text(key.public_key)
+        except ValueError as exc:
+            raise ValidationError(
+                {"key": f"{key.key_id}: not an Ed25519 public key ({exc})"}
+            ) from exc
+        if key.valid_from and key.valid_until and key.valid_until < key.valid_from:
+            raise ValidationError({"key": f"{key.key_id}: valid_until is before valid_from"})
+
+
+def _pin(peer: Peer, key: PinnedKey) -> None:
+    """Pin one key of `peer`: new, or trusted again with the dates given. A key the
+    operator distrusted stays refused (contract, "Key trust and replies")."""
+    existing = PeerKey.objects.select_for_update().filter(key_id=key.key_id).first()
+    if existing is None:
+        PeerKey.objects.create(
+            peer=peer,
+            key_id=key.key_id,
+            public_key=key.public_key,
+            valid_from=key.valid_from,
+            valid_until=key.valid_until,
+        )
+        return
+    if existing.public_key != key.public_key or existing.peer_id != peer.pk:
+        raise ValidationError({"key": f"{key.key_id} is already pinned with another key"})
+    if existing.distrusted_at is not None:
+        when = f"{existing.distrusted_at:%Y-%m-%d}"
+        message = f"{key.key_id} was distrusted on {when}: the peer makes a new key"
+        raise ValidationError({"key": message + " (`node rotate-key`)"})
+    existing.trusted = True
+    fields = ["trusted"]
+    if key.valid_from is not None or key.valid_until is not None:
+        existing.valid_from, existing.valid_until = key.valid_from, key.valid_until
+        fields += ["valid_from", "valid_until"]
+    existing.save(update_fields=fields)
+
+
 def peer_add(
-    *, country: str, url: str, keys: Iterable[tuple[str, str]], actor: Any = None
+    *,
+    country: str,
+    url: str,
+    keys: Iterable[tuple[str, str] | PinnedKey],
+    replace_keys: bool = False,
+    actor: Any = None,
 ) -> tuple[Peer, list[str]]:
     """Enrol (or update) a peer and pin its keys; returns the peer and the keys pinned.
 
-    The fingerprint of each pinned key is what the two coordinators compare by telephone.
+    replace_keys: every other key of the peer stops being trusted (re-enrolment after a
+    compromise). The fingerprint of each pinned key is what the two coordinators compare
+    by telephone.
     """
     country = country.strip().upper()
     if not schemas.COUNTRY_RE.match(country):
@@ -43,18 +107,9 @@ def peer_add(
     if country == settings.NODE_COUNTRY:
         raise ValidationError({"country": "this node cannot enrol itself"})
     url = _clean_url(url)
-    keys = list(keys)
-    if not keys:
-        raise ValidationError({"key": "pin at least one key: COUNTRY:LABEL=<public key>"})
-    for key_id, public_key in keys:
-        if not schemas.KEY_ID_RE.match(key_id) or key_id.split(":", 1)[0] != country:
-            raise ValidationError({"key": f"{key_id}: a key id {country}:LABEL"})
-        try:
-            crypto.public_key_from_text(public_key)
-        except ValueError as exc:
-            raise ValidationError({"key": f"{key_id}: not an Ed25519 public key ({exc})"}) from exc
+    pinned_keys = [k if isinstance(k, PinnedKey) else PinnedKey(*k) for k in keys]
+    _check_keys(country, pinned_keys)
     now = timezone.now()
-    pinned: list[str] = []
     with transaction.atomic():
         peer, created = Peer.objects.get_or_create(
             country=country, defaults={"url": url, "enrolled_at": now}
@@ -63,16 +118,15 @@ def peer_add(
             peer.url = url
             peer.active = True
             peer.save(update_fields=["url", "active"])
-        for key_id, public_key in keys:
-            existing = PeerKey.objects.filter(key_id=key_id).first()
-            if existing is not None and existing.public_key != public_key:
-                raise ValidationError({"key": f"{key_id} is already pinned with another key"})
-            if existing is None:
-                PeerKey.objects.create(peer=peer, key_id=key_id, public_key=public_key)
-            elif not existing.trusted:
-                existing.trusted = True
-                existing.save(update_fields=["trusted"])
-            pinned.append(key_id)
+        for key in pinned_keys:
+            _pin(peer, key)
+        untrusted: list[str] = []
+        if replace_keys:
+            others = peer.keys.filter(trusted=True).exclude(
+                key_id__in=[k.key_id for k in pinned_keys]
+            )
+            untrusted = list(others.values_list("key_id", flat=True))
+            others.update(trusted=False)
         record(
             action="exchange.peer_add",
             actor=actor,
@@ -80,24 +134,53 @@ def peer_add(
             object_id=country,
             details={
                 "url": url,
-                "keys": {k: crypto.fingerprint(p) for k, p in keys},
+                "keys": {k.key_id: crypto.fingerprint(k.public_key) for k in pinned_keys},
                 "created": created,
+                "untrusted": untrusted,
             },
         )
-    return peer, pinned
+    return peer, [k.key_id for k in pinned_keys]
+
+
+def peer_distrust_key(*, key_id: str, actor: Any = None) -> PeerKey:
+    """Stop trusting one key of a peer at once and for good (a compromise): whatever its
+    dates, a later enrolment or a `node.keys` (contract section 6)."""
+    with transaction.atomic():
+        key = (
+            PeerKey.objects.select_for_update().select_related("peer").filter(key_id=key_id).first()
+        )
+        if key is None:
+            raise ValidationError({"key_id": f"{key_id} is not a pinned key of any peer"})
+        if key.distrusted_at is None:
+            key.trusted, key.distrusted_at = False, timezone.now()
+            key.save(update_fields=["trusted", "distrusted_at"])
+        record(
+            action="exchange.key_distrusted",
+            actor=actor,
+            object_type="peer",
+            object_id=key.peer.country,
+            details={"key_id": key.key_id, "fingerprint": crypto.fingerprint(key.public_key)},
+        )
+    return key
 
 
 def peer_deactivate(*, country: str, actor: Any = None) -> Peer:
-    """Stop exchanging with a peer: its messages are refused (unknown_peer)."""
+    """Stop exchanging with a peer: its messages are refused (unknown_peer) and its keys
+    are no longer trusted; enrolling it again pins the keys the coordinators compared."""
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().get(country=country.upper())
+        peer = Peer.objects.select_for_update().filter(country=country.upper()).first()
+        if peer is None:
+            raise ValidationError({"country": f"{country.upper()} is not an enrolled peer"})
         peer.active = False
         peer.save(update_fields=["active"])
+        untrusted = list(peer.keys.filter(trusted=True).values_list("key_id", flat=True))
+        peer.keys.filter(trusted=True).update(trusted=False)
         record(
             action="exchange.peer_deactivate",
             actor=actor,
             object_type="peer",
             object_id=peer.country,
+            details={"untrusted": untrusted},
         )
     return peer
 

@@ -11,3 +11,6 @@ delivery_overdue = Signal()
 peer_heard = Signal()
 # message: InboundMessage. Sent after a received message was processed by its handler.
 message_received = Signal()
+# message: InboundMessage. Its handler failed (state `failed`); sent after commit. Nothing
+# of it took effect, so the coordinators must look (`manage.py message failed`).
+message_failed = Signal()

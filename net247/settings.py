@@ -289,6 +289,12 @@ EXCHANGE_INBOX_RATE = env_int("EXCHANGE_INBOX_RATE", 50)
 EXCHANGE_INBOX_BURST = env_int("EXCHANGE_INBOX_BURST", 200)
 EXCHANGE_RETRY_BASE_SECONDS = env_int("EXCHANGE_RETRY_BASE_SECONDS", 2)
 EXCHANGE_RETRY_MAX_SECONDS = env_int("EXCHANGE_RETRY_MAX_SECONDS", 600)
+# Rejected envelopes audited per source and window (s); the rest are counted in one entry.
+EXCHANGE_REJECTION_AUDIT_LIMIT = env_int("EXCHANGE_REJECTION_AUDIT_LIMIT", 30)
+EXCHANGE_REJECTION_AUDIT_WINDOW = env_int("EXCHANGE_REJECTION_AUDIT_WINDOW", 60)
+# Peers over plain http:// only where nothing leaves the machine unencrypted by design:
+# the embedded default and the local federation runner (deploy.federation sets it).
+EXCHANGE_PLAIN_HTTP_PEERS = env_bool("EXCHANGE_PLAIN_HTTP_PEERS", DEPLOYMENT == "embedded")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 # With the file-based backend (the demo's), each message is a file in this directory.

@@ -506,7 +506,7 @@ def test_worker_and_beat_deliver_and_peer_metrics_show_the_failing_peer(node: No
     """Enrol a peer whose address refuses connections and send it a message: the worker
     (woken on commit, or by beat's sweep) tries, fails and backs off; `peer list --json`
     shows it and peer_metrics.py turns it into gauges."""
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"https://127.0.0.1:{_free_port()}"  # a production node pins https only
     _manage(
         node, "peer", "add", "--country", "MD", "--url", dead, "--key", f"MD:test-1={VECTOR_KEY}"
     )

@@ -234,14 +234,8 @@ def test_out_of_order_message_waits_for_its_thread_root(node, waiting_handler, s
 
 def test_message_without_handler_is_kept(node, settings):
     services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
-    with handled_by("takedown.status", None):
-        body = {
-            "request_ref": "R",
-            "target": "t",
-            "status": "received",
-            "at": "2026-11-28T10:00:00Z",
-        }
-        envelope = KZ.sign(KZ.envelope(["MD"], type="takedown.status", body=body))
+    with handled_by("case.update", None):
+        envelope = KZ.sign(KZ.envelope(["MD"], type="case.update"))
         outcome = inbox.receive(canonical.dumps(envelope), client_ip="127.0.0.1")
     assert outcome.status == 202
     assert InboundMessage.objects.get(envelope_id=envelope["id"]).state == "unhandled"
