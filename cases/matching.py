@@ -16,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
+from cases import handling, ports
 from cases import indicators as norm
-from cases import ports
 from cases.models import Case, InboundItem, Indicator, IndicatorHit, MirrorProposal, Takedown
 from net247 import sql
 from node import rows as node_rows
@@ -147,6 +147,8 @@ def propose_mirrors(rows: list[Indicator], source: str) -> list[MirrorProposal]:
     if not hosts or not shared:
         return []
     proposals = []
+    item = _received_source(rows)
+    origin = handling.source_of(item) if item is not None else None
     for ind in shared:
         takedown_ids = Indicator.objects.filter(
             kind=ind.kind, value=ind.value, takedown__status=Takedown.Status.OPEN
@@ -161,11 +163,26 @@ def propose_mirrors(rows: list[Indicator], source: str) -> list[MirrorProposal]:
                         "shared_kind": ind.kind,
                         "shared_value": ind.value,
                         "source": source[:100],
+                        "source_item": item,
+                        "source_origin": origin.origin if origin else "",
+                        "source_handling": origin.handling if origin else "",
+                        "source_restrictions": origin.restrictions if origin else "",
                     },
                 )
                 if created:
                     proposals.append(proposal)
     return proposals
+
+
+def _received_source(rows: list[Indicator]) -> InboundItem | None:
+    """The received item behind `rows`: their own, or the one their case derives from."""
+    for row in rows:
+        if row.inbound_id is not None:
+            return row.inbound
+        case = row.case if row.case_id is not None else None
+        if case is not None and case.derived_from_id is not None:
+            return case.derived_from
+    return None
 
 
 def _covered_hosts(takedown: Takedown) -> set[str]:

@@ -222,6 +222,7 @@ class Takedown(models.Model):
     evidence = models.JSONField(default=list)
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
     handling = models.CharField(max_length=2, choices=Handling.choices, default="H0")
+    restrictions = models.TextField(blank=True)  # with H3: carried from the source (body)
     destinations = models.JSONField(default=list)
     envelope_id = models.CharField(max_length=36, db_index=True)
     mirror_of = models.ForeignKey(
@@ -368,6 +369,15 @@ class MirrorProposal(models.Model):
     shared_kind = models.CharField(max_length=15)
     shared_value = models.CharField(max_length=500)
     source = models.CharField(max_length=100)  # e.g. "case MD-2026-0003", "inbound 12"
+    # The received item the shared indicator came from (none for our own cases): its
+    # handling code decides where a joined mirror may go (cases.handling). The code and
+    # restrictions are copied so the rule holds even if the item is purged later.
+    source_item = models.ForeignKey(
+        InboundItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_origin = models.CharField(max_length=2, blank=True)
+    source_handling = models.CharField(max_length=2, blank=True)
+    source_restrictions = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     joined_as = models.ForeignKey(
         Takedown, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

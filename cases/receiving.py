@@ -44,6 +44,16 @@ def _parse(text: Any) -> dt.datetime | None:
         return None
 
 
+def _case_known_to(origin: str, reference: Any) -> Case | None:
+    """Our case named in a peer's message, only if it was notified to that peer: a
+    country cannot page a case's owners, or reach its thread, by guessing its number."""
+    return (
+        Case.objects.filter(reference=str(reference), notifications__country=origin)
+        .distinct()
+        .first()
+    )
+
+
 def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
     """The item of a received message; created False if it was stored before. One
     statement (INSERT ... ON CONFLICT DO NOTHING) on the way every new message takes."""
@@ -152,7 +162,7 @@ def on_update(msg: Any) -> None:
 def on_request(msg: Any) -> None:
     body = msg.body
     due = _parse(body.get("due_by"))
-    local = Case.objects.filter(reference=body["case_ref"]).first()
+    local = _case_known_to(msg.origin, body["case_ref"])
     item, created = _item(
         msg,
         InboundItem.Kind.REQUEST,
@@ -178,8 +188,12 @@ def on_request(msg: Any) -> None:
 
 def on_response(msg: Any) -> None:
     body = msg.body
-    request = OutboundRequest.objects.filter(envelope_id=msg.in_reply_to or "").first()
-    local = Case.objects.filter(reference=body["case_ref"]).first()
+    request = OutboundRequest.objects.filter(
+        envelope_id=msg.in_reply_to or "", country=msg.origin
+    ).first()
+    local = request.case if request is not None and request.case_id else None
+    if local is None:
+        local = _case_known_to(msg.origin, body["case_ref"])
     item, created = _item(
         msg,
         InboundItem.Kind.RESPONSE,

@@ -162,21 +162,38 @@ def proposals_for(user: Any) -> QuerySet[MirrorProposal]:
 
 
 def thread_view(user: Any, thread: str) -> dict[str, Any]:
-    """The whole conversation of a thread, both directions, receipts and acks.
+    """The conversation of a thread, both directions, receipts and acks.
 
-    Visible when the user may see one of our objects on that thread."""
-    visible = (
-        inbound_for(user).filter(thread=thread).exists()
-        or cases_for(user).filter(notifications__envelope_id=thread).exists()
+    Thread ids are chosen by whoever starts a thread, so a peer can reuse another's: a
+    conversation is (thread, the peers it is with). A user sees the messages with the
+    peers whose item on this thread they may see, or with every country our own root
+    message on it went to, when that root is theirs to see."""
+    peers = set(inbound_for(user).filter(thread=thread).values_list("origin", flat=True))
+    ours = (
+        cases_for(user).filter(notifications__envelope_id=thread).exists()
         or takedowns_for(user).filter(envelope_id=thread).exists()
+        or requests_for(user).filter(envelope_id=thread).exists()
     )
-    if not visible:
+    if not peers and not ours:
         raise Http404
     messages = ports.thread_messages(thread)
+    if ours:
+        for m in messages:
+            if m["direction"] == "out" and str(m["envelope_id"]) == thread:
+                peers |= {d["destination"] for d in m.get("deliveries", [])}
+    if not access.sees_everything(user):
+        messages = [m for m in messages if _with(m, peers)]
     ids = [str(_field(m, "envelope_id")) for m in messages]
     acks = ports.acks_for(ids)
     _audit_read(user, "thread.read", "exchange.thread", thread)
     return {"thread": thread, "messages": messages, "acks": acks}
+
+
+def _with(message: dict[str, Any], peers: set[str]) -> bool:
+    """Is the message one between us and one of `peers`?"""
+    if message["direction"] == "in":
+        return message.get("origin") in peers
+    return any(d["destination"] in peers for d in message.get("deliveries", []))
 
 
 def _field(message: Any, name: str) -> Any:

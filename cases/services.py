@@ -7,8 +7,9 @@ Due dates of `case.request` (after EU Directive 2023/977, art. 5): the request's
 picks the deadline. `immediate` -> 8 hours (urgent request for directly accessible
 information), `urgent` -> 3 days (urgent, other information), `routine` -> 7 days.
 
-H2: content received under handling H2 may go back to its origin only. A case derived
-from such an item cannot be notified to any other country (`ForwardRefused`).
+Handling codes: every path that sends received content on asks `cases.handling.release`
+(H2 and H3 content goes back to its origin only, codes are never lowered, H3
+restrictions travel with the content); a refusal is `ForwardRefused`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from cases import access, matching, ports
+from cases import handling as handling_rules
+from cases.handling import Release
 from cases.models import (
     Case,
     Counter,
@@ -125,15 +129,15 @@ def notification_body(case: Case) -> dict[str, Any]:
     return body
 
 
-def check_forward(case: Case, countries: list[str]) -> None:
-    source = case.derived_from
-    if source is not None and source.handling == Handling.H2:
-        third = sorted(set(countries) - {source.origin})
-        if third:
-            raise ForwardRefused(
-                "to",
-                f"received from {source.origin} under H2: cannot go to {', '.join(third)}",
-            )
+def _release(
+    case: Case, countries: list[str], handling: str | None, restrictions: str = ""
+) -> Release:
+    """What `handling.release` says for a case's content; a refusal raises ForwardRefused."""
+    source = handling_rules.source_of(case.derived_from) if case.derived_from else None
+    decision = handling_rules.release([source], countries, handling, restrictions)
+    if decision.refused:
+        raise ForwardRefused(decision.field, decision.refused)
+    return decision
 
 
 def case_notify(
@@ -148,9 +152,7 @@ def case_notify(
     countries = sorted(set(to))
     if settings.NODE_COUNTRY in countries:
         raise ServiceError("to", "a node does not notify itself")
-    check_forward(case, countries)
-    if handling == Handling.H3 and not restrictions.strip():
-        raise ServiceError("restrictions", "required with handling H3")
+    decision = _release(case, countries, handling, restrictions)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         already = set(locked.notifications.values_list("country", flat=True))
@@ -159,8 +161,8 @@ def case_notify(
                 "to", f"already notified: {', '.join(sorted(already & set(countries)))}"
             )
         body = notification_body(locked)
-        if handling == Handling.H3:
-            body["restrictions"] = restrictions
+        if decision.restrictions:
+            body["restrictions"] = decision.restrictions
         message = ports.send(
             type="case.notification", to=countries, body=body, handling=handling, actor=actor
         )
@@ -242,6 +244,8 @@ def request_send(
 ) -> OutboundRequest:
     """`case.request` about a received notification (to its origin) or about one of our
     cases (to a country it was notified to), on that conversation's thread."""
+    if due_by is not None and due_by <= timezone.now():
+        raise ServiceError("due_by", _("The deadline must be in the future."))
     due = due_by or timezone.now() + DUE_AFTER[urgency]
     with transaction.atomic():
         if inbound is not None:
@@ -304,14 +308,17 @@ def response_send(
         raise ServiceError("id", "only a received request can be answered")
     with transaction.atomic():
         locked = InboundItem.objects.select_for_update().get(pk=item.pk)
+        decision = handling_rules.release([handling_rules.source_of(locked)], [locked.origin])
         body: dict[str, Any] = {"case_ref": locked.ref, "text": text, "status": status}
         if indicators:
             body["indicators"] = indicators
+        if decision.restrictions:
+            body["restrictions"] = decision.restrictions
         message = ports.send(
             type="case.response",
             to=[locked.origin],
             body=body,
-            handling=locked.handling if locked.handling != Handling.H3 else Handling.H1,
+            handling=decision.handling,
             thread=locked.thread,
             in_reply_to=locked.envelope_id,
             actor=actor,

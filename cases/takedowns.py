@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
+from cases import handling as handling_rules
 from cases import matching, ports
 from cases.models import (
     InboundItem,
@@ -64,6 +65,8 @@ def takedown_body(t: Takedown) -> dict[str, Any]:
     }
     if t.mirror_of is not None:
         body["mirror_of"] = t.mirror_of.request_ref
+    if t.handling == "H3" and t.restrictions:
+        body["restrictions"] = t.restrictions
     return body
 
 
@@ -78,6 +81,7 @@ def takedown_create(
     evidence: list[dict[str, str]] | None = None,
     indicators: list[dict[str, str]] | None = None,
     handling: str = "H0",
+    restrictions: str = "",
     mirror_of: Takedown | None = None,
 ) -> Takedown:
     """File and send one takedown request to one, several or all peers (`to`)."""
@@ -96,6 +100,7 @@ def takedown_create(
             evidence=evidence or [],
             urgency=urgency,
             handling=handling,
+            restrictions=restrictions,
             destinations=countries,
             envelope_id="",
             mirror_of=mirror_of,
@@ -127,6 +132,22 @@ def takedown_create(
     return takedown
 
 
+def _mirror_release(proposal: MirrorProposal, original: Takedown) -> handling_rules.Release:
+    """The mirror carries the found domain and the shared indicator to the original's
+    countries: allowed only as the indicator's source allows, never below either code."""
+    source = None
+    if proposal.source_handling:
+        source = handling_rules.Source(
+            proposal.source_origin, proposal.source_handling, proposal.source_restrictions
+        )
+    decision = handling_rules.release([source], original.destinations)
+    if decision.refused:
+        raise ServiceError(decision.field or "to", decision.refused)
+    if handling_rules.RANK.get(original.handling, 0) > handling_rules.RANK[decision.handling]:
+        return handling_rules.Release(handling=original.handling, restrictions="")
+    return decision
+
+
 def mirror_join(*, actor: Any, proposal: MirrorProposal) -> Takedown:
     """Join a proposed mirror domain to its request, in one action."""
     with transaction.atomic():
@@ -134,6 +155,7 @@ def mirror_join(*, actor: Any, proposal: MirrorProposal) -> Takedown:
         if locked.status != MirrorProposal.Status.PROPOSED:
             raise ServiceError("status", f"the proposal is {locked.status}")
         original = Takedown.objects.get(pk=locked.takedown.root_id)
+        decision = _mirror_release(locked, original)
         mirror = takedown_create(
             actor=actor,
             targets=[{"domain": locked.domain}],
@@ -143,7 +165,8 @@ def mirror_join(*, actor: Any, proposal: MirrorProposal) -> Takedown:
             to=original.destinations,
             evidence=original.evidence,
             indicators=[{"kind": locked.shared_kind, "value": locked.shared_value}],
-            handling=original.handling,
+            handling=decision.handling,
+            restrictions=decision.restrictions,
             mirror_of=original,
         )
         locked.status = MirrorProposal.Status.JOINED

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from guardian.conf import settings as guardian_settings
 
 from cases import access, charts, ports, selectors, services, takedowns
+from cases import handling as handling_rules
 from cases.models import Handling, MirrorProposal
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
@@ -111,7 +112,12 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/inbound_detail.html",
-        {"item": item, "people": people, "statuses": takedowns.STATUSES},
+        {
+            "item": item,
+            "people": people,
+            "statuses": takedowns.STATUSES,
+            "restrictions": handling_rules.source_of(item).restrictions,
+        },
     )
 
 

@@ -253,7 +253,9 @@ def _seen(envelope: dict[str, Any], digest: str) -> Outcome | None:
 def _unsupported(envelope: dict[str, Any]) -> Rejected | None:
     if envelope["v"] != schemas.VERSION or envelope["type"] not in schemas.INBOX_TYPES:
         return Rejected(422, "unsupported", f"type {envelope['type']} v{envelope['v']} unsupported")
-    problems = schemas.body_problems(envelope["type"], envelope["body"], envelope["handling"])
+    problems = schemas.body_problems(
+        envelope["type"], envelope["body"], envelope["handling"], envelope["created_at"]
+    )
     if problems:
         return Rejected(422, "invalid_body", "; ".join(problems))
     return _unbound_reply(envelope)

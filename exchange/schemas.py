@@ -480,12 +480,26 @@ def text_problems(value: object, path: str = "body") -> list[str]:
     return problems
 
 
-def body_problems(message_type: str, body: object, handling: str = "H0") -> list[str]:
-    """Problems of a body against its type's schema (the type must be known)."""
+def body_problems(
+    message_type: str, body: object, handling: str = "H0", created_at: str | None = None
+) -> list[str]:
+    """Problems of a body against its type's schema (the type must be known).
+
+    With the envelope's `created_at`, a request's `due_by` before it is refused: a
+    deadline already past when the request was written is a 1970 placeholder or a bug,
+    and would otherwise page someone as "immediate"."""
     if not isinstance(body, dict):
         return ["body: an object"]
     checker = _Body(body)
     BODY_CHECKS[message_type](checker)
+    due = body.get("due_by")
+    if (
+        message_type == "case.request"
+        and _is_time(due)
+        and _is_time(created_at)
+        and str(due) < str(created_at)
+    ):
+        checker.problems.append("due_by: before the message's created_at")
     checker.problems.extend(text_problems(body)[:20])
     if handling == "H3":
         restrictions = body.get("restrictions")

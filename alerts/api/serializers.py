@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from alerts import selectors, subjects
 from alerts.models import Alert
+from net247.textfields import TextField
 
 
 class AlertOutput(serializers.ModelSerializer[Alert]):
@@ -45,7 +46,7 @@ class AlertOutput(serializers.ModelSerializer[Alert]):
 
 
 class ResolveInput(serializers.Serializer[object]):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = TextField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class OnCallQuery(serializers.Serializer[object]):

@@ -3,14 +3,18 @@ CharField validators), unknown indicator kinds and values that do not normalise.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases import indicators as norm
 from cases.models import Handling, Urgency
+from net247.textfields import LineField, TextField
 
 COUNTRIES = tuple(sorted(settings.COUNTRY_TIME_ZONES))
 FACT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -27,7 +31,7 @@ STATUSES = (
 
 class LegalRefSerializer(serializers.Serializer[Any]):
     country = serializers.ChoiceField(choices=COUNTRIES)
-    code = serializers.CharField(max_length=60, default="CC")
+    code = LineField(max_length=60, default="CC")
     article = serializers.RegexField(r"^[0-9A-Za-z./-]{1,40}$")
     part = serializers.RegexField(r"^[0-9A-Za-z./-]{1,20}$", required=False)
 
@@ -70,8 +74,8 @@ def _facts(value: list[str]) -> list[str]:
 
 
 class CaseCreateInput(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=300)
-    summary = serializers.CharField(max_length=20000)
+    title = LineField(max_length=300)
+    summary = TextField(max_length=20000)
     offence = LegalRefSerializer()
     facts = serializers.ListField(
         child=serializers.CharField(max_length=64), max_length=50, default=list
@@ -126,7 +130,7 @@ class NotifyInput(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=COUNTRIES), min_length=1, max_length=10
     )
     handling = serializers.ChoiceField(choices=Handling.choices, default=Handling.H0)
-    restrictions = serializers.CharField(max_length=2000, required=False, default="")
+    restrictions = TextField(max_length=2000, required=False, default="")
 
 
 class NotifyOutput(serializers.Serializer[Any]):
@@ -135,14 +139,14 @@ class NotifyOutput(serializers.Serializer[Any]):
 
 
 class CaseUpdateInput(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=300, required=False)
-    summary = serializers.CharField(max_length=20000, required=False)
+    title = LineField(max_length=300, required=False)
+    summary = TextField(max_length=20000, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     status = serializers.ChoiceField(choices=("open", "closed"), required=False)
     facts = serializers.ListField(
         child=serializers.CharField(max_length=64), max_length=50, required=False
     )
-    note = serializers.CharField(max_length=2000, required=False, default="")
+    note = TextField(max_length=2000, required=False, default="")
 
     def validate_facts(self, value: list[str]) -> list[str]:
         return _facts(value)
@@ -155,11 +159,16 @@ class CaseUpdateInput(serializers.Serializer[Any]):
 
 class RequestInput(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=("information", "preservation", "assistance"))
-    text = serializers.CharField(max_length=20000)
+    text = TextField(max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     due_by = serializers.DateTimeField(required=False)
     country = serializers.ChoiceField(choices=COUNTRIES, required=False)
     handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H0")
+
+    def validate_due_by(self, value: dt.datetime) -> dt.datetime:
+        if value <= timezone.now():
+            raise serializers.ValidationError(_("The deadline must be in the future."))
+        return value
 
 
 class RequestOutput(serializers.Serializer[Any]):
@@ -176,7 +185,7 @@ class RequestOutput(serializers.Serializer[Any]):
 
 
 class ResponseInput(serializers.Serializer[Any]):
-    text = serializers.CharField(max_length=20000)
+    text = TextField(max_length=20000)
     status = serializers.ChoiceField(choices=("answered", "partial", "refused"), default="answered")
     indicators = IndicatorInSerializer(many=True, required=False, default=list)
 
@@ -352,7 +361,7 @@ class TakedownOutput(TakedownListOutput):
 class TakedownStatusInput(serializers.Serializer[Any]):
     target = serializers.CharField(max_length=500)
     status = serializers.ChoiceField(choices=STATUSES)
-    note = serializers.CharField(max_length=2000, required=False, default="")
+    note = TextField(max_length=2000, required=False, default="")
 
 
 class ProposalOutput(serializers.Serializer[Any]):

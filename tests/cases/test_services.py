@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from cases import selectors, services
+from cases import handling, selectors, services
 from cases.matching import store
 from cases.models import Case, InboundItem, MirrorProposal, Takedown
 from tests.cases.factories import CASE, user
@@ -90,7 +90,8 @@ def test_h2_content_is_not_forwarded_to_a_third_country():
     derived = _case(coord, derived_from=item)
     with pytest.raises(services.ForwardRefused):
         services.case_notify(actor=coord, case=derived, to=["UZ", "MD"], handling="H2")
-    services.check_forward(derived, ["MD"])  # back to its origin is allowed
+    back = handling.release([handling.source_of(item)], ["MD"], "H2")
+    assert not back.refused  # back to its origin is allowed
     assert not derived.notifications.exists()
     assert not AuditEntry.objects.filter(action="case.notify").exists()
 
