@@ -354,3 +354,50 @@ def test_takedown_to_all_four_decided_differently_and_a_mirror_joins(net: Net) -
         return states if states == want else None
 
     wait_for(mirror_board)
+
+
+def test_h2_content_found_as_a_mirror_does_not_reach_a_third_country(net: Net) -> None:
+    """Issue 17, problem 2: KZ asked MD and UZ to block a site; MD then tells KZ, under
+    H2, of a new domain with the same phone. Joining it as a mirror would send MD's H2
+    domain and phone to UZ: refused, naming UZ, and UZ receives nothing."""
+    kz, md, uz = net["kz.coord"], net["md.coord"], net["uz.coord"]
+    phone = "+7 701 555 0199"
+    filed = kz.post(
+        "/takedowns/",
+        {
+            "targets": [{"domain": "jobs-abroad.kz"}],
+            "legal_basis": {"country": "KZ", "code": "CC", "article": "309"},
+            "requested_action": "block",
+            "indicators": [{"kind": "phone", "value": phone}],
+            "to": ["MD", "UZ"],
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    wait_for(
+        lambda: [
+            t
+            for t in only(uz, "takedown", origin="KZ")()
+            if t["ref"] == filed.json()["request_ref"]
+        ]
+    )
+    case = md.post(
+        "/cases/",
+        {**CASE, "indicators": [{"kind": "phone", "value": phone},
+                                {"kind": "domain", "value": "jobs-abroad2.md"}]},
+    )  # fmt: skip
+    assert case.status_code == 201, case.text
+    notify = md.post(f"/cases/{case.json()['id']}/notify/", {"to": ["KZ"], "handling": "H2"})
+    assert notify.status_code == 202, notify.text
+
+    def proposal() -> list[dict[str, Any]]:
+        rows = kz.get("/mirror-proposals/", status="proposed").json()["results"]
+        return [p for p in rows if p["domain"] == "jobs-abroad2.md"]
+
+    found = wait_for(proposal)[0]
+    joined = kz.post(f"/mirror-proposals/{found['id']}/join/", {})
+    assert joined.status_code == 400, joined.text
+    assert "UZ" in joined.text and "H2" in joined.text
+    time.sleep(1.0)  # anything wrongly sent would have arrived by now
+    uz_takedowns = only(uz, "takedown", origin="KZ")()
+    assert [t["ref"] for t in uz_takedowns].count(filed.json()["request_ref"]) == 1
+    assert len(uz_takedowns) == 1
