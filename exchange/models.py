@@ -26,6 +26,9 @@ class Peer(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     last_heard_at = models.DateTimeField(null=True, blank=True)
     last_receipt_at = models.DateTimeField(null=True, blank=True)
+    # While failing, GET /keys is probed every EXCHANGE_PROBE_SECONDS (outbox.probe).
+    probed_at = models.DateTimeField(null=True, blank=True)
+    probe_error = models.CharField(max_length=300, blank=True)
     # `created_at` of the last `node.keys` applied from this peer: an older one is stale.
     keys_applied_at = models.DateTimeField(null=True, blank=True)
 

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from django import db
 from django.conf import settings
 from django.core.cache import cache
@@ -75,6 +76,44 @@ def peer_heard(peer: Peer) -> None:
         peer.backoff_level, peer.failing_since, peer.retry_at = 0, None, None
         jobs.dispatch("exchange.tasks.deliver_peer", peer.country)
     signals.peer_heard.send(sender=Peer, country=peer.country)
+
+
+def probe_due() -> list[str]:
+    """Failing peers whose last probe is older than EXCHANGE_PROBE_SECONDS."""
+    cutoff = timezone.now() - timedelta(seconds=settings.EXCHANGE_PROBE_SECONDS)
+    return list(
+        Peer.objects.filter(active=True, failing_since__isnull=False)
+        .filter(Q(probed_at__isnull=True) | Q(probed_at__lt=cutoff))
+        .order_by("country")
+        .values_list("country", flat=True)
+    )
+
+
+def probe(country: str) -> bool:
+    """Is a failing peer back? Its signed key document, verified with a key we trust,
+    counts as hearing from it (peer_heard: back-off reset, queue due now). The contract
+    is unchanged: GET /keys is part of it already."""
+    peer = Peer.objects.filter(country=country, active=True, failing_since__isnull=False).first()
+    if peer is None:
+        return False
+    now = timezone.now()
+    try:
+        envelope = canonical.loads(transport.get_keys(peer.url))
+        problems = schemas.envelope_problems(envelope)
+        if problems or envelope["type"] != "node.keys":
+            raise keyring.KeyProblem("malformed", "not a node.keys envelope " + "; ".join(problems))
+        keyring.verify_from(country, envelope)
+    except keyring.KeyProblem as exc:
+        error = f"{exc.code}: {exc.message}"
+    except (httpx.HTTPError, canonical.CanonicalError) as exc:
+        error = f"{exc.__class__.__name__}: {exc}"
+    else:
+        Peer.objects.filter(pk=peer.pk).update(probed_at=now, probe_error="")
+        logger.info("peer %s answers its key document again", country)
+        peer_heard(peer)
+        return True
+    Peer.objects.filter(pk=peer.pk).update(probed_at=now, probe_error=error[:300])
+    return False
 
 
 def _claim(entry_id: int, now: datetime) -> bool:
@@ -355,6 +394,8 @@ def sweep() -> list[str]:
     countries = sorted(set(_due().values_list("destination__country", flat=True)))
     for country in countries:
         jobs.dispatch("exchange.tasks.deliver_peer", country)
+    for country in probe_due():
+        jobs.dispatch("exchange.tasks.probe_peer", country)
     return countries
 
 

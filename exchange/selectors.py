@@ -179,6 +179,8 @@ def peers_health() -> list[dict[str, Any]]:
                 "last_receipt_at": _iso(peer.last_receipt_at),
                 "last_heard_at": _iso(peer.last_heard_at),
                 "backoff_level": peer.backoff_level,
+                "probed_at": _iso(peer.probed_at),
+                "probe_error": peer.probe_error,
                 "keys_applied_at": _iso(peer.keys_applied_at),
                 "keys": [
                     {

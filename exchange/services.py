@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit.services import record
 from exchange import canonical, ids, keyring, schemas, signing, transport
-from exchange.models import OutboundMessage, OutboxEntry, Peer, PeerKey
+from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer, PeerKey
 from node import crypto, jobs, keystore
 
 
@@ -297,6 +297,28 @@ def message_send(
                 ).pk
             jobs.enqueue("exchange.tasks.deliver", entry.pk)
     return message
+
+
+def announce_presence() -> OutboundMessage | None:
+    """At start: our `node.keys`, signed now with our current key, to every active peer
+    that has none queued. A peer receiving it has heard from us, so a backlog it kept
+    for us while we were down is delivered at once instead of after its back-off.
+
+    Peers with a `node.keys` still queued (a rotation they have not received) are
+    skipped: they could not verify the current key yet, and that queued one will do."""
+    waiting = OutboxEntry.objects.filter(
+        status=OutboxStatus.QUEUED, message__type="node.keys"
+    ).values_list("destination__country", flat=True)
+    countries = sorted(
+        set(Peer.objects.filter(active=True).values_list("country", flat=True)) - set(waiting)
+    )
+    if not countries:
+        return None
+    return message_send(
+        type="node.keys",
+        to=countries,
+        body={"keys": keyring.published_keys()},
+    )
 
 
 def announce_keys(*, new_key_id: str) -> OutboundMessage | None:

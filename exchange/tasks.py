@@ -20,6 +20,12 @@ def deliver(entry_id: int) -> int:
     return outbox.deliver_for_entry(entry_id)
 
 
+@shared_task(name="exchange.tasks.probe_peer", acks_late=True)
+def probe_peer(country: str) -> bool:
+    """Is a failing peer back? (GET /keys, verified)."""
+    return outbox.probe(country)
+
+
 @shared_task(name="exchange.tasks.deliver_peer", acks_late=True)
 def deliver_peer(country: str) -> int:
     """Work through one peer's due entries."""

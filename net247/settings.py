@@ -289,6 +289,9 @@ EXCHANGE_INBOX_RATE = env_int("EXCHANGE_INBOX_RATE", 50)
 EXCHANGE_INBOX_BURST = env_int("EXCHANGE_INBOX_BURST", 200)
 EXCHANGE_RETRY_BASE_SECONDS = env_int("EXCHANGE_RETRY_BASE_SECONDS", 2)
 EXCHANGE_RETRY_MAX_SECONDS = env_int("EXCHANGE_RETRY_MAX_SECONDS", 600)
+# A failing peer's GET /keys is probed this often, so its return is noticed in seconds
+# however long its back-off has grown.
+EXCHANGE_PROBE_SECONDS = env_int("EXCHANGE_PROBE_SECONDS", 10)
 # Rejected envelopes audited per source and window (s); the rest are counted in one entry.
 EXCHANGE_REJECTION_AUDIT_LIMIT = env_int("EXCHANGE_REJECTION_AUDIT_LIMIT", 30)
 EXCHANGE_REJECTION_AUDIT_WINDOW = env_int("EXCHANGE_REJECTION_AUDIT_WINDOW", 60)

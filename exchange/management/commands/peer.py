@@ -48,6 +48,9 @@ class Command(BaseCommand):
         lst.add_argument("--json", action="store_true")
         refresh = sub.add_parser("refresh-keys", help="fetch GET /keys of a peer")
         refresh.add_argument("--country", required=True)
+        sub.add_parser(
+            "hello", help="send our node.keys to every peer now (as a node does at start)"
+        )
         remove = sub.add_parser("remove", help="stop exchanging with a peer (kept, inactive)")
         remove.add_argument("--country", required=True)
 
@@ -70,6 +73,14 @@ class Command(BaseCommand):
             elif action == "refresh-keys":
                 added = services.peer_refresh_keys(country=options["country"])
                 self.stdout.write(f"new keys: {', '.join(added) if added else 'none'}")
+            elif action == "hello":
+                message = services.announce_presence()
+                to = (
+                    message.entries.values_list("destination__country", flat=True)
+                    if message
+                    else []
+                )
+                self.stdout.write(f"node.keys sent to: {', '.join(sorted(to)) or 'none'}")
             elif action == "remove":
                 services.peer_deactivate(country=options["country"])
         except ValidationError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -131,6 +132,7 @@ class Command(BaseCommand):
         from node.warmup import warm_up
 
         warm_up()  # the first alert after a start should not pay for first connections
+        _announce_presence()
         self.stdout.write(
             f"net247 node {settings.NODE_COUNTRY} serving on http://{options['host']}:{options['port']}"
             f" ({settings.DEPLOYMENT}, background: {settings.BACKGROUND})"
@@ -149,3 +151,14 @@ class Command(BaseCommand):
                     worker.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _announce_presence() -> None:
+    """Tell the peers we are up (exchange.services.announce_presence); a node that cannot
+    must still start: the peers' probes of GET /keys find it within seconds anyway."""
+    from exchange import services
+
+    try:
+        services.announce_presence()
+    except Exception:
+        logging.getLogger(__name__).exception("could not announce this node to its peers")
