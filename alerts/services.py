@@ -207,9 +207,11 @@ def alert_due_soon(
 
 
 def _paged_user_ids(alert: Alert) -> list[int]:
-    """Everyone paged for the alert, or for the group it belongs to."""
+    """Everyone paged for the alert, or for the group it belongs to, but auditors (paged
+    before their role changed): their desks get no content."""
     leader_id = alert.group_id or alert.pk
-    return sorted(set(Page.objects.filter(alert_id=leader_id).values_list("user_id", flat=True)))
+    pages = Page.objects.filter(alert_id=leader_id).exclude(user__role=Role.AUDITOR)
+    return sorted(set(pages.values_list("user_id", flat=True)))
 
 
 def _group_alerts(alert: Alert, states: tuple[str, ...]) -> list[Alert]:
