@@ -23,10 +23,29 @@ def test_an_auditor_who_once_owned_a_case_gets_no_page():
     assert paged == {"ap-coord"}
 
 
-def test_an_auditor_on_the_rota_is_never_paged():
+def test_a_rota_with_an_auditor_is_not_published():
+    from alerts.errors import AlertsError
+
     person("ar-aud", "auditor")
     person("ar-coord", "coordinator")
-    rota("ar-aud")
-    alert = services.alert_raise(kind="k", title="t", urgency="immediate")
-    paged = set(Page.objects.filter(alert=alert).values_list("user__username", flat=True))
-    assert paged == {"ar-coord"}
+    with pytest.raises(AlertsError, match="auditor"):
+        rota("ar-aud")
+
+
+def test_an_auditor_cannot_be_put_on_call():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alerts.errors import AlertsError
+    from alerts.models import Schedule
+
+    person("ao-coord", "coordinator")
+    person("ao-aud", "auditor")
+    rota("ao-coord")
+    schedule = Schedule.objects.get(name="default")
+    now = timezone.now()
+    with pytest.raises(AlertsError, match="auditor"):
+        services.override_add(
+            schedule=schedule, username="ao-aud", start=now, end=now + timedelta(hours=1)
+        )
