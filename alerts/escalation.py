@@ -92,7 +92,8 @@ def snapshot_for(urgency: str, users: list[int] | None) -> dict[str, Any]:
 def targets_of(step: Step | Mapping[str, Any], at: datetime) -> list[int]:
     """The active users a step pages, in the step's order. Never nobody: an empty or
     inactive rota falls back to the coordinators, then the admins. Who is active, and
-    the fallbacks, come from one query. A step that cannot be read raises SnapshotError."""
+    the fallbacks, come from one query. Auditors are never paged. A step that cannot be
+    read raises SnapshotError."""
     from alerts import selectors
 
     if not isinstance(step, Step):
@@ -105,7 +106,9 @@ def targets_of(step: Step | Mapping[str, Any], at: datetime) -> list[int]:
     elif step.action == "users":
         ids = list(step.users)
     active = selectors.active_roles(ids)
-    chosen = [i for i in ids if i in active]
+    # Auditors see no content: a step naming one (a case's owner since made auditor, a
+    # rota member) never pages them.
+    chosen = [i for i in ids if i in active and active[i] != Role.AUDITOR]
     for fallback in (Role.COORDINATOR, Role.ADMIN):
         if not chosen:
             chosen = sorted(pk for pk, role in active.items() if role == fallback)

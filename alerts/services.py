@@ -207,9 +207,11 @@ def alert_due_soon(
 
 
 def _paged_user_ids(alert: Alert) -> list[int]:
-    """Everyone paged for the alert, or for the group it belongs to."""
+    """Everyone paged for the alert, or for the group it belongs to, but auditors (paged
+    before their role changed): their desks get no content."""
     leader_id = alert.group_id or alert.pk
-    return sorted(set(Page.objects.filter(alert_id=leader_id).values_list("user_id", flat=True)))
+    pages = Page.objects.filter(alert_id=leader_id).exclude(user__role=Role.AUDITOR)
+    return sorted(set(pages.values_list("user_id", flat=True)))
 
 
 def _group_alerts(alert: Alert, states: tuple[str, ...]) -> list[Alert]:
@@ -354,7 +356,7 @@ def _target_problems(steps: list[Step]) -> list[str]:
         where = gettext("step %(n)d") % {"n": number}
         if step.action == "user":
             user = User.objects.filter(pk=step.user or 0).first()
-            if user is None or not user.is_active:
+            if user is None or not user.is_active or user.role == Role.AUDITOR:
                 problems.append(
                     gettext("%(where)s: user #%(id)s does not exist or is not active")
                     % {"where": where, "id": step.user}
@@ -443,7 +445,9 @@ def publish_problems(schedule: Schedule, now: datetime | None = None) -> list[st
         o.user for o in spec.overrides
     }
     for user in User.objects.filter(pk__in=ids).order_by("username"):
-        if not reachable(user):
+        if user.role == Role.AUDITOR:
+            problems.append(f"{user.username} is an auditor and is never paged")
+        elif not reachable(user):
             problems.append(f"{user.username} has no way to be reached (no e-mail or webhook)")
     # The escalation behind the rota: a step to the coordinators or to a named person
     # must reach someone too.
@@ -472,6 +476,8 @@ def override_add(
         raise AlertsError("user", f"unknown user {username}")
     if end <= start:
         raise AlertsError("to", "must be after from")
+    if user.role == Role.AUDITOR:
+        raise AlertsError("user", f"{username} is an auditor and is never paged")
     if not reachable(user):
         raise AlertsError("user", f"{username} has no way to be reached (no e-mail or webhook)")
     with transaction.atomic():

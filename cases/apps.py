@@ -6,8 +6,9 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cases import alerting
+        from cases import access, alerting
         from cases.receiving import register_all
 
         register_all()
         alerting.register()
+        access.connect()

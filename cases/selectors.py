@@ -52,7 +52,6 @@ def cases_for(user: Any) -> QuerySet[Case]:
         return qs
     if access.is_auditor(user) or not getattr(user, "is_authenticated", False):
         return qs.none()
-    access.join_unit_group(user)
     return get_objects_for_user(user, "cases.view_case", klass=qs, accept_global_perms=False)
 
 
@@ -62,14 +61,14 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
         return qs
     if access.is_auditor(user) or not getattr(user, "is_authenticated", False):
         return qs.none()
-    access.join_unit_group(user)
     granted = get_objects_for_user(
         user, "cases.view_inbounditem", klass=InboundItem, accept_global_perms=False
     )
     # The prosecutor paged for an item may read it (and only it): the 3 a.m. page must
     # open what it is about before anyone has assigned it.
+    # Once assigned, access follows the assignment: a page no longer opens it.
     paged = alert_selectors.paged_object_ids(user, "cases.inbounditem")
-    return qs.filter(Q(pk__in=granted.values("pk")) | Q(pk__in=paged))
+    return qs.filter(Q(pk__in=granted.values("pk")) | Q(pk__in=paged, assigned_to__isnull=True))
 
 
 def case_list(user: Any, **filters: Any) -> QuerySet[Case]:

@@ -341,6 +341,7 @@ def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str
         raise ServiceError("assignee", "only a coordinator assigns")
     with transaction.atomic():
         locked = InboundItem.objects.select_for_update().get(pk=item.pk)
+        previous, previous_unit = locked.assigned_to, locked.unit
         locked.assigned_to = user
         locked.unit = unit or (user.unit if user is not None else "")
         if locked.status == InboundItem.Status.NEW:
@@ -349,13 +350,29 @@ def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str
         access.grant(
             "view_inbounditem", locked, users=[user] if user is not None else [], unit=locked.unit
         )
+        revoked = _revoke_previous(locked, previous, previous_unit)
         record(
             action="inbound.assign",
             actor=actor,
             object_type="cases.inbounditem",
             object_id=locked.pk,
-            details={"user": user.get_username() if user is not None else "", "unit": locked.unit},
+            details={
+                "user": user.get_username() if user is not None else "",
+                "unit": locked.unit,
+                **revoked,
+            },
         )
+
+
+def _revoke_previous(item: InboundItem, previous: Any, previous_unit: str) -> dict[str, str]:
+    """Access follows the assignment: the previous assignee (unless still entitled) and
+    the previous unit (if the item left it) lose the item. What was taken, for the audit."""
+    revoked: dict[str, str] = {}
+    if previous is not None and previous != item.assigned_to and access.revoke_item(item, previous):
+        revoked["revoked_user"] = previous.get_username()
+    if previous_unit and previous_unit != item.unit and access.revoke_unit(item, previous_unit):
+        revoked["revoked_unit"] = previous_unit
+    return revoked
 
 
 def inbound_take(*, actor: Any, item_id: int, alert_id: int | None = None) -> None:
@@ -366,6 +383,7 @@ def inbound_take(*, actor: Any, item_id: int, alert_id: int | None = None) -> No
         locked = InboundItem.objects.select_for_update(no_key=True).filter(pk=item_id).first()
         if locked is None:
             return
+        previous = locked.assigned_to
         locked.assigned_to = actor
         if not locked.unit:
             locked.unit = getattr(actor, "unit", "") or ""
@@ -373,13 +391,14 @@ def inbound_take(*, actor: Any, item_id: int, alert_id: int | None = None) -> No
             locked.status = InboundItem.Status.ASSIGNED
         locked.save(update_fields=["assigned_to", "unit", "status"])
         access.grant("view_inbounditem", locked, users=[actor])
+        revoked = _revoke_previous(locked, previous, locked.unit)
         record(
             action="inbound.assign",
             actor=actor,
             object_type="cases.inbounditem",
             object_id=locked.pk,
             details={"user": actor.get_username(), "via": "alert.acknowledged",
-                     "alert": alert_id},
+                     "alert": alert_id, **revoked},
         )  # fmt: skip
 
 
