@@ -58,6 +58,7 @@ def test_sender_killed_after_commit_is_delivered_after_restart(federation):  # n
     assert not received(kz) & set(ids)  # (MD's start announcement did arrive)
     md.restart()
     assert wait_for(lambda: received(kz) >= set(ids), timeout=60)
+
     def ours() -> list[Any]:
         return [row for row in delivered(md, "KZ") if row[0] in ids]
 
