@@ -7,13 +7,13 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts import selectors, services
 from alerts.api.serializers import AlertOutput, OnCallQuery, ResolveInput
+from net247.api import Pagination
 
 
 class AlertListApi(APIView):
@@ -22,7 +22,7 @@ class AlertListApi(APIView):
         state = request.query_params.get("state")
         if state:
             qs = qs.filter(state=state)
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         response: Response = paginator.get_paginated_response(AlertOutput(page, many=True).data)
         return response

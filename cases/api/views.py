@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +21,7 @@ from rest_framework.views import APIView
 from cases import access, ports, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
+from net247.api import Pagination
 
 ERRORS: dict[int, Any] = {400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
 
@@ -51,7 +51,7 @@ def _call(fn: Any, **kwargs: Any) -> Any:
 
 
 def _page(request: Request, view: APIView, qs: Any, serializer: Any) -> Response:
-    paginator = LimitOffsetPagination()
+    paginator = Pagination()
     page: Any = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 

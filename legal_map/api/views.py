@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from legal_map import selectors, services
 from legal_map.api import serializers as s
 from legal_map.models import Offence
+from net247.api import Pagination
 
 ERRORS: dict[int, Any] = {400: OpenApiTypes.OBJECT}
 
@@ -52,7 +52,7 @@ class OffenceListApi(APIView):
         params = s.OffenceFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
         qs = selectors.offence_list(**params.validated_data)
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page: Any = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.OffenceOutput(page, many=True).data)
 
