@@ -17,10 +17,11 @@ OPEN_PREFIXES = (
     "/federation/",
     "/i18n/",
     "/static/",
-    "/accounts/login",
-    "/accounts/logout",
     "/api/",
 )
+# Exact paths, not prefixes: "/accounts/logout" also began "/accounts/logout-everywhere/",
+# which a session that had passed only the password could then run.
+OPEN_PATHS = frozenset({"/accounts/login/", "/accounts/logout/"})
 ENROL_PREFIXES = ("/accounts/totp/",)
 ADMIN_LOGIN = "/admin/login/"
 
@@ -42,7 +43,7 @@ class RequireTwoFactorMiddleware:
             response = redirect("accounts:login")
             response["Location"] += "?" + urlencode({"next": request.GET.get("next", "/admin/")})
             return response
-        if path.startswith(OPEN_PREFIXES) or not user.is_authenticated:
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES) or not user.is_authenticated:
             return self.get_response(request)
         if getattr(user, "is_verified", lambda: False)():
             return self.get_response(request)

@@ -180,6 +180,20 @@ def test_log_out_everywhere_ends_other_sessions(client, no_otp_throttle, mid_ste
 
 
 @pytest.mark.django_db
+def test_a_password_only_session_cannot_log_out_everywhere(client, no_otp_throttle, mid_step):
+    user = create_user("p.half", "prosecutor")
+    other = verified_client(Client(), user)
+    _post_login(client, "p.half", PASSWORD)  # the password step only
+    response = client.post("/accounts/logout-everywhere/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/totp/verify/")
+    user.refresh_from_db()
+    assert user.session_generation == 0
+    assert other.get("/accounts/").status_code == 200
+    assert "auth.logout_everywhere" not in _actions(object_id="p.half")
+
+
+@pytest.mark.django_db
 def test_sessions_expire(client, settings):
     user = create_user("p.expire", "prosecutor")
     verified_client(client, user)
