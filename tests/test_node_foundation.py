@@ -37,3 +37,25 @@ def test_readyz_checks_database(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_the_embedded_database_is_private(tmp_path):
+    """Issue 17, posture: the SQLite file was created 0644 (readable by every local user)."""
+    import sqlite3
+
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    path = tmp_path / "db.sqlite3"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    wrapper = DatabaseWrapper({**connection_settings(), "NAME": str(path)})
+    wrapper.ensure_connection()
+    wrapper.close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def connection_settings():
+    from django.db import connections
+
+    return dict(connections["default"].settings_dict, ENGINE="django.db.backends.sqlite3")
