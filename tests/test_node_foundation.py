@@ -55,7 +55,7 @@ def test_the_embedded_database_is_private(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-def connection_settings():
+def connection_settings() -> dict[str, object]:
     from django.db import connections
 
     return dict(connections["default"].settings_dict, ENGINE="django.db.backends.sqlite3")
