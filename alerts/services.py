@@ -568,11 +568,13 @@ def _hash(token: str) -> str:
 
 
 def ws_ticket_create(*, user: User) -> str:
-    """A single-use ticket, valid 60 s, sent as the WebSocket's first frame (never a URL)."""
+    """A single-use ticket, valid 60 s, sent as the WebSocket's first frame (never a URL).
+    Expired tickets are deleted here: nothing else ever reads them, and a desk left open
+    for a month would otherwise leave one row per reconnect."""
     token = secrets.token_urlsafe(32)
-    WsTicket.objects.create(
-        user=user, token_hash=_hash(token), expires_at=timezone.now() + TICKET_TTL
-    )
+    now = timezone.now()
+    WsTicket.objects.filter(expires_at__lt=now).delete()
+    WsTicket.objects.create(user=user, token_hash=_hash(token), expires_at=now + TICKET_TTL)
     return token
 
 

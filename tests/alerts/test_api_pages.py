@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services as accounts
 from alerts.models import WsTicket
@@ -53,6 +55,15 @@ def test_ws_ticket_is_single_use_and_only_its_hash_is_stored(client: Client) -> 
     assert user is not None and user.pk == p1.pk
     assert ws_ticket_redeem(ticket) is None
     assert ws_ticket_redeem("forged") is None
+
+
+def test_expired_tickets_are_purged(client: Client) -> None:
+    p1 = person("p1")
+    client.post("/api/v1/alerts/ws-ticket/", headers=bearer(p1))
+    WsTicket.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    client.post("/api/v1/alerts/ws-ticket/", headers=bearer(p1))
+    assert WsTicket.objects.count() == 1
+    assert WsTicket.objects.get().expires_at > timezone.now()
 
 
 def test_on_call_api_answers_at_a_given_time(client: Client) -> None:
