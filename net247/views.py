@@ -48,6 +48,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "country": settings.NODE_COUNTRY})
 
 
+def _operator(request: HttpRequest) -> bool:
+    """Who may read why a part failed: a process on this machine (not through the proxy,
+    which adds X-Forwarded-For) or a logged-in administrator."""
+    local = request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1") and not (
+        request.META.get("HTTP_X_FORWARDED_FOR") or request.META.get("HTTP_X_REAL_IP")
+    )
+    user = getattr(request, "user", None)
+    return local or bool(user is not None and user.is_authenticated and user.is_superuser)
+
+
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready: the database answers, and Redis when it is configured."""
@@ -65,6 +75,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:
             checks["redis"] = f"error: {exc.__class__.__name__}"
     ready = all(value == "ok" for value in checks.values())
+    if not _operator(request):
+        checks = {part: "ok" if value == "ok" else "error" for part, value in checks.items()}
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
     )

@@ -59,3 +59,25 @@ def connection_settings() -> dict[str, object]:
     from django.db import connections
 
     return dict(connections["default"].settings_dict, ENGINE="django.db.backends.sqlite3")
+
+
+@pytest.mark.django_db
+def test_readyz_names_the_error_only_to_the_machine_itself(client, settings):
+    """Issue 17, posture: class names of exceptions were shown to anyone."""
+    from django.core.cache import caches
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    caches.close_all()
+    local = client.get("/readyz")
+    assert local.status_code == 503
+    assert local.json()["redis"].startswith("error: ")
+    proxied = client.get("/readyz", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert proxied.status_code == 503
+    assert proxied.json() == {"status": "unavailable", "database": "ok", "redis": "error"}
