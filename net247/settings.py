@@ -245,6 +245,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "National node of the net247 cross-border case exchange.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: for signed-in users (token or session), not
+    # for whoever reaches the node's address.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Channels: Redis when configured, else in-process.

@@ -43,3 +43,10 @@ def test_audit_dates_the_database_cannot_hold_are_a_form_error(value: Any) -> No
         page = auditor.get("/audit/", {name: value})
         assert page.status_code == 200
         assert "1970" in page.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/schema/ui/"])
+def test_the_api_schema_is_for_signed_in_users(path: str) -> None:
+    """Issue 17, posture: the schema and its UI were public."""
+    assert APIClient().get(path).status_code in (401, 403)
+    assert api("prosecutor").get(path).status_code == 200
