@@ -233,3 +233,14 @@ def test_admin_bulk_deletion_audits_every_object(client):
     assert list(ApiToken.objects.values_list("pk", flat=True)) == ids[2:]
     deleted = AuditEntry.objects.filter(action="admin.deleted").values_list("object_id", "actor")
     assert sorted(deleted) == sorted((str(i), "a.bulk") for i in ids[:2])
+
+
+
+@pytest.mark.django_db
+def test_passwords_under_twelve_characters_are_refused() -> None:
+    """Issue 17, posture: eight characters were enough."""
+    with pytest.raises(services.AccountError, match="12"):
+        services.user_create(username="weak", role="prosecutor", password="Zq7!vX2#kP9")
+    assert not selectors.people().filter(username="weak").exists()
+    services.user_create(username="fine", role="prosecutor", password="Zq7!vX2#kP9m")
+    assert selectors.people().filter(username="fine").exists()
