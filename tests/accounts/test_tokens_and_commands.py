@@ -235,7 +235,6 @@ def test_admin_bulk_deletion_audits_every_object(client):
     assert sorted(deleted) == sorted((str(i), "a.bulk") for i in ids[:2])
 
 
-
 @pytest.mark.django_db
 def test_passwords_under_twelve_characters_are_refused() -> None:
     """Issue 17, posture: eight characters were enough."""
