@@ -325,7 +325,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"net247-{NODE_COUNTRY.lower()}@localhost")
 
 DEMO_MODE = env_bool("NODE_DEMO", False)
-if DEMO_MODE and not EMBEDDED:
+# A demo node shows the current TOTP code on its login page: never where real data may be.
+# NODE_DEPLOYMENT=embedded does not lift this for a node on a database server.
+if DEMO_MODE and (not EMBEDDED or DATABASE_URL.startswith(("postgres:", "postgresql:"))):
     raise ImproperlyConfigured("NODE_DEMO is refused on a production node.")
 
 LOGGING = {

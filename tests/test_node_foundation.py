@@ -1,5 +1,7 @@
 import json
+import os
 import stat
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -81,3 +83,28 @@ def test_readyz_names_the_error_only_to_the_machine_itself(client, settings):
     proxied = client.get("/readyz", headers={"X-Forwarded-For": "203.0.113.7"})
     assert proxied.status_code == 503
     assert proxied.json() == {"status": "unavailable", "database": "ok", "redis": "error"}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"NODE_DEMO": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"},
+        {"NODE_DEMO": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
+         "NODE_DEPLOYMENT": "embedded"},
+    ],
+)  # fmt: skip
+def test_a_demo_node_on_a_database_server_refuses_to_start(env, tmp_path):
+    """Issue 17, posture: NODE_DEPLOYMENT=embedded lifted the guard (and a demo node
+    shows the current TOTP code on its login page)."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "net247.settings", "SECRET_KEY": "x",
+             "NODE_VAR_DIR": str(tmp_path), **env},
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "NODE_DEMO is refused" in run.stderr
