@@ -109,6 +109,22 @@ def test_too_large(kz):
     assert (response.status_code, error_code(response)) == (413, "too_large")
 
 
+def test_too_large_without_content_length(kz):
+    """Issue 17, posture: a chunked body over 2.5 MB got Django's HTML 400."""
+
+    def chunks():
+        for _ in range(48):
+            yield b" " * 65536  # 3 MiB in all, sent with Transfer-Encoding: chunked
+
+    response = httpx.post(
+        kz.url + "/federation/v1/inbox",
+        content=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert (response.status_code, error_code(response)) == (413, "too_large")
+
+
 def test_unknown_peer(kz):
     response = post(kz, UZ.signed_bytes(["KZ"]))
     assert (response.status_code, error_code(response)) == (403, "unknown_peer")
