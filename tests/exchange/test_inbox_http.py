@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -112,7 +113,7 @@ def test_too_large(kz):
 def test_too_large_without_content_length(kz):
     """Issue 17, posture: a chunked body over 2.5 MB got Django's HTML 400."""
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         for _ in range(48):
             yield b" " * 65536  # 3 MiB in all, sent with Transfer-Encoding: chunked
 
