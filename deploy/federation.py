@@ -15,6 +15,7 @@ The Python API (Federation, Node) is what tests/fednet.py wraps for tests.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
@@ -304,6 +305,13 @@ class Federation:
                 base_db = int(parts.path.lstrip("/") or 0)
                 db = (base_db + 1 + index) % 16
                 node_env["REDIS_URL"] = _with_path(redis_url, f"/{db}")
+                # Two runs on one machine land on the same database numbers: the prefix
+                # (stable for this directory, so a restarted node finds its queue) keeps
+                # one run's Celery worker from taking the other's tasks.
+                digest = hashlib.sha256(str(node_dir).encode()).hexdigest()[:10]
+                node_env["REDIS_KEY_PREFIX"] = (
+                    base_env.get("REDIS_KEY_PREFIX", "") + f"{country.lower()}-{digest}:"
+                )
             self.nodes[country] = Node(country, port, node_dir, node_env)
 
     def node(self, country: str) -> Node:
@@ -317,9 +325,13 @@ class Federation:
             return list(pool.map(work, self.nodes.values()))
 
     def _flush_redis(self, node: Node) -> None:
+        """Delete this node's keys (only its own: the database may be shared)."""
         import redis
 
-        redis.Redis.from_url(node.env["REDIS_URL"]).flushdb()
+        conn = redis.Redis.from_url(node.env["REDIS_URL"])
+        keys = list(conn.scan_iter(match=node.env["REDIS_KEY_PREFIX"] + "*", count=1000))
+        for start in range(0, len(keys), 1000):
+            conn.delete(*keys[start : start + 1000])
 
     def init(self) -> None:
         """Create databases and identities, and enrol every node with every other."""
@@ -387,6 +399,8 @@ class Federation:
         for node in self:
             if node.database_url:
                 drop_postgres_database(node.database_url)
+            if node.env.get("REDIS_URL"):
+                self._flush_redis(node)
 
     @contextmanager
     def running(self) -> Iterator[Federation]:

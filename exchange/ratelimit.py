@@ -70,7 +70,8 @@ def hit(counter: str, slot: int, window: int, limit: int) -> int:
             return seen + unsent
         _counts[counter] = (slot, seen, 0)
     # Outside the lock; a concurrent hit in this process starts the next batch meanwhile.
-    count = int(_script(url)(keys=[KEY_PREFIX + name], args=[unsent, window + 1]))
+    key = settings.REDIS_KEY_PREFIX + KEY_PREFIX + name
+    count = int(_script(url)(keys=[key], args=[unsent, window + 1]))
     with _lock:
         current, seen, pending = _counts.get(counter, (slot, 0, 0))
         if current == slot:

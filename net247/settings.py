@@ -42,6 +42,9 @@ NODE_KEY_DIR = Path(env_str("NODE_KEY_DIR", str(VAR_DIR / "keys")))
 
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
+# Put before every Redis key this node writes (broker, channel layer, cache, rate counters),
+# so nodes or suites that share one Redis database never take each other's tasks.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX")
 DEPLOYMENT = env_str("NODE_DEPLOYMENT", "production" if DATABASE_URL else "embedded")
 EMBEDDED = DEPLOYMENT == "embedded"
 
@@ -264,13 +267,18 @@ if REDIS_URL:
             # blocking pop: an idle consumer crashed with TimeoutError. Read longer.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": f"{REDIS_KEY_PREFIX}asgi",
                 "capacity": 1000,
                 "expiry": 30,
             },
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -284,7 +292,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300, "global_keyprefix": REDIS_KEY_PREFIX}
 # Escalation and paging have a queue of their own, so that a backlog of federation work
 # (a peer back after an outage) never delays a page. A worker given no -Q consumes both
 # (`node run --with-worker`); production runs one worker per queue (deploy/production).

@@ -60,7 +60,9 @@ def test_the_embedded_database_is_private(tmp_path):
 def connection_settings() -> dict[str, object]:
     from django.db import connections
 
-    return dict(connections["default"].settings_dict, ENGINE="django.db.backends.sqlite3")
+    settings = dict(connections["default"].settings_dict, ENGINE="django.db.backends.sqlite3")
+    settings["OPTIONS"] = {}  # PostgreSQL's options (its pool) mean nothing to SQLite
+    return settings
 
 
 @pytest.mark.django_db

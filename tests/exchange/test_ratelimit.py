@@ -18,7 +18,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def shared_count(counter: str, slot: int) -> int:
-    value = redis.Redis.from_url(settings.REDIS_URL).get(f"{ratelimit.KEY_PREFIX}{counter}:{slot}")
+    value = redis.Redis.from_url(settings.REDIS_URL).get(
+        f"{settings.REDIS_KEY_PREFIX}{ratelimit.KEY_PREFIX}{counter}:{slot}"
+    )
     return int(value or 0)
 
 
