@@ -110,3 +110,27 @@ def test_a_demo_node_on_a_database_server_refuses_to_start(env, tmp_path):
     )  # fmt: skip
     assert run.returncode != 0
     assert "NODE_DEMO is refused" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "setting", ["DEFAULT_PAGINATION_CLASS", "EXCEPTION_HANDLER", "DEFAULT_PARSER_CLASSES"]
+)
+def test_each_api_setting_imports_first_in_a_fresh_process(setting, tmp_path):
+    """A Celery worker runs Django's checks before it imports any view; DRF's pagination
+    check then imported net247.api, which imported DRF's views, which read the parser
+    setting pointing back into net247.api: the worker and beat never started on Redis."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    script = (
+        "import django; django.setup(); from rest_framework.settings import api_settings;"
+        f"api_settings.{setting}"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "net247.settings", "SECRET_KEY": "x",
+             "NODE_VAR_DIR": str(tmp_path)},
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
