@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from net247 import views
 
@@ -11,7 +11,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("federation/v1/", include("exchange.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
+    path(
+        "api/schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-ui"
+    ),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("legal_map.api.urls")),
     path("api/v1/", include("cases.api.urls")),

@@ -50,3 +50,12 @@ def test_the_api_schema_is_for_signed_in_users(path: str) -> None:
     """Issue 17, posture: the schema and its UI were public."""
     assert APIClient().get(path).status_code in (401, 403)
     assert api("prosecutor").get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/takedowns/"])
+def test_an_oversized_api_body_is_a_413_in_json(path: str) -> None:
+    body = '{"title": "' + "x" * (3 * 1024 * 1024) + '"}'
+    response = api().post(path, body, content_type="application/json")
+    assert response.status_code == 413, response.content[:200]
+    assert response["Content-Type"].startswith("application/json")
+    assert "too large" in response.json()["detail"]
