@@ -299,11 +299,30 @@ def _deliver_in_thread(entry_id: int) -> str:
         db.connections.close_all()
 
 
-def deliver_peer(country: str) -> int:
-    """Work through one peer's due entries, PEER_PARALLEL in flight, until done or failing.
+def _deliver_thread_in_order(entry_ids: list[int]) -> list[str]:
+    """One conversation's entries, oldest first; a later one waits while an earlier one is
+    not delivered, so a receiver sees a case's notification before its updates."""
+    outcomes: list[str] = []
+    for entry_id in entry_ids:
+        outcome = _deliver_in_thread(entry_id)
+        outcomes.append(outcome)
+        if outcome not in ("delivered", "done"):
+            break
+    return outcomes
 
-    Order is kept where it matters (a queued node.keys goes first, see deliver); other
-    messages may arrive in any order, which receivers handle (contract section 4).
+
+def _by_thread(rows: list[tuple[int, str]]) -> list[list[int]]:
+    threads: dict[str, list[int]] = {}
+    for entry_id, thread in rows:
+        threads.setdefault(thread, []).append(entry_id)
+    return list(threads.values())
+
+
+def deliver_peer(country: str) -> int:
+    """Work through one peer's due entries until done or failing: PEER_PARALLEL
+    conversations (threads) in flight, each thread's entries in the order they were queued.
+
+    A queued node.keys still goes before anything else (see deliver).
     """
     lock = f"exchange:deliver-peer:{country}"
     if not cache.add(lock, 1, timeout=int(PEER_BUDGET_SECONDS) + 60):
@@ -314,11 +333,17 @@ def deliver_peer(country: str) -> int:
     try:
         with ThreadPoolExecutor(PEER_PARALLEL, thread_name_prefix=f"deliver-{country}") as pool:
             while time.monotonic() - started < PEER_BUDGET_SECONDS:
-                batch = list(_due(country).order_by("id").values_list("pk", flat=True)[:PEER_BATCH])
-                if not batch:
+                rows = list(
+                    _due(country).order_by("id").values_list("pk", "message__thread")[:PEER_BATCH]
+                )
+                if not rows:
                     drained = True
                     break
-                outcomes = list(pool.map(_deliver_in_thread, batch))
+                outcomes = [
+                    outcome
+                    for thread in pool.map(_deliver_thread_in_order, _by_thread(rows))
+                    for outcome in thread
+                ]
                 delivered += outcomes.count("delivered")
                 if any(o in ("retry", "waiting-for-keys", "error") for o in outcomes):
                     break  # the peer is backing off; the sweep comes back

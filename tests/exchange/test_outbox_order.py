@@ -1,0 +1,114 @@
+"""A backlog drains in parallel across conversations and in order within each (issue 18):
+a receiver sees a case's notification before its updates. In-process against a real HTTP
+peer that signs real receipts and answers slowly enough for requests to overlap."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from exchange import canonical, outbox, services, signing
+from exchange.models import OutboxEntry
+from node import services as node_services
+from tests.fednet import FakePeer, now_text
+
+KZ = FakePeer("KZ")
+RUN_LOCK = "exchange:deliver-peer:KZ"  # what outbox.deliver_peer holds while it runs
+
+
+class Receiver(BaseHTTPRequestHandler):
+    arrivals: list[tuple[str, str]] = []  # (thread, envelope id) in arrival order
+    in_flight = 0
+    most_in_flight = 0
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        envelope = canonical.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        cls = type(self)
+        with cls.lock:
+            cls.arrivals.append((envelope["thread"], envelope["id"]))
+            cls.in_flight += 1
+            cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+        time.sleep(0.02)  # a receiver's own work: concurrent requests overlap
+        receipt = KZ.sign(
+            {
+                "v": 1,
+                "id": envelope["id"][:-4] + "ffff",
+                "type": "receipt",
+                "origin": "KZ",
+                "to": [envelope["origin"]],
+                "created_at": now_text(),
+                "thread": envelope["thread"],
+                "in_reply_to": envelope["id"],
+                "handling": "H0",
+                "body": {
+                    "ref": envelope["id"],
+                    "digest": signing.digest(envelope),
+                    "received_at": now_text(),
+                },
+            }
+        )
+        body = canonical.dumps(receipt)
+        with cls.lock:
+            cls.in_flight -= 1
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def kz_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_arrives_in_order_while_threads_overlap(settings, tmp_path, kz_url):
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    settings.NODE_COUNTRY = "MD"
+    node_services.node_init()
+    services.peer_add(country="KZ", url=kz_url, keys=[(KZ.key_id, KZ.public_key)])
+    # Queued while we hold KZ's delivery run: the task each message starts gives way.
+    assert cache.add(RUN_LOCK, 1, timeout=60)
+    queued: dict[str, list[str]] = {}
+    for case in range(6):
+        root = services.message_send(
+            type="case.update", to=["KZ"], body={"case_ref": f"MD-{case}", "changes": {}}
+        )
+        queued[root.thread] = [root.envelope_id]
+        for step in range(4):
+            update = services.message_send(
+                type="case.update",
+                to=["KZ"],
+                body={"case_ref": f"MD-{case}", "changes": {"step": str(step)}},
+                thread=root.thread,
+                in_reply_to=root.envelope_id,
+            )
+            queued[root.thread].append(update.envelope_id)
+    Receiver.arrivals, Receiver.most_in_flight = [], 0
+    cache.delete(RUN_LOCK)
+
+    outbox.deliver_peer("KZ")  # one run per peer at a time (a late task's run may hold it)
+    deadline = time.monotonic() + 30
+    while OutboxEntry.objects.filter(status="delivered").count() < 30:
+        assert time.monotonic() < deadline, "the backlog was not delivered"
+        time.sleep(0.1)
+    arrived: dict[str, list[str]] = {}
+    for thread, envelope_id in Receiver.arrivals:
+        arrived.setdefault(thread, []).append(envelope_id)
+    assert arrived == queued  # each conversation exactly once, in the order it was queued
+    assert Receiver.most_in_flight > 1  # and conversations still went in parallel
