@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -10,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Case, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -26,8 +27,9 @@ from alerts.models import (
     PeerContact,
     RemoteAck,
     Schedule,
+    StepRun,
 )
-from net247 import sql
+from net247 import latency, sql
 
 
 def node_zone() -> ZoneInfo:
@@ -367,3 +369,20 @@ def is_on_call(user: Any, at: datetime | None = None) -> bool:
     at = at or timezone.now()
     published = Schedule.objects.filter(published=True).prefetch_related("layers", "overrides")
     return any(pk in rota.on_call(schedule_spec(schedule), at) for schedule in published)
+
+
+def alert_counts() -> dict[tuple[str, str], int]:
+    """Alerts per (urgency, state): every alert ever raised is one row."""
+    rows = Alert.objects.values_list("urgency", "state").annotate(n=Count("pk"))
+    return {(urgency, state): n for urgency, state, n in rows}
+
+
+def acknowledgement_buckets(bounds: Sequence[float]) -> tuple[list[int], int, float]:
+    """Acknowledged alerts by seconds from raising to acknowledgement (cumulative per
+    bound, total, sum of seconds)."""
+    acknowledged = Alert.objects.filter(acknowledged_at__isnull=False)
+    return latency.buckets(acknowledged, "acknowledged_at", "created_at", bounds)
+
+
+def escalation_steps_run() -> int:
+    return StepRun.objects.count()

@@ -21,7 +21,7 @@ from exchange.models import (
     Peer,
     PeerKey,
 )
-from net247 import sql
+from net247 import latency, sql
 from node.models import NodeKey
 
 M = TypeVar("M", bound=models.Model)
@@ -196,3 +196,25 @@ def peers_health() -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+# Contract error codes (federation-v1 section 4) and ours for floods: /metrics lists each.
+REJECTION_CODES = (
+    "malformed", "too_large", "unknown_peer", "not_addressed", "unknown_key", "bad_signature",
+    "clock_skew", "conflict", "unsupported", "invalid_body", "rate_limited",
+)  # fmt: skip
+
+
+def inbound_counts() -> dict[tuple[str, str], int]:
+    """Messages stored by the inbox, per (type, state): every acceptance is one row."""
+    rows = InboundMessage.objects.values_list("type", "state").annotate(n=Count("pk"))
+    return {(type_, state): n for type_, state, n in rows}
+
+
+def delivery_latency_buckets(bounds: Sequence[float]) -> tuple[list[int], int, float]:
+    """Delivered entries by seconds from the message's signing to its verified receipt:
+    cumulative counts per bound, the total, and the sum of seconds."""
+    delivered = OutboxEntry.objects.filter(
+        status=OutboxStatus.DELIVERED, delivered_at__isnull=False
+    )
+    return latency.buckets(delivered, "delivered_at", "message__created_at", bounds)
