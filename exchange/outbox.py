@@ -40,7 +40,7 @@ from django.utils import timezone
 from audit.services import record
 from exchange import canonical, keyring, schemas, signals, signing, transport
 from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer
-from node import counters, jobs
+from node import jobs
 
 logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -414,7 +414,6 @@ def expire_old() -> int:
 
 def sweep() -> list[str]:
     """Periodic: alerts for overdue/expired entries, then one delivery run per due peer."""
-    started = time.monotonic()
     signal_overdue()
     expire_old()
     countries = sorted(set(_due().values_list("destination__country", flat=True)))
@@ -422,7 +421,6 @@ def sweep() -> list[str]:
         jobs.dispatch("exchange.tasks.deliver_peer", country)
     for country in probe_due():
         jobs.dispatch("exchange.tasks.probe_peer", country)
-    counters.put("outbox_sweep_seconds", time.monotonic() - started)
     return countries
 
 
