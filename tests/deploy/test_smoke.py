@@ -526,7 +526,9 @@ def test_worker_and_beat_deliver_and_metrics_show_the_failing_peer(node: Node) -
     assert md["state"] == "failing" and md["state_since"] == md["failing_since"]
     deadline = time.monotonic() + 60
     while True:
-        scraped = httpx.get(f"http://127.0.0.1:{node.web}/metrics", timeout=10)
+        scraped = httpx.get(
+            f"http://127.0.0.1:{node.web}/metrics", headers={"Host": tls.HOST}, timeout=10
+        )
         assert scraped.status_code == 200, scraped.text
         metrics = {
             (s.name, tuple(sorted(s.labels.items()))): s.value
