@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -10,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BigIntegerField, Case, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, Count, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -26,8 +27,10 @@ from alerts.models import (
     PeerContact,
     RemoteAck,
     Schedule,
+    StepRun,
+    Urgency,
 )
-from net247 import sql
+from net247 import latency, sql
 
 
 def node_zone() -> ZoneInfo:
@@ -367,3 +370,49 @@ def is_on_call(user: Any, at: datetime | None = None) -> bool:
     at = at or timezone.now()
     published = Schedule.objects.filter(published=True).prefetch_related("layers", "overrides")
     return any(pk in rota.on_call(schedule_spec(schedule), at) for schedule in published)
+
+
+# --- Figures for /metrics (node-wide, for operators; the endpoint itself is protected) ---
+# Alerts are raised at people's pace (thousands a year, not per second): these read the
+# whole table, so the counters only grow and Prometheus's rate() applies.
+
+
+def alerts_raised() -> dict[tuple[str, str], int]:
+    """Alerts ever raised, per (kind, urgency): every alert is one row, never deleted.
+    Kinds are the raising code's own short list."""
+    rows = Alert.objects.order_by().values_list("kind", "urgency").annotate(n=Count("pk"))
+    return {(kind, urgency): n for kind, urgency, n in rows}
+
+
+def alerts_unacknowledged(now: datetime) -> dict[str, tuple[int, float]]:
+    """Per urgency: alerts still triggered (nobody acknowledged them) and the age in
+    seconds of the oldest one (0 when none)."""
+    rows = (
+        Alert.objects.filter(state=AlertState.TRIGGERED)
+        .order_by()
+        .values_list("urgency")
+        .annotate(n=Count("pk"), oldest=Min("created_at"))
+    )
+    found = {urgency: (n, oldest) for urgency, n, oldest in rows}
+    result = {}
+    for urgency in Urgency.values:
+        n, oldest = found.get(urgency, (0, None))
+        result[urgency] = (n, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    return result
+
+
+def acknowledgement_latency(bounds: Sequence[float]) -> dict[str, latency.Buckets]:
+    """Per urgency: acknowledged alerts by seconds from raising to acknowledgement."""
+    acknowledged = Alert.objects.filter(acknowledged_at__isnull=False)
+    return latency.buckets(acknowledged, "acknowledged_at", "created_at", bounds, by="urgency")
+
+
+def escalation_steps() -> dict[str, tuple[int, int]]:
+    """Per urgency of the alert: escalation steps run (one StepRun row each, the guard
+    that a step pages once) and the pages they sent."""
+    rows = (
+        StepRun.objects.order_by()
+        .values_list("alert__urgency")
+        .annotate(n=Count("pk"), paged=Sum("paged"))
+    )
+    return {urgency: (n, int(paged or 0)) for urgency, n, paged in rows}

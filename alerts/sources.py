@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,7 +21,10 @@ WATCHED_TYPES = ("case.notification", "case.request", "takedown.request")
 
 
 def silence_minutes() -> int:
-    return int(getattr(settings, "ALERTS_PEER_SILENCE_MINUTES", 60))
+    """The threshold `peer list` and /metrics call a peer silent on (exchange's)."""
+    from exchange.selectors import silence_after
+
+    return int(silence_after().total_seconds() // 60)
 
 
 def on_delivery_failed(sender: Any, destination: str, envelope_id: str, reason: str,

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from alerts import delivery, escalation, sources
 from audit.services import record
+from node import counters
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,13 @@ def _check(name: str, run: Callable[[datetime], int], now: datetime) -> int:
     time_limit=SWEEP_LIMIT,
 )
 def sweep_escalations() -> dict[str, int]:
-    """Run every escalation step and delivery that is due; the checks that raise alerts."""
-    now = timezone.now()
+    """Run every escalation step and delivery that is due; the checks that raise alerts.
+    Its duration and end are kept for /metrics (a sweep that stops is alerted on)."""
+    with counters.timed("sweep:escalations"):
+        return _sweep(timezone.now())
+
+
+def _sweep(now: datetime) -> dict[str, int]:
     late = _check("auditor", lambda at: len(escalation.audit_overdue(at)), now)
     paged = failed = 0
     for alert_id in escalation.due_alert_ids(now):

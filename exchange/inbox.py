@@ -48,7 +48,7 @@ from exchange import (
     signing,
 )
 from exchange.models import InboundMessage, InboundState, Peer
-from node import keystore, rows
+from node import counters, keystore, rows
 
 logger = logging.getLogger(__name__)
 MAX_SKEW = timedelta(seconds=300)
@@ -168,6 +168,7 @@ def receive(raw: bytes, *, client_ip: str) -> Outcome:
             raise Rejected(429, "rate_limited", "too many requests from this peer", retry_after)
         return _store(verified)
     except Rejected as exc:
+        counters.add(selectors.rejection_counter(exc.code))
         _audit_rejection(exc, origin, client_ip)
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
         return Outcome(exc.status, {"error": {"code": exc.code, "message": exc.message}}, headers)

@@ -166,7 +166,15 @@ class OutboxEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "destination"], name="outbox_once")
         ]
-        indexes = [models.Index(fields=["status", "destination", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "destination", "next_attempt_at"]),
+            # /metrics' delivery latency reads the last hour's deliveries only.
+            models.Index(
+                fields=["delivered_at"],
+                name="outbox_delivered",
+                condition=models.Q(delivered_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id}->{self.destination_id} {self.status}"

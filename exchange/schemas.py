@@ -22,6 +22,12 @@ KEY_ID_RE = re.compile(r"^[A-Z]{2}:[A-Za-z0-9._-]{1,32}$")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 HANDLING = ("H0", "H1", "H2", "H3")
+# The inbox's refusals (section 4's table), and ours for floods: the only values /metrics
+# labels a rejection with (anything else is counted as "other").
+REJECTION_CODES = (
+    "malformed", "too_large", "unknown_peer", "not_addressed", "unknown_key", "bad_signature",
+    "clock_skew", "conflict", "unsupported", "invalid_body", "rate_limited",
+)  # fmt: skip
 URGENCY = ("routine", "urgent", "immediate")
 INDICATOR_KINDS = (
     "phone",

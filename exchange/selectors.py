@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, models
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.utils import timezone
 
+from exchange import schemas
 from exchange.models import (
     InboundMessage,
     InboundState,
@@ -21,7 +24,8 @@ from exchange.models import (
     Peer,
     PeerKey,
 )
-from net247 import sql
+from net247 import latency, sql
+from node import counters
 from node.models import NodeKey
 
 M = TypeVar("M", bound=models.Model)
@@ -153,26 +157,65 @@ def _iso(value: Any) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
+class PeerState:
+    OK, FAILING, SILENT, INACTIVE = "ok", "failing", "silent", "inactive"
+    ALL = (OK, FAILING, SILENT, INACTIVE)
+
+
+def silence_after() -> timedelta:
+    """How long a peer may say nothing (no message, receipt or verified key document)
+    before it counts as silent; alerts raises `peer_silent` on the same threshold."""
+    return timedelta(minutes=int(getattr(settings, "ALERTS_PEER_SILENCE_MINUTES", 60)))
+
+
+def peer_state(peer: Peer, now: datetime) -> tuple[str, datetime | None]:
+    """(state, since) of one peer: `inactive`; `failing` since the first failed delivery
+    of the episode; `silent` since it was last heard from (or enrolled); else `ok`, since
+    it was last heard from."""
+    heard = peer.last_heard_at or peer.enrolled_at
+    if not peer.active:
+        return PeerState.INACTIVE, None
+    if peer.failing_since is not None:
+        return PeerState.FAILING, peer.failing_since
+    if heard is not None and heard < now - silence_after():
+        return PeerState.SILENT, heard
+    return PeerState.OK, peer.last_heard_at
+
+
+def _outbox_by_peer(status: str) -> dict[int, tuple[int, datetime | None]]:
+    """Per destination id: entries in `status`, and the signing time of the oldest one's
+    message. Reads only those entries (the (status, destination, ...) index), never the
+    delivered history."""
+    rows = (
+        OutboxEntry.objects.filter(status=status)
+        .order_by()
+        .values_list("destination_id")
+        .annotate(n=Count("pk"), oldest=Min("message__created_at"))
+    )
+    return {peer_id: (n, oldest) for peer_id, n, oldest in rows}
+
+
 def peers_health() -> list[dict[str, Any]]:
-    """Per peer: queued, age of the oldest queued, failing since, last receipt, last heard."""
+    """Per peer (what `peer list --json` prints and /metrics exports): its state and since
+    when, queued, age of the oldest queued, failed, last receipt, last heard, back-off and
+    the last probe of a failing peer (`probe_ok` None: not probed in this episode)."""
     now = timezone.now()
-    queued = Q(outbox__status=OutboxStatus.QUEUED)
-    rows = Peer.objects.annotate(
-        queued=Count("outbox", filter=queued),
-        failed=Count("outbox", filter=Q(outbox__status=OutboxStatus.FAILED)),
-        oldest=Min("outbox__message__created_at", filter=queued),
-    ).prefetch_related("keys")
+    queued, failed = _outbox_by_peer(OutboxStatus.QUEUED), _outbox_by_peer(OutboxStatus.FAILED)
     result = []
-    for peer in rows:
+    for peer in Peer.objects.prefetch_related("keys"):
+        state, since = peer_state(peer, now)
+        n_queued, oldest = queued.get(peer.pk, (0, None))
         result.append(
             {
                 "country": peer.country,
                 "url": peer.url,
                 "active": peer.active,
-                "queued": peer.queued,
-                "failed": peer.failed,
-                "oldest_queued_age_seconds": int((now - peer.oldest).total_seconds())
-                if peer.oldest
+                "state": state,
+                "state_since": _iso(since),
+                "queued": n_queued,
+                "failed": failed.get(peer.pk, (0, None))[0],
+                "oldest_queued_age_seconds": max(0, int((now - oldest).total_seconds()))
+                if oldest
                 else None,
                 "failing_since": _iso(peer.failing_since),
                 "last_error": peer.last_error,
@@ -180,6 +223,7 @@ def peers_health() -> list[dict[str, Any]]:
                 "last_heard_at": _iso(peer.last_heard_at),
                 "backoff_level": peer.backoff_level,
                 "probed_at": _iso(peer.probed_at),
+                "probe_ok": None if peer.probed_at is None else not peer.probe_error,
                 "probe_error": peer.probe_error,
                 "keys_applied_at": _iso(peer.keys_applied_at),
                 "keys": [
@@ -196,3 +240,69 @@ def peers_health() -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+# --- Figures for /metrics (node-wide, for operators; the endpoint itself is protected) ---
+
+# Received messages the receipt-latency histogram and the acceptance counts may read per
+# scrape, newest first: the window is by time, this bounds it by rows as well, through the
+# primary key, so that the inbox's insert pays for no extra index.
+INBOUND_SCAN_LIMIT = 10_000
+
+
+def delivery_latency(bounds: Sequence[float], since: datetime) -> dict[str, latency.Buckets]:
+    """Per destination country: entries delivered since `since`, by seconds from the
+    message's signing to its verified receipt (the `delivered_at` index bounds the rows)."""
+    delivered = OutboxEntry.objects.filter(status=OutboxStatus.DELIVERED, delivered_at__gte=since)
+    return latency.buckets(
+        delivered, "delivered_at", "message__created_at", bounds, by="destination__country"
+    )
+
+
+def _received_since(since: datetime) -> models.QuerySet[InboundMessage]:
+    newest = InboundMessage.objects.order_by("-pk").values_list("pk", flat=True)
+    floor = list(newest[INBOUND_SCAN_LIMIT - 1 : INBOUND_SCAN_LIMIT])
+    rows = InboundMessage.objects.filter(received_at__gte=since)
+    return rows.filter(pk__gte=floor[0]) if floor else rows
+
+
+def receipt_latency(bounds: Sequence[float], since: datetime) -> dict[str, latency.Buckets]:
+    """Per origin country: messages stored since `since` (at most INBOUND_SCAN_LIMIT, the
+    newest), by seconds from the origin's signing (`created_at`, its clock) to our storing
+    (`received_at`, ours): clock skew shows in it, the contract tolerates 300 s ahead."""
+    return latency.buckets(_received_since(since), "received_at", "created_at", bounds, by="origin")
+
+
+def inbound_accepted(since: datetime) -> dict[tuple[str, str], int]:
+    """Messages the inbox accepted (stored) since `since`, per (origin, type); types are
+    the contract's (an unsupported one is refused before it is stored)."""
+    rows = _received_since(since).order_by().values_list("origin", "type").annotate(n=Count("pk"))
+    return {(origin, type_): n for origin, type_, n in rows}
+
+
+def inbound_unfinished() -> dict[str, int]:
+    """Stored messages not (yet) processed, per state: pending, waiting, failed (the
+    partial index `inbound_unfinished` holds exactly these rows)."""
+    unfinished = (InboundState.PENDING, InboundState.WAITING, InboundState.FAILED)
+    rows = (
+        InboundMessage.objects.filter(state__in=unfinished)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    found = dict(rows)
+    return {str(state): found.get(state, 0) for state in unfinished}
+
+
+def rejection_counter(code: str) -> str:
+    """The shared counter the inbox adds a refusal to; codes outside the contract's list
+    share "other", so a handler's own code cannot grow /metrics' label values."""
+    return f"inbox_rejected:{code if code in schemas.REJECTION_CODES else 'other'}"
+
+
+def inbox_rejections() -> dict[str, float]:
+    """Refusals since the shared counters began, per contract code (and "other")."""
+    codes = [*schemas.REJECTION_CODES, "other"]
+    names = {code: rejection_counter(code) for code in codes}
+    values = counters.read(names.values())
+    return {code: values[name] or 0.0 for code, name in names.items()}

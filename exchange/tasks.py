@@ -5,13 +5,15 @@ from __future__ import annotations
 from celery import shared_task
 
 from exchange import inbox, outbox
+from node import counters
 
 
 @shared_task(name="exchange.tasks.sweep_outbox", acks_late=True)
 def sweep_outbox() -> None:
     """Deliver every outbox entry that is due; signal overdue and expired ones."""
-    outbox.sweep()
-    inbox.sweep_inbound()
+    with counters.timed("sweep:outbox"):
+        outbox.sweep()
+        inbox.sweep_inbound()
 
 
 @shared_task(name="exchange.tasks.deliver", acks_late=True)

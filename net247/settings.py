@@ -229,6 +229,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Addresses whose X-Real-IP and X-Request-ID are believed: the kit's nginx on this machine.
 # An embedded node has no proxy; a header from a client there is only a claim.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [] if EMBEDDED else ["127.0.0.1", "::1"])
+# /metrics answers a loopback client (as TRUSTED_PROXIES' X-Real-IP says) and, with this
+# set, anyone sending `Authorization: Bearer <METRICS_TOKEN>` (net247/metrics.py).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not EMBEDDED else None
 X_FRAME_OPTIONS = "DENY"
 

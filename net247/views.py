@@ -1,4 +1,5 @@
-"""Node-wide pages: home (by role), the error pages, the favicon and the health endpoints.
+"""Node-wide pages: home (by role), the error pages, the favicon, the health endpoints and
+/metrics.
 
 The first minutes after a login: accounts' second step marks the session
 (`accounts.views.LANDING_SESSION_KEY`) when nobody asked for a particular page; `home`
@@ -31,12 +32,14 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.models import Role
 from accounts.views import LANDING_SESSION_KEY
 from alerts import selectors as alert_selectors
 from cases import selectors as case_selectors
+from net247 import metrics as node_metrics
 
 DESK_ROLES = (Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN)
 JSON_PREFIXES = ("/api/", "/federation/")
@@ -80,6 +83,20 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
     )
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus's scrape (net247/metrics.py): loopback, or the METRICS_TOKEN bearer."""
+    if not node_metrics.allowed(request):
+        return JsonResponse(
+            {"error": {"code": "forbidden", "message": "loopback or the metrics token only"}},
+            status=403,
+        )
+    # The classic text format: every Prometheus reads it, and our names need nothing newer.
+    response = HttpResponse(node_metrics.render(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def landing_for(user: Any) -> str | None:

@@ -31,6 +31,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
@@ -502,10 +503,11 @@ def _manage(node: Node, *args: str) -> str:
     return done.stdout
 
 
-def test_worker_and_beat_deliver_and_peer_metrics_show_the_failing_peer(node: Node) -> None:
+def test_worker_and_beat_deliver_and_metrics_show_the_failing_peer(node: Node) -> None:
     """Enrol a peer whose address refuses connections and send it a message: the worker
     (woken on commit, or by beat's sweep) tries, fails and backs off; `peer list --json`
-    shows it and peer_metrics.py turns it into gauges."""
+    shows it, and gunicorn's /metrics (scraped on loopback, as a local Prometheus does)
+    shows it too, with the sweep that beat and the worker ran in processes of their own."""
     dead = f"https://127.0.0.1:{_free_port()}"  # a production node pins https only
     _manage(
         node, "peer", "add", "--country", "MD", "--url", dead, "--key", f"MD:test-1={VECTOR_KEY}"
@@ -521,23 +523,35 @@ def test_worker_and_beat_deliver_and_peer_metrics_show_the_failing_peer(node: No
     md = peers["MD"]
     assert md["failing_since"], (md, _tails(node.logs))
     assert md["queued"] == 1 and md["last_receipt_at"] is None
-    output = node.logs / "net247.prom"
-    rendered = subprocess.run(
-        [sys.executable, str(kit.KIT / "peer_metrics.py"), str(output)],
-        input=json.dumps(list(peers.values())),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert rendered.returncode == 0, rendered.stderr
-    metrics = dict(
-        line.rsplit(" ", 1) for line in output.read_text().splitlines() if not line.startswith("#")
-    )
-    assert metrics['net247_peer_active{country="MD"}'] == "1"
-    assert metrics['net247_peer_queued{country="MD"}'] == "1"
-    assert metrics['net247_peer_last_receipt_timestamp_seconds{country="MD"}'] == "0"
-    failing = float(metrics['net247_peer_failing_since_timestamp_seconds{country="MD"}'])
+    assert md["state"] == "failing" and md["state_since"] == md["failing_since"]
+    deadline = time.monotonic() + 60
+    while True:
+        scraped = httpx.get(
+            f"http://127.0.0.1:{node.web}/metrics", headers={"Host": tls.HOST}, timeout=10
+        )
+        assert scraped.status_code == 200, scraped.text
+        metrics = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(scraped.text)
+            for s in family.samples
+        }
+        swept = metrics.get(("net247_sweep_last_run_timestamp_seconds", (("sweep", "outbox"),)))
+        if swept or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert swept, "the outbox sweep (beat + worker) never reached the shared counters"
+    assert metrics[("net247_peer_active", (("peer", "MD"),))] == 1
+    assert metrics[("net247_peer_queued", (("peer", "MD"),))] == 1
+    assert metrics[("net247_peer_state", (("peer", "MD"), ("state", "failing")))] == 1
+    assert ("net247_peer_last_receipt_timestamp_seconds", (("peer", "MD"),)) not in metrics
+    failing = metrics[("net247_peer_failing_since_timestamp_seconds", (("peer", "MD"),))]
     assert abs(failing - time.time()) < 300
+    if node.https is not None:
+        with node.client() as client:
+            assert client.get("/metrics").status_code == 404  # nginx: no Authorization
+            # Passed on; the node believes nginx's X-Real-IP, which is loopback here.
+            local = client.get("/metrics", headers={"Authorization": "Bearer x"})
+            assert local.status_code == 200 and "net247_peer_state" in local.text
 
 
 @needs_nginx
