@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint ci clean node screenshots
+.PHONY: venv demo test lint ci clean node screenshots lock audit-deps
 
 $(STAMP): pyproject.toml
 	bash deploy/bootstrap.sh $(VENV)
@@ -26,6 +26,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
+
+lock: $(STAMP)  # after changing a pin in pyproject.toml: every package, pinned with hashes
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+audit-deps: $(STAMP)  # the lock is complete; no known vulnerability (live source, else snapshot)
+	$(PY) -m deploy.audit_deps
 
 screenshots:  # after `make test`: the browser tests' screenshots become the README's
 	mkdir -p docs/screenshots && cp var/screenshots/duty-desk.png var/screenshots/alert-page.png \

@@ -1,14 +1,18 @@
-"""API authentication: `Authorization: Bearer <token>`, or a session that passed TOTP."""
+"""API authentication: `Authorization: Bearer <token>`, or a session that passed TOTP.
+
+A token counts until it is revoked or expires; a `read` token is refused (403) on every
+unsafe method here, at authentication, so that no view can forget to check its scope.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils import timezone
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, TokenScope
 from accounts.tokens import token_hash
 
 
@@ -24,14 +28,17 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Authorization: Bearer <token>")
+        now = timezone.now()
         token = (
             ApiToken.objects.select_related("user")
-            .filter(token_hash=token_hash(parts[1]), revoked_at__isnull=True)
+            .filter(token_hash=token_hash(parts[1]), revoked_at__isnull=True, expires_at__gt=now)
             .first()
         )
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("invalid or revoked token")
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+            raise exceptions.AuthenticationFailed("invalid, expired or revoked token")
+        if token.scope != TokenScope.WRITE and request.method not in permissions.SAFE_METHODS:
+            raise exceptions.PermissionDenied("this token is read-only (scope read)")
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

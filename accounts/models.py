@@ -30,8 +30,16 @@ class User(AbstractUser):
         return self.role in (Role.AUDITOR, Role.ADMIN)
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do: `read` is refused every unsafe method (POST, PUT, PATCH, DELETE)."""
+
+    READ = "read", _("read only")
+    WRITE = "write", _("read and write")
+
+
 class ApiToken(models.Model):
-    """A personal API token; only its SHA-256 is stored."""
+    """A personal API token; only its SHA-256 is stored. It stops working at `expires_at`
+    (chosen at creation, bounded by accounts.services.TOKEN_MAX_DAYS) or when revoked."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
@@ -40,6 +48,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.WRITE)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

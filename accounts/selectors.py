@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import ApiToken, User
 
@@ -23,7 +24,19 @@ def users_by_role(role: str, *, active_only: bool = True) -> QuerySet[User]:
 
 
 def active_tokens(user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+    """The user's tokens that still work: neither revoked nor expired."""
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
+
+
+def session_current(user_id: int, generation: int) -> bool:
+    """Whether a connection opened under `generation` still stands: the user is active
+    and no session end (log out everywhere, deactivation, TOTP reset, password change)
+    came since. The database is the truth; a closing message is only the fast path."""
+    return bool(
+        User.objects.filter(pk=user_id, is_active=True, session_generation=generation).exists()
+    )
 
 
 def has_confirmed_totp(user: User) -> bool:

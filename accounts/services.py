@@ -1,5 +1,12 @@
 """Every change to accounts happens here, each in a transaction with its audit entry.
 
+Ending sessions (issue 17): "log out everywhere", deactivation and a TOTP reset bump
+`User.session_generation` (a session or WebSocket opened under an older one is refused),
+revoke every API token of the user and, after commit, send
+`accounts.signals.sessions_ended` so that live connections close at once. A password
+change bumps the generation too (the view keeps its own session on the new one) but
+leaves the tokens: they are credentials of their own, with an expiry and a scope.
+
 TOTP rules (issue 2): a code is accepted only within its own 30-second step (tolerance 0,
 no drift) and never twice. django-otp's TOTPDevice keeps `last_t`, the last step accepted,
 and refuses any step not after it; we lock the device row while verifying so that two
@@ -10,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -19,12 +28,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiToken, Role, User
+from accounts import signals
+from accounts.models import ApiToken, Role, TokenScope, User
 from accounts.tokens import new_token, token_hash
 from audit.services import record
 
+logger = logging.getLogger(__name__)
+
 TOTP_STEP = 30
 TOTP_DEVICE_NAME = "default"
+# API tokens: the expiry is chosen at creation, within these bounds.
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
 
 
 class AccountError(ValueError):
@@ -71,6 +86,32 @@ def _new_device(user: User, key_hex: str | None, confirmed: bool) -> TOTPDevice:
     return device
 
 
+def _sessions_ended_after_commit(user_id: int, generation: int, reason: str) -> None:
+    def send() -> None:
+        for receiver, error in signals.sessions_ended.send_robust(
+            sender=User, user_id=user_id, generation=generation, reason=reason
+        ):
+            if isinstance(error, Exception):
+                logger.warning("sessions_ended receiver %r failed: %s", receiver, error)
+
+    transaction.on_commit(send)
+
+
+def _end_sessions(locked: User, *, reason: str, revoke_tokens: bool = True) -> int:
+    """Inside the caller's transaction, `locked` locked: end every session (generation
+    bump) and, with `revoke_tokens`, every API token; live connections close after commit.
+    Returns how many tokens were revoked."""
+    locked.session_generation += 1
+    locked.save(update_fields=["session_generation"])
+    revoked = 0
+    if revoke_tokens:
+        revoked = ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    _sessions_ended_after_commit(int(locked.pk), locked.session_generation, reason)
+    return int(revoked)
+
+
 def user_create(
     *,
     username: str,
@@ -110,7 +151,9 @@ def user_create(
     return candidate
 
 
-def user_set_role(*, user: User, role: str, actor: Any = None) -> User:
+def user_set_role(*, user: User, role: str, actor: Any = None, via: str = "") -> User:
+    """The one way a role changes (the `user` command and the Django admin): the admin
+    flags follow the role, so a demoted administrator loses is_staff and is_superuser."""
     _check_role(role)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -118,97 +161,148 @@ def user_set_role(*, user: User, role: str, actor: Any = None) -> User:
         locked.role = role
         locked.is_staff = locked.is_superuser = role == Role.ADMIN
         locked.save(update_fields=["role", "is_staff", "is_superuser"])
+        details: dict[str, Any] = {"from": before, "to": role}
+        if via:
+            details["via"] = via
         record(
             action="user.role_changed",
             actor=actor,
             object_type="user",
             object_id=locked.username,
-            details={"from": before, "to": role},
+            details=details,
         )
+    user.role, user.is_staff, user.is_superuser = role, locked.is_staff, locked.is_superuser
     return locked
 
 
-def user_deactivate(*, user: User, actor: Any = None) -> User:
-    """Deactivate, end every session (generation bump) and revoke every token."""
+def user_deactivate(*, user: User, actor: Any = None, via: str = "") -> User:
+    """Deactivate, end every session, revoke every token, close live connections."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.is_active = False
-        locked.session_generation += 1
-        locked.save(update_fields=["is_active", "session_generation"])
-        revoked = ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        locked.save(update_fields=["is_active"])
+        revoked = _end_sessions(locked, reason="deactivated")
+        details: dict[str, Any] = {"tokens_revoked": revoked}
+        if via:
+            details["via"] = via
         record(
             action="user.deactivated",
             actor=actor,
             object_type="user",
             object_id=locked.username,
-            details={"tokens_revoked": revoked},
+            details=details,
         )
+    user.is_active, user.session_generation = False, locked.session_generation
     return locked
 
 
-def user_admin_saved(*, user: User, before: dict[str, Any] | None, actor: Any) -> None:
-    """Audit what the Django admin changed on a user (the admin's LogEntry is audited too)."""
-    if before is None:
-        record(
-            action="user.created",
-            actor=actor,
-            object_type="user",
-            object_id=user.username,
-            details={"role": user.role, "unit": user.unit, "via": "admin"},
-        )
-        return
-    if before["role"] != user.role:
-        record(
-            action="user.role_changed",
-            actor=actor,
-            object_type="user",
-            object_id=user.username,
-            details={"from": before["role"], "to": user.role, "via": "admin"},
-        )
-    if before["is_active"] and not user.is_active:
-        record(
-            action="user.deactivated",
-            actor=actor,
-            object_type="user",
-            object_id=user.username,
-            details={"via": "admin"},
-        )
+def user_admin_created(*, user: User, actor: Any) -> None:
+    """Audit a user the Django admin created (the admin's LogEntry is audited too)."""
+    record(
+        action="user.created",
+        actor=actor,
+        object_type="user",
+        object_id=user.username,
+        details={"role": user.role, "unit": user.unit, "via": "admin"},
+    )
 
 
 def logout_everywhere(*, user: User) -> int:
-    """End every session of the user: sessions carry the generation they were opened with."""
+    """End every session of the user (sessions carry the generation they were opened
+    with), revoke the user's API tokens and close the user's live connections."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        locked.session_generation += 1
-        locked.save(update_fields=["session_generation"])
+        revoked = _end_sessions(locked, reason="logout_everywhere")
         record(
             action="auth.logout_everywhere",
             actor=locked,
             object_type="user",
             object_id=locked.username,
-            details={"generation": locked.session_generation},
+            details={"generation": locked.session_generation, "tokens_revoked": revoked},
         )
     user.session_generation = locked.session_generation
     return locked.session_generation
 
 
-def token_create(*, user: User, name: str = "", actor: Any = None) -> tuple[ApiToken, str]:
-    """Return the token row and the token itself, which is never stored and shown once."""
+def password_change(*, user: User, new_password: str) -> int:
+    """The user's own password change (the page checked the old password and the
+    validators): every other session ends. Returns the new generation, which the
+    caller's own session takes so that it stays valid."""
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages)) from exc
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(new_password)
+        locked.save(update_fields=["password"])
+        _end_sessions(locked, reason="password_changed", revoke_tokens=False)
+        record(
+            action="auth.password_changed",
+            actor=locked,
+            object_type="user",
+            object_id=locked.username,
+            details={"generation": locked.session_generation},
+        )
+    user.password, user.session_generation = locked.password, locked.session_generation
+    return locked.session_generation
+
+
+def password_change_refused(*, user: User) -> None:
+    """A wrong current password on the password change page (audited, nothing changes)."""
+    with transaction.atomic():
+        record(
+            action="auth.password_change_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.username,
+            outcome="failure",
+        )
+
+
+def token_create(
+    *,
+    user: User,
+    name: str = "",
+    scope: str = TokenScope.WRITE,
+    expires_days: int = TOKEN_DEFAULT_DAYS,
+    actor: Any = None,
+) -> tuple[ApiToken, str]:
+    """Return the token row and the token itself, which is never stored and shown once.
+
+    `scope` read refuses every unsafe method; the token stops working after
+    `expires_days` (1 to TOKEN_MAX_DAYS)."""
     if not user.is_active:
         raise AccountError(_("The user is deactivated."))
+    if scope not in TokenScope.values:
+        raise AccountError(
+            _("Unknown scope %(scope)s; one of: %(scopes)s.")
+            % {"scope": scope, "scopes": ", ".join(TokenScope.values)}
+        )
+    if not 1 <= expires_days <= TOKEN_MAX_DAYS:
+        raise AccountError(_("A token lasts from 1 to %(max)d days.") % {"max": TOKEN_MAX_DAYS})
     raw = new_token()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name[:100], prefix=raw[:12], token_hash=token_hash(raw)
+            user=user,
+            name=name[:100],
+            prefix=raw[:12],
+            token_hash=token_hash(raw),
+            scope=scope,
+            expires_at=timezone.now() + timedelta(days=expires_days),
         )
         record(
             action="token.created",
             actor=actor if actor is not None else user,
             object_type="api_token",
             object_id=token.pk,
-            details={"user": user.username, "name": token.name, "prefix": token.prefix},
+            details={
+                "user": user.username,
+                "name": token.name,
+                "prefix": token.prefix,
+                "scope": scope,
+                "expires_at": token.expires_at.isoformat(),
+            },
         )
     return token, raw
 
@@ -323,21 +417,38 @@ def totp_confirm(*, user: User, code: str) -> TOTPDevice | None:
     return device if ok else None
 
 
-def totp_reset(*, user: User, actor: Any = None) -> int:
-    """Remove the user's TOTP devices (lost phone); the next login goes to enrolment."""
+def totp_reset(*, user: User, actor: Any = None, via: str = "") -> int:
+    """Remove the user's TOTP devices (lost phone); the next login goes to enrolment.
+    Whoever holds the phone must not keep a way in: sessions, tokens, live connections end."""
     with transaction.atomic():
-        deleted, _counts = TOTPDevice.objects.filter(user=user).delete()
         locked = User.objects.select_for_update().get(pk=user.pk)
-        locked.session_generation += 1
-        locked.save(update_fields=["session_generation"])
+        deleted, _counts = TOTPDevice.objects.filter(user=locked).delete()
+        revoked = _end_sessions(locked, reason="totp_reset")
+        details: dict[str, Any] = {"devices_removed": deleted, "tokens_revoked": revoked}
+        if via:
+            details["via"] = via
         record(
             action="auth.totp_reset",
             actor=actor,
             object_type="user",
-            object_id=user.username,
-            details={"devices_removed": deleted},
+            object_id=locked.username,
+            details=details,
         )
+    user.session_generation = locked.session_generation
     return int(deleted)
+
+
+def admin_viewed(*, actor: Any, object_type: str, object_id: str, view: str) -> None:
+    """An administrator opened a page of the Django admin showing security data (a
+    user, OTP devices, API tokens): which page of which object, never what it showed."""
+    with transaction.atomic():
+        record(
+            action="admin.viewed",
+            actor=actor,
+            object_type=object_type,
+            object_id=object_id[:128],
+            details={"view": view},
+        )
 
 
 def audit_login_event(

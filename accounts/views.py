@@ -1,4 +1,4 @@
-"""Login (password, then TOTP), enrolment, logout and the "My account" page.
+"""Login (password, then TOTP), enrolment, logout, the "My account" page, password change.
 
 Thin: parse, call one service, render. The middleware keeps a user who has not passed
 TOTP on /accounts/totp/...; these views decide which of verify or enrol applies.
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from accounts import selectors, services
-from accounts.forms import LoginForm, TokenCreateForm, TotpForm
+from accounts.forms import LoginForm, OwnPasswordChangeForm, TokenCreateForm, TotpForm
 from accounts.models import User
 
 
@@ -164,7 +165,12 @@ def account(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            _token, new_token = services.token_create(user=user, name=form.cleaned_data["name"])
+            _token, new_token = services.token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_days=form.cleaned_data["expires_days"],
+            )
             form = TokenCreateForm()
             status = 201
         else:
@@ -175,6 +181,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "tokens": selectors.active_tokens(user),
         "totp_confirmed": selectors.has_confirmed_totp(user),
         "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "token_max_days": services.TOKEN_MAX_DAYS,
     }
     response = render(request, "accounts/account.html", context, status=status)
     if new_token is not None:
@@ -192,6 +199,30 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         return redirect("accounts:account")
     messages.success(request, _("The token is revoked."))
     return redirect("accounts:account")
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """The user's own password (the middleware already asked for TOTP): Django's form
+    checks the current password and the validators; the service ends the other sessions
+    and this one moves to the new generation."""
+    user = _user(request)
+    form = OwnPasswordChangeForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            generation = services.password_change(
+                user=user, new_password=form.cleaned_data["new_password1"]
+            )
+            update_session_auth_hash(request, user)
+            request.session["session_generation"] = generation
+            messages.success(
+                request, _("Your password is changed. Your other sessions have ended.")
+            )
+            return redirect("accounts:account")
+        if "old_password" in form.errors:
+            services.password_change_refused(user=user)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
 
 
 @login_required

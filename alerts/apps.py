@@ -5,11 +5,15 @@ class AlertsConfig(AppConfig):
     name = "alerts"
 
     def ready(self) -> None:
-        """Listen to the exchange's signals and take `alert.ack` messages (exchange never
-        imports alerts)."""
+        """Listen to the exchange's and accounts' signals and take `alert.ack` messages
+        (neither exchange nor accounts imports alerts)."""
+        from accounts import signals as account_signals
         from alerts import sources, tasks  # noqa: F401 (registers the Celery tasks)
         from exchange import handlers, signals
 
+        account_signals.sessions_ended.connect(
+            sources.on_sessions_ended, dispatch_uid="alerts.sessions_ended"
+        )
         signals.delivery_failed.connect(sources.on_delivery_failed, dispatch_uid="alerts.failed")
         signals.delivery_overdue.connect(sources.on_delivery_overdue, dispatch_uid="alerts.overdue")
         signals.message_failed.connect(sources.on_message_failed, dispatch_uid="alerts.inbound")

@@ -7,6 +7,15 @@ with seq > last_seq from the database, then forwards live pushes; a push whose s
 the next one (a dropped push) triggers a replay from the database instead.
 Frames out: {"type": "hello", "user", "last_seq"}, {"type": "alert.paged"|..., "seq",
 "alert"}, {"type": "pong"}. A client {"type": "ping"} is answered at once (echo floor).
+
+Sessions end (issue 17): a connection belongs to the user's session generation it was
+opened under. When accounts ends the user's sessions (log out everywhere, deactivation,
+TOTP reset, password change) alerts sends `session.ended` to the user's group and the
+consumer closes with code 4403 (`events.SESSION_ENDED`). That message is best effort, so
+the database stays the truth: before each event sent the consumer checks that the user
+is active with the same generation (`accounts.selectors.session_current`), and closes
+with 4403 otherwise; a check right after joining the group covers an end that came
+between authentication and joining.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.selectors import session_current
 from alerts import events, services
 
 AUTH_TIMEOUT = 10.0
@@ -38,11 +48,14 @@ def _session_user(scope: dict[str, Any]) -> Any:
 
 class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     user_id: int | None = None
+    generation: int = 0
+    ended: bool = False
     sent_seq: int = 0
     group: str = ""
 
     async def connect(self) -> None:
         self.user_id = None
+        self.ended = False
         self._lock = asyncio.Lock()
         await self.accept()
         self._timeout = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, self._expire)
@@ -57,7 +70,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if content.get("type") == "ping":
             await self.send_json({"type": "pong", "t": content.get("t")})
             return
-        if self.user_id is None:
+        if self.user_id is None and not self.ended:
             await self._authenticate(content)
 
     async def _authenticate(self, content: dict[str, Any]) -> None:
@@ -70,14 +83,39 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         self._timeout.cancel()
         self.user_id = int(user.pk)
+        self.generation = int(user.session_generation)
         last = content.get("last_seq", 0)
         self.sent_seq = last if isinstance(last, int) and last >= 0 else 0
         self.group = events.group_name(self.user_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self._still_current():
+            return
         await self.send_json({"type": "hello", "user": user.username, "last_seq": self.sent_seq})
         await self._replay()
 
+    async def _still_current(self) -> bool:
+        """The database's word on this connection's session; closes (4403) if it ended."""
+        assert self.user_id is not None
+        if await database_sync_to_async(session_current)(self.user_id, self.generation):
+            return True
+        await self._end_session()
+        return False
+
+    async def _end_session(self) -> None:
+        if not self.ended:
+            self.ended = True  # nothing more is sent or taken on this connection
+            await self.close(code=events.SESSION_ENDED)
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        generation = message.get("generation")
+        if self.user_id is None or not isinstance(generation, int):
+            return
+        if generation > self.generation:
+            await self._end_session()
+
     async def _replay(self) -> None:
+        if self.ended or not await self._still_current():
+            return
         assert self.user_id is not None
         async with self._lock:
             frames = await database_sync_to_async(events.events_after)(self.user_id, self.sent_seq)
@@ -86,10 +124,12 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 self.sent_seq = frame["seq"]
 
     async def alert_event(self, message: dict[str, Any]) -> None:
-        if self.user_id is None:
+        if self.user_id is None or self.ended:
             return
         frame = message["frame"]
         if frame["seq"] <= self.sent_seq:
+            return
+        if not await self._still_current():
             return
         if frame["seq"] == self.sent_seq + 1 and not self._lock.locked():
             self.sent_seq = frame["seq"]

@@ -23,6 +23,11 @@ from alerts.models import Alert, AlertEvent, EventCursor
 logger = logging.getLogger(__name__)
 
 
+# Close code of a duty-desk WebSocket whose user's sessions ended (log out everywhere,
+# deactivation, TOTP reset, password change). 4401: never authenticated.
+SESSION_ENDED = 4403
+
+
 def group_name(user_id: int) -> str:
     return f"alerts_user_{user_id}"
 
@@ -88,6 +93,20 @@ def push(user_id: int, frame: dict[str, Any]) -> None:
         )
     except Exception:  # the database holds the event; never fail the caller for a push
         logger.warning("push to user %s failed", user_id, exc_info=True)
+
+
+def close_connections(user_id: int, generation: int) -> None:
+    """Ask every open desk of the user opened under an older generation to close (best
+    effort: each consumer also checks the generation in the database before each event)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            group_name(user_id), {"type": "session.ended", "generation": generation}
+        )
+    except Exception:  # the database holds the new generation; consumers check it
+        logger.warning("closing the connections of user %s failed", user_id, exc_info=True)
 
 
 def events_after(user_id: int, seq: int, limit: int = 500) -> list[dict[str, Any]]:

@@ -284,6 +284,9 @@ class WsTicket(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The user's session generation when it was issued: a ticket from before "log out
+    # everywhere" (or a deactivation, TOTP reset, password change) opens nothing.
+    session_generation = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"ticket of {self.user_id}"

@@ -574,12 +574,18 @@ def ws_ticket_create(*, user: User) -> str:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     WsTicket.objects.filter(expires_at__lt=now).delete()
-    WsTicket.objects.create(user=user, token_hash=_hash(token), expires_at=now + TICKET_TTL)
+    WsTicket.objects.create(
+        user=user,
+        token_hash=_hash(token),
+        expires_at=now + TICKET_TTL,
+        session_generation=user.session_generation,
+    )
     return token
 
 
 def ws_ticket_redeem(token: str) -> User | None:
-    """The ticket's user, once: a second use or an expired ticket gives None."""
+    """The ticket's user, once: a second use, an expired ticket or one issued before the
+    user's sessions ended gives None."""
     now = timezone.now()
     with transaction.atomic():
         ticket = WsTicket.objects.filter(token_hash=_hash(token)).select_related("user").first()
@@ -590,4 +596,6 @@ def ws_ticket_redeem(token: str) -> User | None:
         ).update(used_at=now)
         if used != 1 or not ticket.user.is_active:
             return None
+        if ticket.user.session_generation != ticket.session_generation:
+            return None  # the user's sessions ended after the ticket was issued
         return ticket.user

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from alerts import selectors, services
+from alerts import events, selectors, services
 from alerts.models import EscalationPolicy, RemoteAck
 from audit.services import record
 from node import rows
@@ -25,6 +25,12 @@ def silence_minutes() -> int:
     from exchange.selectors import silence_after
 
     return int(silence_after().total_seconds() // 60)
+
+
+def on_sessions_ended(sender: Any, user_id: int, generation: int, reason: str = "",
+                      **kwargs: Any) -> None:  # fmt: skip
+    """accounts ended the user's sessions (after commit): close the user's open desks."""
+    events.close_connections(user_id, generation)
 
 
 def on_delivery_failed(sender: Any, destination: str, envelope_id: str, reason: str,

@@ -54,7 +54,9 @@ def test_my_account_page_creates_shows_once_and_revokes(client):
     verified_client(client, user)
     page = client.get("/accounts/")
     assert page.status_code == 200 and page.context["totp_confirmed"] is True
-    created = client.post("/accounts/", {"name": "nightly export"})
+    created = client.post(
+        "/accounts/", {"name": "nightly export", "scope": "write", "expires_days": "90"}
+    )
     assert created.status_code == 201 and created["Cache-Control"] == "no-store"
     raw = created.context["new_token"]
     assert raw in created.content.decode()

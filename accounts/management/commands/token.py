@@ -1,6 +1,8 @@
 """`python manage.py token create|revoke|list`: personal API tokens for scripts.
 
-`create` prints the token alone on its last line (it is stored only as SHA-256)."""
+`create` prints the token alone on its last line (it is stored only as SHA-256).
+`--scope read` refuses every unsafe method; `--expires-days` (default 90, at most
+accounts.services.TOKEN_MAX_DAYS) bounds its life."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import selectors, services
-from accounts.models import User
+from accounts.models import TokenScope, User
 
 
 class Command(BaseCommand):
@@ -20,6 +22,19 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="create a token; printed once, on the last line")
         create.add_argument("--user", required=True)
         create.add_argument("--name", default="")
+        create.add_argument(
+            "--scope",
+            choices=TokenScope.values,
+            default=TokenScope.WRITE,
+            help="read: GET/HEAD/OPTIONS only; write: everything the user may do (default)",
+        )
+        create.add_argument(
+            "--expires-days",
+            type=int,
+            default=services.TOKEN_DEFAULT_DAYS,
+            help=f"days until it stops working (1 to {services.TOKEN_MAX_DAYS}; "
+            f"default {services.TOKEN_DEFAULT_DAYS})",
+        )
         revoke = sub.add_parser("revoke", help="revoke a token by id")
         revoke.add_argument("--id", type=int, required=True)
         listing = sub.add_parser("list", help="a user's active tokens")
@@ -37,11 +52,20 @@ class Command(BaseCommand):
             if options["action"] == "list":
                 for t in selectors.active_tokens(user):
                     self.stdout.write(
-                        f"{t.pk}\t{t.prefix}…\t{t.name or '-'}\t{t.created_at:%Y-%m-%d}"
+                        f"{t.pk}\t{t.prefix}…\t{t.name or '-'}\t{t.scope}\t"
+                        f"{t.created_at:%Y-%m-%d}\texpires {t.expires_at:%Y-%m-%d %H:%M}Z"
                     )
                 return
-            token, raw = services.token_create(user=user, name=options["name"])
+            token, raw = services.token_create(
+                user=user,
+                name=options["name"],
+                scope=options["scope"],
+                expires_days=options["expires_days"],
+            )
         except services.AccountError as exc:
             raise CommandError(str(exc)) from exc
-        self.stderr.write(f"token {token.pk} for {user.username}; shown once:")
+        self.stderr.write(
+            f"token {token.pk} for {user.username} ({token.scope}, expires "
+            f"{token.expires_at:%Y-%m-%d %H:%M}Z); shown once:"
+        )
         self.stdout.write(raw)

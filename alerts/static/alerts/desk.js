@@ -291,7 +291,10 @@
       refreshCount();
       refreshAges();
     };
-    ws.onclose = function () {
+    ws.onclose = function (event) {
+      // 4403: this account's sessions ended (log out everywhere, password change...):
+      // reload, so that the server sends the login page or the desk of a session that stands.
+      if (event.code === 4403) { location.reload(); return; }
       status.textContent = status.dataset.disconnected;
       status.dataset.live = "";
       setTimeout(connect, delay);
