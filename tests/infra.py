@@ -112,7 +112,7 @@ class PrivatePostgres:
         """A database migrated once per session (the legal map loaded), which each node's
         database copies: migrating from scratch costs each node half a minute here."""
         name = "net247_template"
-        if self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip():
+        if self.psql("SELECT 1 FROM pg_database WHERE datname = 'net247_template'").strip():
             return name
         self.psql(f"CREATE DATABASE {name}_tmp")
         var = self.dir / "template-var"
@@ -318,18 +318,17 @@ class SmallDisk:
         self.ballast = path / "ballast"
 
     def fill(self) -> None:
-        """Write zeros until the filesystem refuses (ENOSPC)."""
-        with open(self.ballast, "ab") as out:
-            chunk = b"\0" * 65536
-            with contextlib.suppress(OSError):
-                while True:
-                    out.write(chunk)
-                    out.flush()
-            # What is left is below one chunk: take it byte by byte.
-            with contextlib.suppress(OSError):
-                while True:
-                    out.write(b"\0" * 512)
-                    out.flush()
+        """Write zeros until the filesystem refuses (ENOSPC), in smaller and smaller
+        pieces, so that not a page is left."""
+        fd = os.open(self.ballast, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9):
+                chunk = b"\0" * size
+                with contextlib.suppress(OSError):
+                    while True:
+                        os.write(fd, chunk)
+        finally:
+            os.close(fd)
 
     def free(self) -> None:
         self.ballast.unlink(missing_ok=True)

@@ -144,10 +144,12 @@ def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, mo
     node_services.node_init()
     services.peer_add(country="KZ", url=kz_url, keys=[(KZ.key_id, KZ.public_key)])
     assert cache.add(RUN_LOCK, 1, timeout=60)  # the tasks of the sends below give way
-    root = services.message_send(type="case.update", to=["KZ"], body={"case_ref": "MD-1", "changes": {}})
+    root = services.message_send(
+        type="case.update", to=["KZ"], body={"case_ref": "MD-1", "changes": {}}
+    )
     for step in range(2):
-        services.message_send(type="case.update", to=["KZ"], thread=root.thread,
-                              body={"case_ref": "MD-1", "changes": {"step": str(step)}})  # fmt: skip
+        body = {"case_ref": "MD-1", "changes": {"step": str(step)}}
+        services.message_send(type="case.update", to=["KZ"], thread=root.thread, body=body)
     cache.delete(RUN_LOCK)
     spy = CacheSpy()
     monkeypatch.setattr(outbox, "cache", spy)
