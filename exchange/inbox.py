@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from audit.services import audited_transaction, deferred, record
@@ -157,8 +158,43 @@ def _check(raw: bytes) -> Verified:
     )
 
 
+# Seconds a peer is asked to wait when this node cannot store anything (its database
+# is down or its disk full); a peer retries 5xx anyway, with its own back-off.
+UNAVAILABLE_RETRY_AFTER = 30
+# What cannot reach or write the database (PostgreSQL down, SQLite's "database or disk
+# is full", PostgreSQL's DiskFull) or Redis (the rate limit's counter).
+_UNAVAILABLE = (OperationalError, InterfaceError, redis.RedisError)
+
+
 def receive(raw: bytes, *, client_ip: str) -> Outcome:
-    """Run the inbox on one request body and say what to answer."""
+    """Run the inbox on one request body and say what to answer: 503 `unavailable` in
+    the contract's error shape when the node cannot store (nothing was: the transaction
+    rolled back), so that the peer retries; its log line says what failed."""
+    try:
+        return _receive(raw, client_ip=client_ip)
+    except _UNAVAILABLE as exc:
+        return _unavailable(exc)
+
+
+def _unavailable(exc: Exception) -> Outcome:
+    text = (str(exc).strip().splitlines() or [""])[0][:300]
+    lowered = text.lower()
+    if "full" in lowered or "no space left" in lowered:
+        reason = "its disk is full"
+    elif isinstance(exc, redis.RedisError):
+        reason = "its Redis is unavailable"
+    else:
+        reason = "its database is unavailable"
+    logger.error("inbox: cannot store messages (%s): %s: %s", reason, type(exc).__name__, text)
+    message = f"this node cannot store messages now ({reason}); retry later"
+    return Outcome(
+        503,
+        {"error": {"code": "unavailable", "message": message}},
+        {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+    )
+
+
+def _receive(raw: bytes, *, client_ip: str) -> Outcome:
     origin = ""
     try:
         verified = _check(raw)

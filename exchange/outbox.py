@@ -18,6 +18,12 @@ conditional UPDATE of `leased_until` (atomic on PostgreSQL and SQLite alike), po
 then records the outcome. A claim outlives the HTTP timeout, so two workers never post
 the same entry at once, and a killed worker's claim expires. The rows are the truth:
 tasks only make delivery faster, the periodic sweep finds whatever is due.
+
+One delivery run per peer at a time (`deliver_peer`) holds a lock in the cache that is a
+lease too: LEASE long, renewed after every entry the run finishes. A worker SIGKILLed in
+the middle of a run cannot release it; the lease then lapses with the claim on the entry
+it was posting, and the next sweep resumes the peer's queue (a lock held for the whole
+run's budget kept every delivery to that peer waiting for minutes).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -299,12 +306,14 @@ def _deliver_in_thread(entry_id: int) -> str:
         db.connections.close_all()
 
 
-def _deliver_thread_in_order(entry_ids: list[int]) -> list[str]:
+def _deliver_thread_in_order(entry_ids: list[int], renew: Callable[[], object]) -> list[str]:
     """One conversation's entries, oldest first; a later one waits while an earlier one is
-    not delivered, so a receiver sees a case's notification before its updates."""
+    not delivered, so a receiver sees a case's notification before its updates. `renew`
+    extends the run's lease after each entry."""
     outcomes: list[str] = []
     for entry_id in entry_ids:
         outcome = _deliver_in_thread(entry_id)
+        renew()
         outcomes.append(outcome)
         if outcome not in ("delivered", "done"):
             break
@@ -325,8 +334,13 @@ def deliver_peer(country: str) -> int:
     A queued node.keys still goes before anything else (see deliver).
     """
     lock = f"exchange:deliver-peer:{country}"
-    if not cache.add(lock, 1, timeout=int(PEER_BUDGET_SECONDS) + 60):
+    lease = int(LEASE.total_seconds())
+    if not cache.add(lock, 1, timeout=lease):
         return 0
+
+    def renew() -> None:
+        cache.touch(lock, lease)
+
     delivered = 0
     drained = False
     started = time.monotonic()
@@ -341,7 +355,9 @@ def deliver_peer(country: str) -> int:
                     break
                 outcomes = [
                     outcome
-                    for thread in pool.map(_deliver_thread_in_order, _by_thread(rows))
+                    for thread in pool.map(
+                        lambda ids: _deliver_thread_in_order(ids, renew), _by_thread(rows)
+                    )
                     for outcome in thread
                 ]
                 delivered += outcomes.count("delivered")

@@ -112,3 +112,51 @@ def test_each_thread_arrives_in_order_while_threads_overlap(settings, tmp_path, 
         arrived.setdefault(thread, []).append(envelope_id)
     assert arrived == queued  # each conversation exactly once, in the order it was queued
     assert Receiver.most_in_flight > 1  # and conversations still went in parallel
+
+
+class CacheSpy:
+    """The cache as outbox sees it, recording what it asks of the run's lock."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        self.calls.append(("add", key, timeout))
+        return bool(cache.add(key, value, timeout=timeout))
+
+    def touch(self, key: str, timeout: Any = None) -> bool:
+        self.calls.append(("touch", key, timeout))
+        return bool(cache.touch(key, timeout=timeout))
+
+    def delete(self, key: str) -> bool:
+        self.calls.append(("delete", key, None))
+        return bool(cache.delete(key))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, monkeypatch):
+    """A worker SIGKILLed mid-run never deletes its lock: the lock must lapse within one
+    LEASE (as the claim on the entry it was posting does), not hold the peer's whole queue
+    for the run's budget. A live run renews it after every entry it finishes.
+    (tests/test_faults_infra.py kills a real worker mid-delivery.)"""
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    settings.NODE_COUNTRY = "MD"
+    node_services.node_init()
+    services.peer_add(country="KZ", url=kz_url, keys=[(KZ.key_id, KZ.public_key)])
+    assert cache.add(RUN_LOCK, 1, timeout=60)  # the tasks of the sends below give way
+    root = services.message_send(
+        type="case.update", to=["KZ"], body={"case_ref": "MD-1", "changes": {}}
+    )
+    for step in range(2):
+        body = {"case_ref": "MD-1", "changes": {"step": str(step)}}
+        services.message_send(type="case.update", to=["KZ"], thread=root.thread, body=body)
+    cache.delete(RUN_LOCK)
+    spy = CacheSpy()
+    monkeypatch.setattr(outbox, "cache", spy)
+
+    assert outbox.deliver_peer("KZ") == 3
+    lease = outbox.LEASE.total_seconds()
+    run = [(verb, timeout) for verb, key, timeout in spy.calls if key == RUN_LOCK]
+    assert run[0] == ("add", lease)
+    assert run.count(("touch", lease)) == 3  # once per entry
+    assert run[-1] == ("delete", None)
