@@ -16,11 +16,19 @@ the database stays the truth: before each event sent the consumer checks that th
 is active with the same generation (`accounts.selectors.session_current`), and closes
 with 4403 otherwise; a check right after joining the group covers an end that came
 between authentication and joining.
+
+Pushes are at most once, and group membership lives in the channel layer (Redis in
+production): a Redis that restarts empty forgets every desk's group. So every
+REFRESH_SECONDS an authenticated connection joins its group again (idempotent) and
+replays from the database whatever it has not sent: a lost push or a lost membership
+delays an event by at most that long, and never loses it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -30,7 +38,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from accounts.selectors import session_current
 from alerts import events, services
 
+logger = logging.getLogger(__name__)
 AUTH_TIMEOUT = 10.0
+REFRESH_SECONDS = 15.0
 
 
 def _session_user(scope: dict[str, Any]) -> Any:
@@ -52,10 +62,12 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     ended: bool = False
     sent_seq: int = 0
     group: str = ""
+    _refresher: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.user_id = None
         self.ended = False
+        self._refresher = None
         self._lock = asyncio.Lock()
         await self.accept()
         self._timeout = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, self._expire)
@@ -92,6 +104,17 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         await self.send_json({"type": "hello", "user": user.username, "last_seq": self.sent_seq})
         await self._replay()
+        self._refresher = asyncio.ensure_future(self._refresh_forever())
+
+    async def _refresh_forever(self) -> None:
+        """Rejoin the group and catch up from the database, every REFRESH_SECONDS."""
+        while not self.ended:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+            except Exception:  # the layer is down: the replay below still reads the database
+                logger.warning("desk of user %s could not rejoin its group", self.user_id)
+            await self._replay()
 
     async def _still_current(self) -> bool:
         """The database's word on this connection's session; closes (4403) if it ended."""
@@ -140,5 +163,9 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def disconnect(self, code: int) -> None:
         if getattr(self, "_timeout", None) is not None:
             self._timeout.cancel()
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
