@@ -3,7 +3,8 @@
 State machine of one OutboxEntry (one message, one destination):
 
     queued --verified receipt (200/202)--> delivered
-    queued --other 4xx, or message older than 30 days--> failed   (delivery_failed, once)
+    queued --other 4xx, or message older than 30 days--> failed   (delivery_failed, once,
+                                                                 with the refusal's code)
     queued --no answer, timeout, 5xx, 408, 429, bad receipt--> queued, next_attempt_at later
 
 Back-off is per peer (a per-destination queue, after Synapse): each transient failure
@@ -22,8 +23,10 @@ tasks only make delivery faster, the periodic sweep finds whatever is due.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -50,6 +53,7 @@ RETRY_STATUSES = {408, 429}
 PEER_BATCH = 50
 PEER_PARALLEL = 4
 PEER_BUDGET_SECONDS = 120.0
+ERROR_CODE_RE = re.compile(r"[a-z_]{1,40}")
 
 
 def backoff_delay(level: int) -> float:
@@ -154,7 +158,19 @@ def _receipt_problem(entry: OutboxEntry, body: bytes) -> tuple[dict[str, Any] | 
     return receipt, ""
 
 
-def _fail(entry: OutboxEntry, reason: str, status: int | None, now: datetime) -> None:
+def _refusal_code(body: bytes) -> str:
+    """The contract's error code in a peer's refusal (`{"error": {"code": ...}}`), or ""."""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return ""
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) and ERROR_CODE_RE.fullmatch(code) else ""
+
+
+def _fail(
+    entry: OutboxEntry, reason: str, status: int | None, now: datetime, code: str = ""
+) -> None:
     with transaction.atomic():
         updated = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
             status=OutboxStatus.FAILED,
@@ -170,13 +186,18 @@ def _fail(entry: OutboxEntry, reason: str, status: int | None, now: datetime) ->
             object_type="envelope",
             object_id=entry.message.envelope_id,
             outcome="failure",
-            details={"destination": entry.destination.country, "reason": reason[:200]},
+            details={
+                "destination": entry.destination.country,
+                "reason": reason[:200],
+                "code": code,
+            },
         )
         signals.delivery_failed.send(
             sender=OutboxEntry,
             destination=entry.destination.country,
             envelope_id=entry.message.envelope_id,
             reason=reason,
+            code=code,
         )
 
 
@@ -275,7 +296,7 @@ def deliver(entry_id: int) -> str:
         _retry(entry, answer.error or f"HTTP {status}", status, answer.retry_after)
         return "retry"
     reason = f"HTTP {status}: {answer.body[:200].decode('utf-8', 'replace')}"
-    _fail(entry, reason, status, now)
+    _fail(entry, reason, status, now, _refusal_code(answer.body))
     return "failed"
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from alerts.models import Alert
 from audit.models import AuditEntry
 from exchange import canonical, handlers, inbox, outbox, services, signals
 from exchange.models import InboundMessage, OutboundMessage, OutboxEntry, Peer
@@ -31,11 +32,12 @@ UPDATE = {"case_ref": "X-1", "changes": {"status": "open"}}
 
 class Answer(BaseHTTPRequestHandler):
     status = 503
+    code = "x"
     headers_out: dict[str, str] = {}
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = canonical.dumps({"error": {"code": "x", "message": "test answer"}})
+        body = canonical.dumps({"error": {"code": self.code, "message": "test answer"}})
         self.send_response(self.status)
         for name, value in self.headers_out.items():
             self.send_header(name, value)
@@ -147,6 +149,41 @@ def test_other_4xx_is_a_final_failure_signalled_once(node, peer_server):
     assert len(seen) == 1 and seen[0]["destination"] == "KZ"
     assert seen[0]["envelope_id"] == entry.message.envelope_id
     assert AuditEntry.objects.filter(action="exchange.delivery_failed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"), [("clock_skew", "clock_skew"), ("not_addressed", "delivery_failed")]
+)
+def test_a_refusal_carries_its_code_to_the_coordinators_alert(node, peer_server, code, kind):
+    """A clock_skew refusal is final like any other 4xx, and the alert says it is the
+    clocks (issue 18): exchange passes the peer's code, alerts words the alert."""
+    Answer.status, Answer.code, Answer.headers_out = 400, code, {}
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    entry = one_entry()
+    seen: list[dict[str, Any]] = []
+
+    def listener(sender: Any, **kwargs: Any) -> None:
+        seen.append(kwargs)
+
+    signals.delivery_failed.connect(listener)
+    try:
+        assert outbox.deliver(entry.pk) == "failed"
+    finally:
+        signals.delivery_failed.disconnect(listener)
+        Answer.code = "x"
+    assert [s["code"] for s in seen] == [code]
+    alert = Alert.objects.get(object_id=entry.message.envelope_id)
+    assert alert.kind == kind
+    assert ("clocks differ" in alert.title) == (code == "clock_skew")
+    audit = AuditEntry.objects.get(action="exchange.delivery_failed")
+    assert audit.details["code"] == code
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"not json", b"[1]", b'{"error": "x"}', b'{"error": {"code": "A B"}}']
+)
+def test_a_refusal_without_a_readable_code_has_none(body):
+    assert outbox._refusal_code(body) == ""
 
 
 def test_connection_refused_is_retried(node):
