@@ -7,9 +7,11 @@ State machine of one OutboxEntry (one message, one destination):
                                                                  with the refusal's code)
     queued --no answer, timeout, 5xx, 408, 429, bad receipt--> queued, next_attempt_at later
 
-Back-off is per peer (a per-destination queue, after Synapse): each transient failure
-raises the peer's level; the next attempt is min(cap, base * 2**level) scaled by a
-random 0.5..1 jitter (Retry-After honoured for 429, which does not count as failing).
+Back-off is per peer (a per-destination queue, after Synapse): a transient failure
+raises the peer's level once per round (failures of attempts made in parallel, or of new
+messages sent while it is backed off, join the retry already set); the next attempt is
+min(cap, base * 2**level) scaled by a random 0.5..1 jitter (Retry-After honoured for
+429, which does not count as failing).
 Hearing from the peer (a valid message or receipt) resets the level and makes its
 queued entries due at once. An urgent/immediate message still queued after 15 minutes
 sends delivery_overdue, once.
@@ -208,14 +210,19 @@ def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int
     with transaction.atomic():
         peer = Peer.objects.select_for_update().get(pk=peer.pk)
         if status == 429:
-            delay = float(retry_after or 1)
+            retry_at = now + timedelta(seconds=float(retry_after or 1))
+        elif peer.retry_at is not None and peer.retry_at > now and peer.failing_since:
+            # Another attempt of this round failed first and backed the peer off: one
+            # round is one step. (Counting attempts, the parallel drain or a burst of
+            # sends to a peer that is down took the level to the cap in seconds.)
+            retry_at = peer.retry_at
         else:
             delay = backoff_delay(peer.backoff_level)
             if retry_after:
                 delay = max(delay, float(retry_after))
             peer.backoff_level += 1
             peer.failing_since = peer.failing_since or now
-        retry_at = now + timedelta(seconds=delay)
+            retry_at = now + timedelta(seconds=delay)
         peer.retry_at = retry_at
         peer.last_error = reason[:300]
         peer.save(update_fields=["backoff_level", "failing_since", "retry_at", "last_error"])

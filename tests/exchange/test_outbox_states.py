@@ -194,6 +194,28 @@ def test_connection_refused_is_retried(node):
     assert entry.status == "queued" and entry.last_status is None and entry.last_error
 
 
+def test_back_off_rises_once_per_round_not_per_attempt(node):
+    """Attempts that fail while the peer is already backed off (the parallel drain's other
+    conversations, a burst of new messages) join the retry set; the next round's failure
+    is the next step (issue 18: twenty sends to a partitioned peer took it to level 4)."""
+    enrol("http://127.0.0.1:9")  # discard port: nothing listens
+    first, *burst = [one_entry() for _ in range(5)]
+    assert outbox.deliver(first.pk) == "retry"
+    peer = Peer.objects.get(country="KZ")
+    assert peer.backoff_level == 1 and peer.retry_at is not None
+    for entry in burst:  # each as if sent just now (message_send's task tries it at once)
+        OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+        assert outbox.deliver(entry.pk) == "retry"
+    again = Peer.objects.get(country="KZ")
+    assert (again.backoff_level, again.retry_at) == (1, peer.retry_at)
+    assert set(OutboxEntry.objects.values_list("next_attempt_at", flat=True)) == {peer.retry_at}
+    # The round comes: its failure is the next step.
+    Peer.objects.update(retry_at=timezone.now())
+    OutboxEntry.objects.update(next_attempt_at=timezone.now())
+    assert outbox.deliver(first.pk) == "retry"
+    assert Peer.objects.get(country="KZ").backoff_level == 2
+
+
 def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(node, peer_server):
     enrol(f"http://127.0.0.1:{peer_server.server_port}")
     urgent, routine, ancient = one_entry("urgent"), one_entry("routine"), one_entry()
