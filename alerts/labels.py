@@ -16,6 +16,7 @@ KIND_LABELS: dict[str, Promise] = {
     "indicator_hit": _("Indicator matches one of our cases"),
     "delivery_failed": _("Message could not be delivered"),
     "delivery_overdue": _("Message still undelivered"),
+    "clock_skew": _("Message refused: clocks differ"),
     "receive_failed": _("Received message could not be processed"),
     "peer_silent": _("Country not heard from"),
     "not_acknowledged": _("Our message not acknowledged"),

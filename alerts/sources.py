@@ -34,12 +34,23 @@ def on_sessions_ended(sender: Any, user_id: int, generation: int, reason: str = 
 
 
 def on_delivery_failed(sender: Any, destination: str, envelope_id: str, reason: str,
-                       **kwargs: Any) -> None:  # fmt: skip
+                       code: str = "", **kwargs: Any) -> None:  # fmt: skip
+    """One alert per final failure (the contract's duty). A `clock_skew` refusal says
+    what to do about it: no retry helps while the two clocks differ by over 300 s."""
+    kind, title, summary = "delivery_failed", f"Delivery to {destination} failed", reason
+    if code == "clock_skew":
+        kind = "clock_skew"
+        title = f"{destination} refused our message: clocks differ by more than 300 s"
+        summary = (
+            f"Check time synchronisation here (timedatectl timesync-status, chronyc "
+            f"tracking) and ask {destination}'s coordinator to check theirs; then send the "
+            f"message again. {_contacts_text(destination)}\n{reason}"
+        )
     services.alert_raise(
-        kind="delivery_failed",
-        title=f"Delivery to {destination} failed",
+        kind=kind,
+        title=title,
         urgency="urgent",
-        summary=reason,
+        summary=summary,
         object_type="exchange.outboundmessage",
         object_id=envelope_id,
         users=selectors.coordinators_on_duty(),

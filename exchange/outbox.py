@@ -3,12 +3,15 @@
 State machine of one OutboxEntry (one message, one destination):
 
     queued --verified receipt (200/202)--> delivered
-    queued --other 4xx, or message older than 30 days--> failed   (delivery_failed, once)
+    queued --other 4xx, or message older than 30 days--> failed   (delivery_failed, once,
+                                                                 with the refusal's code)
     queued --no answer, timeout, 5xx, 408, 429, bad receipt--> queued, next_attempt_at later
 
-Back-off is per peer (a per-destination queue, after Synapse): each transient failure
-raises the peer's level; the next attempt is min(cap, base * 2**level) scaled by a
-random 0.5..1 jitter (Retry-After honoured for 429, which does not count as failing).
+Back-off is per peer (a per-destination queue, after Synapse): a transient failure
+raises the peer's level once per round (failures of attempts made in parallel, or of new
+messages sent while it is backed off, join the retry already set); the next attempt is
+min(cap, base * 2**level) scaled by a random 0.5..1 jitter (Retry-After honoured for
+429, which does not count as failing).
 Hearing from the peer (a valid message or receipt) resets the level and makes its
 queued entries due at once. An urgent/immediate message still queued after 15 minutes
 sends delivery_overdue, once.
@@ -28,8 +31,10 @@ run's budget kept every delivery to that peer waiting for minutes).
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +62,7 @@ RETRY_STATUSES = {408, 429}
 PEER_BATCH = 50
 PEER_PARALLEL = 4
 PEER_BUDGET_SECONDS = 120.0
+ERROR_CODE_RE = re.compile(r"[a-z_]{1,40}")
 
 
 def backoff_delay(level: int) -> float:
@@ -161,7 +167,19 @@ def _receipt_problem(entry: OutboxEntry, body: bytes) -> tuple[dict[str, Any] | 
     return receipt, ""
 
 
-def _fail(entry: OutboxEntry, reason: str, status: int | None, now: datetime) -> None:
+def _refusal_code(body: bytes) -> str:
+    """The contract's error code in a peer's refusal (`{"error": {"code": ...}}`), or ""."""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return ""
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) and ERROR_CODE_RE.fullmatch(code) else ""
+
+
+def _fail(
+    entry: OutboxEntry, reason: str, status: int | None, now: datetime, code: str = ""
+) -> None:
     with transaction.atomic():
         updated = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
             status=OutboxStatus.FAILED,
@@ -177,13 +195,18 @@ def _fail(entry: OutboxEntry, reason: str, status: int | None, now: datetime) ->
             object_type="envelope",
             object_id=entry.message.envelope_id,
             outcome="failure",
-            details={"destination": entry.destination.country, "reason": reason[:200]},
+            details={
+                "destination": entry.destination.country,
+                "reason": reason[:200],
+                "code": code,
+            },
         )
         signals.delivery_failed.send(
             sender=OutboxEntry,
             destination=entry.destination.country,
             envelope_id=entry.message.envelope_id,
             reason=reason,
+            code=code,
         )
 
 
@@ -194,14 +217,19 @@ def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int
     with transaction.atomic():
         peer = Peer.objects.select_for_update().get(pk=peer.pk)
         if status == 429:
-            delay = float(retry_after or 1)
+            retry_at = now + timedelta(seconds=float(retry_after or 1))
+        elif peer.retry_at is not None and peer.retry_at > now and peer.failing_since:
+            # Another attempt of this round failed first and backed the peer off: one
+            # round is one step. (Counting attempts, the parallel drain or a burst of
+            # sends to a peer that is down took the level to the cap in seconds.)
+            retry_at = peer.retry_at
         else:
             delay = backoff_delay(peer.backoff_level)
             if retry_after:
                 delay = max(delay, float(retry_after))
             peer.backoff_level += 1
             peer.failing_since = peer.failing_since or now
-        retry_at = now + timedelta(seconds=delay)
+            retry_at = now + timedelta(seconds=delay)
         peer.retry_at = retry_at
         peer.last_error = reason[:300]
         peer.save(update_fields=["backoff_level", "failing_since", "retry_at", "last_error"])
@@ -282,7 +310,7 @@ def deliver(entry_id: int) -> str:
         _retry(entry, answer.error or f"HTTP {status}", status, answer.retry_after)
         return "retry"
     reason = f"HTTP {status}: {answer.body[:200].decode('utf-8', 'replace')}"
-    _fail(entry, reason, status, now)
+    _fail(entry, reason, status, now, _refusal_code(answer.body))
     return "failed"
 
 

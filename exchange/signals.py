@@ -2,7 +2,10 @@
 
 from django.dispatch import Signal
 
-# destination: str, envelope_id: str, reason: str. Sent inside the transaction that records it.
+# destination: str, envelope_id: str, reason: str, code: str. Sent inside the transaction
+# that records it. `code` is the contract's error code of the peer's refusal ("" when the
+# peer gave none, or the message expired undelivered): `clock_skew` means the clocks of the
+# two nodes differ by more than the contract allows, which no retry mends.
 delivery_failed = Signal()
 # destination: str, envelope_id: str, urgency: str. An urgent/immediate message still
 # undelivered after 15 minutes.

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from alerts.models import Alert
 from audit.models import AuditEntry
 from exchange import canonical, handlers, inbox, outbox, services, signals
 from exchange.models import InboundMessage, OutboundMessage, OutboxEntry, Peer
@@ -31,11 +32,12 @@ UPDATE = {"case_ref": "X-1", "changes": {"status": "open"}}
 
 class Answer(BaseHTTPRequestHandler):
     status = 503
+    code = "x"
     headers_out: dict[str, str] = {}
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = canonical.dumps({"error": {"code": "x", "message": "test answer"}})
+        body = canonical.dumps({"error": {"code": self.code, "message": "test answer"}})
         self.send_response(self.status)
         for name, value in self.headers_out.items():
             self.send_header(name, value)
@@ -149,12 +151,69 @@ def test_other_4xx_is_a_final_failure_signalled_once(node, peer_server):
     assert AuditEntry.objects.filter(action="exchange.delivery_failed").count() == 1
 
 
+@pytest.mark.parametrize(
+    ("code", "kind"), [("clock_skew", "clock_skew"), ("not_addressed", "delivery_failed")]
+)
+def test_a_refusal_carries_its_code_to_the_coordinators_alert(node, peer_server, code, kind):
+    """A clock_skew refusal is final like any other 4xx, and the alert says it is the
+    clocks (issue 18): exchange passes the peer's code, alerts words the alert."""
+    Answer.status, Answer.code, Answer.headers_out = 400, code, {}
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    entry = one_entry()
+    seen: list[dict[str, Any]] = []
+
+    def listener(sender: Any, **kwargs: Any) -> None:
+        seen.append(kwargs)
+
+    signals.delivery_failed.connect(listener)
+    try:
+        assert outbox.deliver(entry.pk) == "failed"
+    finally:
+        signals.delivery_failed.disconnect(listener)
+        Answer.code = "x"
+    assert [s["code"] for s in seen] == [code]
+    alert = Alert.objects.get(object_id=entry.message.envelope_id)
+    assert alert.kind == kind
+    assert ("clocks differ" in alert.title) == (code == "clock_skew")
+    audit = AuditEntry.objects.get(action="exchange.delivery_failed")
+    assert audit.details["code"] == code
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"not json", b"[1]", b'{"error": "x"}', b'{"error": {"code": "A B"}}']
+)
+def test_a_refusal_without_a_readable_code_has_none(body):
+    assert outbox._refusal_code(body) == ""
+
+
 def test_connection_refused_is_retried(node):
     enrol("http://127.0.0.1:9")  # discard port: nothing listens
     entry = one_entry()
     assert outbox.deliver(entry.pk) == "retry"
     entry.refresh_from_db()
     assert entry.status == "queued" and entry.last_status is None and entry.last_error
+
+
+def test_back_off_rises_once_per_round_not_per_attempt(node):
+    """Attempts that fail while the peer is already backed off (the parallel drain's other
+    conversations, a burst of new messages) join the retry set; the next round's failure
+    is the next step (issue 18: twenty sends to a partitioned peer took it to level 4)."""
+    enrol("http://127.0.0.1:9")  # discard port: nothing listens
+    first, *burst = [one_entry() for _ in range(5)]
+    assert outbox.deliver(first.pk) == "retry"
+    peer = Peer.objects.get(country="KZ")
+    assert peer.backoff_level == 1 and peer.retry_at is not None
+    for entry in burst:  # each as if sent just now (message_send's task tries it at once)
+        OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+        assert outbox.deliver(entry.pk) == "retry"
+    again = Peer.objects.get(country="KZ")
+    assert (again.backoff_level, again.retry_at) == (1, peer.retry_at)
+    assert set(OutboxEntry.objects.values_list("next_attempt_at", flat=True)) == {peer.retry_at}
+    # The round comes: its failure is the next step.
+    Peer.objects.update(retry_at=timezone.now())
+    OutboxEntry.objects.update(next_attempt_at=timezone.now())
+    assert outbox.deliver(first.pk) == "retry"
+    assert Peer.objects.get(country="KZ").backoff_level == 2
 
 
 def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(node, peer_server):
