@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.models import ApiToken, User
-from accounts.tokens import new_token, token_hash
+from accounts import services as accounts
+from accounts.models import User
 from cases.models import Takedown
 
 
@@ -17,8 +17,7 @@ def user(username: str, role: str = "prosecutor", unit: str = "") -> User:
 
 
 def bearer(u: User) -> dict[str, str]:
-    token = new_token()
-    ApiToken.objects.create(user=u, prefix=token[:12], token_hash=token_hash(token))
+    _row, token = accounts.token_create(user=u, name="tests")
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 

@@ -68,8 +68,9 @@ def test_unauthenticated_is_refused():
 def test_malformed_input_400_with_field_errors_stores_nothing(people, mutate):
     data = copy.deepcopy(CASE)
     mutate(data)
+    api = client(people["p1"])
     before = AuditEntry.objects.count()
-    r = client(people["p1"]).post("/api/v1/cases/", data, format="json")
+    r = api.post("/api/v1/cases/", data, format="json")
     assert r.status_code == 400, r.content
     assert isinstance(r.json(), dict) and r.json()
     assert Case.objects.count() == 0 and Indicator.objects.count() == 0
