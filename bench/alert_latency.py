@@ -31,7 +31,9 @@ Last line: JSON with p50_ms, p95_ms, p99_ms, sent, received, lost, floor_p99_ms.
 --sweep: one federation, a warm-up, then steps of --step-seconds at increasing rates; it
 stops after the first step past the knee (p99 over 1 s, or a notification lost). Each
 step gives p50/p99/lost and MD's outbox-to-receipt p50/p99 and how many entries needed a
-retry (a 429 from KZ's inbox rate limit shows there). Last line: JSON with knee_rate (the
+retry (a 429 from KZ's inbox rate limit shows there), and the CPU MD's and KZ's processes
+used per notification (md_cpu_ms, kz_cpu_ms: the load of a shared machine moves it less
+than it moves latency). Last line: JSON with knee_rate (the
 highest rate whose p99 is within 1 s with nothing lost, 0 if none) and the steps.
 
 KZ's inbox rate limit (EXCHANGE_INBOX_RATE, 50/s per peer by default) would make any rate
@@ -254,9 +256,12 @@ async def sweep(
     await desk.burst(warm_ids, rates[0], args.drain)
     steps: list[dict[str, Any]] = []
     knee = 0.0
+    kz = fed.node("KZ")
     for rate in rates:
         ids = await desk.create_cases(int(rate * args.step_seconds))
+        cpu = md.cpu_seconds(), kz.cpu_seconds()
         begin, end = await desk.burst(ids, rate, args.drain)
+        cpu = md.cpu_seconds() - cpu[0], kz.cpu_seconds() - cpu[1]
         latencies = desk.latencies(ids)
         step = {
             "rate": rate,
@@ -264,6 +269,10 @@ async def sweep(
             "p50_ms": round(percentile(latencies, 50), 1),
             "p99_ms": round(percentile(latencies, 99), 1),
             "lost": len(ids) - len(latencies),
+            # CPU per notification (idle work in the step included): moves less with the
+            # machine's load than latency does.
+            "md_cpu_ms": round(cpu[0] * 1000 / len(ids), 1),
+            "kz_cpu_ms": round(cpu[1] * 1000 / len(ids), 1),
             **outbox_breakdown(md, begin, end),
         }
         steps.append(step)
