@@ -318,9 +318,12 @@ def _by_thread(rows: list[tuple[int, str]]) -> list[tuple[str, list[int]]]:
 
 
 class _Conversations:
-    """PEER_PARALLEL threads for one run, each taking whole conversations from a queue and
-    keeping its database connection until the run ends (a connection per entry cost a
-    connect, or a pool round trip, on every delivery)."""
+    """PEER_PARALLEL threads for one run, each taking whole conversations from a queue.
+
+    A worker hands its database connection back after each conversation: with
+    PostgreSQL the connections come from a small per-process pool (DB_POOL_MAX_SIZE, 4 in
+    a local federation) that the run's own thread and the worker's other tasks share, and
+    a connection held for the whole run would leave one of them waiting on the pool."""
 
     def __init__(self, country: str) -> None:
         self.todo: queue.SimpleQueue[tuple[str, list[int]] | None] = queue.SimpleQueue()
@@ -341,6 +344,8 @@ class _Conversations:
                 except Exception:  # never lose the answer: the run waits for it
                     logger.exception("delivery of conversation %s failed", thread)
                     outcomes = ["error"]
+                finally:
+                    db.connections.close_all()
                 self.done.put((thread, outcomes))
         finally:
             db.connections.close_all()
