@@ -269,6 +269,9 @@ async def sweep(
             "p50_ms": round(percentile(latencies, 50), 1),
             "p99_ms": round(percentile(latencies, 99), 1),
             "lost": len(ids) - len(latencies),
+            "notify_call_p99_ms": round(
+                percentile([desk.answered[i] * 1000 for i in ids if i in desk.answered], 99), 1
+            ),
             # CPU per notification (idle work in the step included): moves less with the
             # machine's load than latency does.
             "md_cpu_ms": round(cpu[0] * 1000 / len(ids), 1),
@@ -279,8 +282,11 @@ async def sweep(
         if not args.json:
             print(json.dumps(step), flush=True)
         if step["lost"] or not step["p99_ms"] <= KNEE_MS:
-            break
-        knee = rate
+            past_knee = True
+            if not args.keep_going:
+                break
+        elif not past_knee:
+            knee = rate
         await asyncio.sleep(1)  # let the step's stragglers (escalations, acks) settle
     reading.cancel()
     await ws.close()
@@ -365,6 +371,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="increasing rates to the knee")
     parser.add_argument("--rates", default="20,35,50,70,100,140,200")
     parser.add_argument("--step-seconds", type=float, default=5)
+    parser.add_argument("--keep-going", action="store_true", help="run every rate of --rates")
     parser.add_argument(
         "--inbox-rate", type=int, default=1000, help="the nodes' EXCHANGE_INBOX_RATE (per peer)"
     )
