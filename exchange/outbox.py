@@ -18,6 +18,13 @@ conditional UPDATE of `leased_until` (atomic on PostgreSQL and SQLite alike), po
 then records the outcome. A claim outlives the HTTP timeout, so two workers never post
 the same entry at once, and a killed worker's claim expires. The rows are the truth:
 tasks only make delivery faster, the periodic sweep finds whatever is due.
+
+Per peer, one run at a time (deliver_peer, a cache lock) works through its due entries:
+PEER_PARALLEL conversations in flight, each in queued order, a queued node.keys first. A
+run ends drained, on a retry (the peer backs off), or after PEER_BUDGET_SECONDS, so that a
+few worker threads serve every peer in turn; the next run is queued at once when entries
+are still due, at Retry-After after a 429, and left to the probe and the sweep while the
+peer fails (_after_run).
 """
 
 from __future__ import annotations
