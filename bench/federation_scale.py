@@ -16,7 +16,8 @@ Measured, in this order:
   N-1 (--rounds times each), time from the outbox rows' commit to the last verified
   receipt stored at MD (delivered_at: a receipt is stored only once verified), and MD's CPU
   per receipt (the slope of the sending side's CPU over k: embedded, the `message send`
-  command delivers from its own process). How that time grows with k is how delivery cost grows with N.
+  command delivers from its own process). How that time grows with k is how delivery cost
+  grows with N.
 Last line: JSON with nodes, rss_mb (mean, max), idle_cpu_percent_per_node, fanout
 (k -> seconds per round), fanout_all_seconds (median, k = N-1), md_cpu_ms_per_receipt, lost.
 """
