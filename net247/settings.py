@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from string import ascii_uppercase
 from pathlib import Path
+from string import ascii_uppercase
 
 import dj_database_url
 from csp.constants import NONE, SELF

@@ -15,6 +15,7 @@ from django.core.cache import cache
 
 from exchange import canonical, outbox, services, signing
 from exchange.models import OutboxEntry
+from node import jobs
 from node import services as node_services
 from tests.fednet import FakePeer, now_text
 
@@ -132,10 +133,8 @@ def md_with_kz(settings, tmp_path, kz_url, monkeypatch):
     node_services.node_init()
     services.peer_add(country="KZ", url=kz_url, keys=[(KZ.key_id, KZ.public_key)])
     dispatched: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(outbox.jobs, "dispatch", lambda *args: dispatched.append(args))
-    monkeypatch.setattr(
-        outbox.jobs, "dispatch_later", lambda *args: dispatched.append(("later", *args))
-    )
+    monkeypatch.setattr(jobs, "dispatch", lambda *args: dispatched.append(args))
+    monkeypatch.setattr(jobs, "dispatch_later", lambda *args: dispatched.append(("later", *args)))
     Receiver.arrivals, Receiver.most_in_flight = [], 0
     return dispatched
 
