@@ -193,7 +193,9 @@ def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int
     now = timezone.now()
     peer = entry.destination
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().get(pk=peer.pk)
+        # No key lock: the outbox rows message_send inserts check their foreign key to
+        # this peer (FOR KEY SHARE), which FOR UPDATE would block (see keyring).
+        peer = Peer.objects.select_for_update(no_key=True).get(pk=peer.pk)
         if status == 429:
             delay = float(retry_after or 1)
         else:
