@@ -255,7 +255,7 @@ async def sweep(
     warm_ids = await desk.create_cases(int(rates[0] * args.warmup))
     await desk.burst(warm_ids, rates[0], args.drain)
     steps: list[dict[str, Any]] = []
-    knee = 0.0
+    knee, past_knee = 0.0, False
     kz = fed.node("KZ")
     for rate in rates:
         ids = await desk.create_cases(int(rate * args.step_seconds))
