@@ -24,6 +24,21 @@ socket, at the same rate. Target (issue 6): p99 <= 250 ms, nothing lost, at 20/s
 BENCH_KEEP=1 keeps the nodes' PostgreSQL databases for a look afterwards; BENCH_LOG_LEVEL
 sets the nodes' log level (WARNING).
 Last line: JSON with p50_ms, p95_ms, p99_ms, sent, received, lost, floor_p99_ms.
+
+    .venv/bin/python bench/alert_latency.py --sweep [--rates 20,35,50,70,100,140,200]
+        [--step-seconds 5] [--json]
+
+--sweep: one federation, a warm-up, then steps of --step-seconds at increasing rates; it
+stops after the first step past the knee (p99 over 1 s, or a notification lost). Each
+step gives p50/p99/lost and MD's outbox-to-receipt p50/p99 and how many entries needed a
+retry (a 429 from KZ's inbox rate limit shows there), and the CPU MD's and KZ's processes
+used per notification (md_cpu_ms, kz_cpu_ms: the load of a shared machine moves it less
+than it moves latency). Last line: JSON with knee_rate (the
+highest rate whose p99 is within 1 s with nothing lost, 0 if none) and the steps.
+
+KZ's inbox rate limit (EXCHANGE_INBOX_RATE, 50/s per peer by default) would make any rate
+above it a knee by configuration: the nodes run with --inbox-rate (1000/s, burst 4x) so the
+bench measures the delivery path; `--inbox-rate 50` shows the default's effect.
 """
 
 from __future__ import annotations
@@ -81,100 +96,134 @@ def tokens_for(fed: Federation, country: str, people: list[tuple[str, str]]) -> 
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+class Desk:
+    """MD's API client and KZ's open duty-desk WebSocket, shared by the steps of a run."""
+
+    def __init__(self, fed: Federation, tokens: dict[str, str]) -> None:
+        md, kz = fed.node("MD"), fed.node("KZ")
+        headers = {"Authorization": f"Bearer {tokens['md.coord']}"}
+        self.md_api = httpx.AsyncClient(base_url=md.url + "/api/v1", headers=headers, timeout=30)
+        self.kz_api = httpx.AsyncClient(
+            base_url=kz.url + "/api/v1",
+            headers={"Authorization": f"Bearer {tokens['kz.p1']}"},
+            timeout=30,
+        )
+        self.kz_url = kz.url
+        self.arrived: dict[str, float] = {}
+        self.pongs: dict[int, float] = {}
+        self.started: dict[str, float] = {}
+        self.statuses: dict[int, int] = {}
+        self.answered: dict[int, float] = {}
+        self.case_ids: dict[int, int] = {}
+        self.next_index = 0
+
+    async def create_cases(self, n: int) -> range:
+        """n cases created in advance (8 calls at a time); their indexes."""
+        first = self.next_index
+        self.next_index += n
+        limit = asyncio.Semaphore(8)
+
+        async def one(i: int) -> None:
+            async with limit:
+                answer = await self.md_api.post("/cases/", json={**CASE, "title": f"bench-{i}"})
+                answer.raise_for_status()
+                self.case_ids[i] = answer.json()["id"]
+
+        await asyncio.gather(*(one(i) for i in range(first, first + n)))
+        return range(first, first + n)
+
+    async def reader(self, ws: Any) -> None:
+        async for raw in ws:
+            frame = json.loads(raw)
+            now = time.perf_counter()
+            if frame.get("type") == "pong":
+                self.pongs[int(frame["t"])] = now
+            elif frame.get("type") in ("alert.paged", "alert.grouped"):
+                self.arrived.setdefault(frame["alert"]["title"].split(": ")[-1], now)
+
+    async def fire(self, i: int) -> None:
+        self.started[f"bench-{i}"] = time.perf_counter()
+        answer = await self.md_api.post(
+            f"/cases/{self.case_ids[i]}/notify/", json={"to": ["KZ"], "handling": "H1"}
+        )
+        self.statuses[i] = answer.status_code
+        self.answered[i] = time.perf_counter() - self.started[f"bench-{i}"]
+
+    async def burst(self, indexes: range, rate: float, drain: float) -> tuple[float, float]:
+        """Notify at `rate`/s; wait up to `drain` s for the last frames. Wall-clock span."""
+        begin_wall, begin = time.time(), time.perf_counter()
+        sends = []
+        for n, i in enumerate(indexes):
+            await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
+            sends.append(asyncio.create_task(self.fire(i)))
+        await asyncio.gather(*sends)
+        end_wall = time.time()
+        deadline = time.perf_counter() + drain
+        keys = [f"bench-{i}" for i in indexes]
+        while time.perf_counter() < deadline and not all(k in self.arrived for k in keys):
+            await asyncio.sleep(0.05)
+        return begin_wall, end_wall
+
+    def latencies(self, indexes: range) -> list[float]:
+        keys = [f"bench-{i}" for i in indexes]
+        return [(self.arrived[k] - self.started[k]) * 1000 for k in keys if k in self.arrived]
+
+    async def close(self) -> None:
+        await self.md_api.aclose()
+        await self.kz_api.aclose()
+
+
+async def _open_desk(desk: Desk) -> Any:
+    ticket = (await desk.kz_api.post("/alerts/ws-ticket/")).json()["ticket"]
+    url = desk.kz_url.replace("http://", "ws://") + "/ws/alerts/"
+    ws = await websockets.connect(url, origin=Origin(desk.kz_url), max_queue=None)
+    await ws.send(json.dumps({"ticket": ticket, "last_seq": 0}))
+    assert json.loads(await ws.recv())["type"] == "hello"
+    return ws
+
+
 async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str]) -> dict[str, Any]:
-    md, kz = fed.node("MD"), fed.node("KZ")
-    warm = int(args.rate * args.warmup)
-    count = int(args.rate * args.seconds)
-    headers = {"Authorization": f"Bearer {tokens['md.coord']}"}
-    md_api = httpx.AsyncClient(base_url=md.url + "/api/v1", headers=headers, timeout=30)
-    kz_api = httpx.AsyncClient(
-        base_url=kz.url + "/api/v1",
-        headers={"Authorization": f"Bearer {tokens['kz.p1']}"},
-        timeout=30,
-    )
-    case_ids = []
-    for i in range(warm + count):
-        answer = await md_api.post("/cases/", json={**CASE, "title": f"bench-{i}"})
-        answer.raise_for_status()
-        case_ids.append(answer.json()["id"])
-    ticket = (await kz_api.post("/alerts/ws-ticket/")).json()["ticket"]
-    url = kz.url.replace("http://", "ws://") + "/ws/alerts/"
-    arrived: dict[str, float] = {}
-    pongs: dict[int, float] = {}
-    async with websockets.connect(url, origin=Origin(kz.url), max_queue=None) as ws:
-        await ws.send(json.dumps({"ticket": ticket, "last_seq": 0}))
-        assert json.loads(await ws.recv())["type"] == "hello"
+    md = fed.node("MD")
+    desk = Desk(fed, tokens)
+    warm_ids = await desk.create_cases(int(args.rate * args.warmup))
+    ids = await desk.create_cases(int(args.rate * args.seconds))
+    warm, count = len(warm_ids), len(ids)
+    ws = await _open_desk(desk)
+    reading = asyncio.create_task(desk.reader(ws))
+    # Warm-up at the same rate: the first messages after a start pay for new database
+    # connections, worker threads and first imports in four processes. Reported apart.
+    await desk.burst(warm_ids, args.rate, args.drain)
+    await desk.burst(ids, args.rate, args.drain)
 
-        async def reader() -> None:
-            async for raw in ws:
-                frame = json.loads(raw)
-                now = time.perf_counter()
-                if frame.get("type") == "pong":
-                    pongs[int(frame["t"])] = now
-                elif frame.get("type") in ("alert.paged", "alert.grouped"):
-                    arrived.setdefault(frame["alert"]["title"].split(": ")[-1], now)
+    # The floor: a bare authenticated POST, then a WebSocket echo, at the same rate.
+    floor: list[float] = []
+    for i in range(count):
+        t0 = time.perf_counter()
+        (await desk.md_api.post("/alerts/ws-ticket/")).raise_for_status()
+        t1 = time.perf_counter()
+        await ws.send(json.dumps({"type": "ping", "t": i}))
+        while i not in desk.pongs:
+            await asyncio.sleep(0.0005)
+        floor.append((t1 - t0) + (desk.pongs[i] - t1))
+        await asyncio.sleep(max(0.0, 1 / args.rate - (time.perf_counter() - t0)))
+    reading.cancel()
+    await ws.close()
+    await desk.close()
 
-        reading = asyncio.create_task(reader())
-        started: dict[str, float] = {}
-        statuses: dict[int, int] = {}
-        answered: dict[int, float] = {}
-
-        async def fire(i: int) -> None:
-            started[f"bench-{i}"] = time.perf_counter()
-            answer = await md_api.post(
-                f"/cases/{case_ids[i]}/notify/", json={"to": ["KZ"], "handling": "H1"}
-            )
-            statuses[i] = answer.status_code
-            answered[i] = time.perf_counter() - started[f"bench-{i}"]
-
-        async def burst(first: int, n: int) -> None:
-            begin = time.perf_counter()
-            sends = []
-            for i in range(first, first + n):
-                await asyncio.sleep(max(0.0, begin + (i - first) / args.rate - time.perf_counter()))
-                sends.append(asyncio.create_task(fire(i)))
-            await asyncio.gather(*sends)
-            deadline = time.perf_counter() + args.drain
-            while len(arrived) < first + n and time.perf_counter() < deadline:
-                await asyncio.sleep(0.05)
-
-        # Warm-up at the same rate: the first messages after a start pay for new database
-        # connections, worker threads and first imports in four processes. Reported apart.
-        await burst(0, warm)
-        await burst(warm, count)
-
-        # The floor: a bare authenticated POST, then a WebSocket echo, at the same rate.
-        floor: list[float] = []
-        for i in range(count):
-            t0 = time.perf_counter()
-            (await md_api.post("/alerts/ws-ticket/")).raise_for_status()
-            t1 = time.perf_counter()
-            await ws.send(json.dumps({"type": "ping", "t": i}))
-            while i not in pongs:
-                await asyncio.sleep(0.0005)
-            floor.append((t1 - t0) + (pongs[i] - t1))
-            await asyncio.sleep(max(0.0, 1 / args.rate - (time.perf_counter() - t0)))
-        reading.cancel()
-    await md_api.aclose()
-    await kz_api.aclose()
-
-    def latencies_of(first: int, n: int) -> list[float]:
-        keys = [f"bench-{i}" for i in range(first, first + n)]
-        return [(arrived[k] - started[k]) * 1000 for k in keys if k in arrived]
-
-    warmup = latencies_of(0, warm)
-    latencies = latencies_of(warm, count)
+    warmup = desk.latencies(warm_ids)
+    latencies = desk.latencies(ids)
     if os.environ.get("BENCH_SERIES"):
         print("in sending order (ms):", [round(x) for x in warmup + latencies], file=sys.stderr)
-        calls = [round(answered[i] * 1000) for i in sorted(answered)]
+        calls = [round(desk.answered[i] * 1000) for i in sorted(desk.answered)]
         print("the notify call alone (ms):", calls, file=sys.stderr)
     floor_ms = [f * 1000 for f in floor]
     return {
         "mode": "postgresql+redis" if md.database_url else "embedded",
         "rate": args.rate,
         "seconds": args.seconds,
+        "inbox_rate": args.inbox_rate,
         "sent": count,
-        "accepted": sum(1 for i, s in statuses.items() if i >= warm and s == 202),
+        "accepted": sum(1 for i in ids if desk.statuses.get(i) == 202),
         "received": len(latencies),
         "lost": count - len(latencies) + warm - len(warmup),  # the warm-up's losses too
         "p50_ms": round(percentile(latencies, 50), 1),
@@ -191,6 +240,94 @@ async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str])
     }
 
 
+KNEE_MS = 1000.0
+
+
+async def sweep(
+    args: argparse.Namespace, fed: Federation, tokens: dict[str, str]
+) -> dict[str, Any]:
+    """Increasing rates, one short step each, until the first step past the knee."""
+    md = fed.node("MD")
+    rates = [float(r) for r in args.rates.split(",")]
+    desk = Desk(fed, tokens)
+    ws = await _open_desk(desk)
+    reading = asyncio.create_task(desk.reader(ws))
+    warm_ids = await desk.create_cases(int(rates[0] * args.warmup))
+    await desk.burst(warm_ids, rates[0], args.drain)
+    steps: list[dict[str, Any]] = []
+    knee, past_knee = 0.0, False
+    kz = fed.node("KZ")
+    for rate in rates:
+        ids = await desk.create_cases(int(rate * args.step_seconds))
+        cpu = md.cpu_seconds(), kz.cpu_seconds()
+        begin, end = await desk.burst(ids, rate, args.drain)
+        cpu = md.cpu_seconds() - cpu[0], kz.cpu_seconds() - cpu[1]
+        latencies = desk.latencies(ids)
+        step = {
+            "rate": rate,
+            "sent": len(ids),
+            "p50_ms": round(percentile(latencies, 50), 1),
+            "p99_ms": round(percentile(latencies, 99), 1),
+            "lost": len(ids) - len(latencies),
+            "notify_call_p99_ms": round(
+                percentile([desk.answered[i] * 1000 for i in ids if i in desk.answered], 99), 1
+            ),
+            # CPU per notification (idle work in the step included): moves less with the
+            # machine's load than latency does.
+            "md_cpu_ms": round(cpu[0] * 1000 / len(ids), 1),
+            "kz_cpu_ms": round(cpu[1] * 1000 / len(ids), 1),
+            **outbox_breakdown(md, begin, end),
+        }
+        steps.append(step)
+        if not args.json:
+            print(json.dumps(step), flush=True)
+        if step["lost"] or not step["p99_ms"] <= KNEE_MS:
+            past_knee = True
+            if not args.keep_going:
+                break
+        elif not past_knee:
+            knee = rate
+        await asyncio.sleep(1)  # let the step's stragglers (escalations, acks) settle
+    reading.cancel()
+    await ws.close()
+    await desk.close()
+    return {
+        "mode": "postgresql+redis" if md.database_url else "embedded",
+        "knee_rate": knee,
+        "knee_p99_ms": KNEE_MS,
+        "step_seconds": args.step_seconds,
+        "inbox_rate": args.inbox_rate,
+        "warmup_lost": len(warm_ids) - len(desk.latencies(warm_ids)),
+        "lost": sum(step["lost"] for step in steps),
+        "steps": steps,
+    }
+
+
+def _stamp(value: Any) -> float:
+    if isinstance(value, str):
+        from datetime import datetime
+
+        value = datetime.fromisoformat(value)
+    return float(value.timestamp())
+
+
+def outbox_breakdown(md: Any, begin: float, end: float) -> dict[str, Any]:
+    """MD's outbox row -> verified receipt for the notifications queued in [begin, end]
+    (wall clock), and how many of them needed more than one attempt."""
+    rows = md.sql(
+        "SELECT e.next_attempt_at, e.delivered_at, e.attempts, m.created_at "
+        "FROM exchange_outboxentry e JOIN exchange_outboundmessage m ON m.id = e.message_id "
+        "WHERE m.type = 'case.notification' AND e.delivered_at IS NOT NULL"
+    )
+    chosen = [r for r in rows if begin - 1 <= _stamp(r[3]) <= end + 1]
+    first = [(_stamp(r[1]) - _stamp(r[0])) * 1000 for r in chosen if r[2] == 1]
+    return {
+        "md_outbox_to_receipt_p50_ms": round(percentile(first, 50), 1),
+        "md_outbox_to_receipt_p99_ms": round(percentile(first, 99), 1),
+        "retried": sum(1 for r in chosen if r[2] > 1),
+    }
+
+
 def breakdown(fed: Federation) -> dict[str, Any]:
     """Where the time went: MD's outbox row -> its verified receipt (MD's clock), and
     KZ's inbound row -> the alert raised from it (KZ's clock).
@@ -202,26 +339,23 @@ def breakdown(fed: Federation) -> dict[str, Any]:
         "SELECT e.created_at, e.received_at, a.created_at FROM exchange_inboundmessage e "
         "JOIN alerts_alert a ON a.envelope_id = e.envelope_id"
     )
-
-    def stamp(value: Any) -> float:
-        if isinstance(value, str):
-            from datetime import datetime
-
-            value = datetime.fromisoformat(value)
-        return float(value.timestamp())
-
-    handling = [(stamp(r[2]) - stamp(r[1])) * 1000 for r in rows]
+    handling = [(_stamp(r[2]) - _stamp(r[1])) * 1000 for r in rows]
     sent = fed.node("MD").sql(
         "SELECT e.next_attempt_at, e.delivered_at FROM exchange_outboxentry e "
         "JOIN exchange_outboundmessage m ON m.id = e.message_id "
         "WHERE m.type = 'case.notification' AND e.delivered_at IS NOT NULL"
         " AND e.attempts = 1"
     )
-    outbox = [(stamp(r[1]) - stamp(r[0])) * 1000 for r in sent]
+    outbox = [(_stamp(r[1]) - _stamp(r[0])) * 1000 for r in sent]
+    retried = fed.node("MD").sql(
+        "SELECT count(*) FROM exchange_outboxentry e JOIN exchange_outboundmessage m "
+        "ON m.id = e.message_id WHERE m.type = 'case.notification' AND e.attempts > 1"
+    )
     return {
         "md_outbox_to_receipt_p50_ms": round(percentile(outbox, 50), 1),
         "md_outbox_to_receipt_p99_ms": round(percentile(outbox, 99), 1),
         "inbox_to_alert_p99_ms": round(percentile(handling, 99), 1),
+        "retried": int(retried[0][0]),
     }
 
 
@@ -234,10 +368,19 @@ def main() -> None:
         "--warmup", type=float, default=1.0, help="seconds at --rate before the measured run"
     )
     parser.add_argument("--json", action="store_true", help="only the JSON line")
+    parser.add_argument("--sweep", action="store_true", help="increasing rates to the knee")
+    parser.add_argument("--rates", default="20,35,50,70,100,140,200")
+    parser.add_argument("--step-seconds", type=float, default=5)
+    parser.add_argument("--keep-going", action="store_true", help="run every rate of --rates")
+    parser.add_argument(
+        "--inbox-rate", type=int, default=1000, help="the nodes' EXCHANGE_INBOX_RATE (per peer)"
+    )
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="net247-alert-bench-"))
     env = {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-           "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}  # fmt: skip
+           "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+           "EXCHANGE_INBOX_RATE": str(args.inbox_rate),
+           "EXCHANGE_INBOX_BURST": str(4 * args.inbox_rate)}  # fmt: skip
     fed = Federation(["MD", "KZ"], directory, env=env, fresh=True, db_suffix="_alertbench")
     try:
         fed.init()
@@ -245,13 +388,18 @@ def main() -> None:
         tokens = tokens_for(fed, "MD", [("md.coord", "coordinator")])
         tokens |= tokens_for(fed, "KZ", [("kz.p1", "prosecutor")])
         fed.node("KZ").manage("oncall", "set", "--users", "kz.p1", "--handoff", "00:00")
-        result = asyncio.run(run(args, fed, tokens))
-        result.update(breakdown(fed))
+        if args.sweep:
+            result = asyncio.run(sweep(args, fed, tokens))
+        else:
+            result = asyncio.run(run(args, fed, tokens))
+            result.update(breakdown(fed))
     finally:
         fed.stop()
         if not os.environ.get("BENCH_KEEP"):
             fed.drop_databases()
-    if not args.json:
+    if args.sweep and not args.json:
+        print(f"{result['mode']}: knee {result['knee_rate']}/s (p99 <= 1 s, nothing lost)")
+    elif not args.json:
         print(
             f"{result['mode']}: {result['sent']} notifications at {args.rate}/s: "
             f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "

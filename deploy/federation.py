@@ -203,6 +203,39 @@ class Node:
         except OSError:
             return "(no log)"
 
+    def processes(self) -> list[int]:
+        """The pids of this node's process group (the node, and its worker with Redis)."""
+        if self.process is None:
+            return []
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with suppress(OSError):
+                    # after the name: state, ppid, pgrp, ...
+                    if (
+                        int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2])
+                        == self.process.pid
+                    ):
+                        pids.append(int(entry.name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) its processes have used so far (Linux /proc)."""
+        ticks = 0
+        for pid in self.processes():
+            with suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        """Resident memory of its processes (Linux /proc)."""
+        pages = 0
+        for pid in self.processes():
+            with suppress(OSError):
+                pages += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
     def _signal_group(self, sig: signal.Signals) -> None:
         if self.process is None:
             return

@@ -79,7 +79,12 @@ def apply_node_keys(peer: Peer, envelope: dict[str, Any]) -> list[str]:
     operator distrusted, or untrusted, is not trusted again by a document.
     """
     signed_at = schemas.parse_time(envelope["created_at"])
-    locked = Peer.objects.select_for_update().get(pk=peer.pk)
+    # FOR NO KEY UPDATE: serialises two documents of this peer all the same, and does not
+    # block the foreign-key checks of rows that point at the peer. FOR UPDATE did: an
+    # outbox insert (message_send) holding the audit chain waited at COMMIT for this
+    # peer row while this transaction waited for the chain: a deadlock, PostgreSQL
+    # killed the sender (issue 18, the CI run of test_federation_load).
+    locked = Peer.objects.select_for_update(no_key=True).get(pk=peer.pk)
     if locked.keys_applied_at is not None and signed_at <= locked.keys_applied_at:
         record(
             action="exchange.keys_stale",

@@ -22,22 +22,29 @@ then records the outcome. A claim outlives the HTTP timeout, so two workers neve
 the same entry at once, and a killed worker's claim expires. The rows are the truth:
 tasks only make delivery faster, the periodic sweep finds whatever is due.
 
-One delivery run per peer at a time (`deliver_peer`) holds a lock in the cache that is a
-lease too: LEASE long, renewed after every entry the run finishes. A worker SIGKILLed in
-the middle of a run cannot release it; the lease then lapses with the claim on the entry
-it was posting, and the next sweep resumes the peer's queue (a lock held for the whole
-run's budget kept every delivery to that peer waiting for minutes).
+Per peer, one run at a time (deliver_peer, a cache lock) works through its due entries:
+PEER_PARALLEL conversations in flight, each in queued order, a queued node.keys first. A
+run ends drained, on a retry (the peer backs off), or after PEER_BUDGET_SECONDS, so that a
+few worker threads serve every peer in turn; the next run is queued at once when entries
+are still due, at Retry-After after a 429, and left to the probe and the sweep while the
+peer fails (_after_run).
+
+The run's lock is a lease too: LEASE long, renewed after every entry the run finishes. A
+worker SIGKILLed in the middle of a run cannot release it; the lease then lapses with the
+claim on the entry it was posting, and the next sweep resumes the peer's queue (a lock
+held for the whole run's budget kept every delivery to that peer waiting for minutes).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,7 +68,7 @@ OVERDUE_AFTER = timedelta(minutes=15)
 RETRY_STATUSES = {408, 429}
 PEER_BATCH = 50
 PEER_PARALLEL = 4
-PEER_BUDGET_SECONDS = 120.0
+PEER_BUDGET_SECONDS = 20.0  # then the run gives its worker back (_after_run)
 ERROR_CODE_RE = re.compile(r"[a-z_]{1,40}")
 
 
@@ -215,7 +222,9 @@ def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int
     now = timezone.now()
     peer = entry.destination
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().get(pk=peer.pk)
+        # No key lock: the outbox rows message_send inserts check their foreign key to
+        # this peer (FOR KEY SHARE), which FOR UPDATE would block (see keyring).
+        peer = Peer.objects.select_for_update(no_key=True).get(pk=peer.pk)
         if status == 429:
             retry_at = now + timedelta(seconds=float(retry_after or 1))
         elif peer.retry_at is not None and peer.retry_at > now and peer.failing_since:
@@ -324,14 +333,12 @@ def _due(country: str | None = None) -> Any:
     return due
 
 
-def _deliver_in_thread(entry_id: int) -> str:
+def _deliver_logged(entry_id: int) -> str:
     try:
         return deliver(entry_id)
     except Exception:
         logger.exception("delivery of outbox entry %s failed", entry_id)
         return "error"
-    finally:
-        db.connections.close_all()
 
 
 def _deliver_thread_in_order(entry_ids: list[int], renew: Callable[[], object]) -> list[str]:
@@ -340,7 +347,7 @@ def _deliver_thread_in_order(entry_ids: list[int], renew: Callable[[], object]) 
     extends the run's lease after each entry."""
     outcomes: list[str] = []
     for entry_id in entry_ids:
-        outcome = _deliver_in_thread(entry_id)
+        outcome = _deliver_logged(entry_id)
         renew()
         outcomes.append(outcome)
         if outcome not in ("delivered", "done"):
@@ -348,18 +355,145 @@ def _deliver_thread_in_order(entry_ids: list[int], renew: Callable[[], object]) 
     return outcomes
 
 
-def _by_thread(rows: list[tuple[int, str]]) -> list[list[int]]:
+def _by_thread(rows: list[tuple[int, str]]) -> list[tuple[str, list[int]]]:
     threads: dict[str, list[int]] = {}
     for entry_id, thread in rows:
         threads.setdefault(thread, []).append(entry_id)
-    return list(threads.values())
+    return list(threads.items())
+
+
+class _Conversations:
+    """PEER_PARALLEL threads for one run, each taking whole conversations from a queue.
+
+    A worker hands its database connection back after each conversation: with
+    PostgreSQL the connections come from a small per-process pool (DB_POOL_MAX_SIZE, 4 in
+    a local federation) that the run's own thread and the worker's other tasks share, and
+    a connection held for the whole run would leave one of them waiting on the pool."""
+
+    def __init__(self, country: str, renew: Callable[[], object]) -> None:
+        self.renew = renew
+        self.todo: queue.SimpleQueue[tuple[str, list[int]] | None] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[str, list[str]]] = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self._work, name=f"deliver-{country}-{n}", daemon=True)
+            for n in range(PEER_PARALLEL)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        try:
+            while (item := self.todo.get()) is not None:
+                thread, entry_ids = item
+                try:
+                    outcomes = _deliver_thread_in_order(entry_ids, self.renew)
+                except Exception:  # never lose the answer: the run waits for it
+                    logger.exception("delivery of conversation %s failed", thread)
+                    outcomes = ["error"]
+                finally:
+                    db.connections.close_all()
+                self.done.put((thread, outcomes))
+        finally:
+            db.connections.close_all()
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
+def _deliver_keys_first(
+    rows: list[tuple[int, str, str]], renew: Callable[[], object]
+) -> tuple[int, str]:
+    """Due `node.keys` entries of this batch, in order, before any other: every later
+    message needs the key it announces (deliver() checks it too; doing it here keeps the
+    conversations from racing for the same announcement). (delivered, "" or why to stop)"""
+    delivered = 0
+    for entry_id, _thread, type_ in rows:
+        if type_ != "node.keys":
+            continue
+        outcome = _deliver_logged(entry_id)
+        renew()
+        if outcome not in ("delivered", "done"):
+            return delivered, "backing-off"
+        delivered += outcome == "delivered"
+    return delivered, ""
+
+
+def _run_peer(country: str, renew: Callable[[], object]) -> tuple[int, str]:
+    """The body of deliver_peer: returns (delivered, why the run ended).
+
+    Conversations are handed out as workers free up (no batch waits for its slowest
+    conversation); a conversation in flight is never handed out twice, so its entries
+    stay in order. Ends: "drained", "budget", "backing-off" (a retry, or waiting for a
+    key announcement) or "error" (an unexpected exception; the sweep comes back)."""
+    started = time.monotonic()
+    delivered = 0
+    ended = ""
+    workers = _Conversations(country, renew)
+    in_flight: set[str] = set()
+    waiting: list[tuple[str, list[int]]] = []
+    try:
+        while True:
+            if not ended and time.monotonic() - started >= PEER_BUDGET_SECONDS:
+                ended = "budget"
+            if not ended and not waiting and len(in_flight) < PEER_PARALLEL:
+                rows = list(
+                    _due(country)
+                    .exclude(message__thread__in=in_flight)
+                    .order_by("id")
+                    .values_list("pk", "message__thread", "message__type")[:PEER_BATCH]
+                )
+                keys_delivered, ended = _deliver_keys_first(rows, renew)
+                delivered += keys_delivered
+                waiting = _by_thread([(pk, t) for pk, t, type_ in rows if type_ != "node.keys"])
+                if not rows and not in_flight:
+                    ended = ended or "drained"
+            while not ended and waiting and len(in_flight) < PEER_PARALLEL:
+                thread, entry_ids = waiting.pop(0)
+                in_flight.add(thread)
+                workers.todo.put((thread, entry_ids))
+            if not in_flight:
+                if ended:
+                    return delivered, ended
+                continue  # keys delivered, or only keys were due: look again
+            thread, outcomes = workers.done.get()
+            in_flight.discard(thread)
+            delivered += outcomes.count("delivered")
+            if "error" in outcomes:
+                ended = ended or "error"
+            elif any(o in ("retry", "waiting-for-keys") for o in outcomes):
+                ended = ended or "backing-off"  # _retry pushed the peer's queue back
+    finally:
+        workers.close()
+
+
+def _after_run(country: str, ended: str) -> None:
+    """What comes after a run, so that a peer's queue never waits for the sweep when it
+    need not: a run that used its budget gives its worker back and queues its next run
+    behind the other peers' (two Celery threads serve every peer in turn); entries
+    committed while the lock was held are picked up; after a 429 the next run is
+    scheduled at the peer's Retry-After. A failing peer is left to its back-off and the
+    probe; an unexpected error to the sweep (never a tight loop on a poisoned entry)."""
+    if ended == "error":
+        return
+    peer = Peer.objects.filter(country=country, active=True).first()
+    if peer is None or peer.failing_since is not None:
+        return
+    now = timezone.now()
+    if peer.retry_at is not None and peer.retry_at > now:
+        wait = (peer.retry_at - now).total_seconds()
+        jobs.dispatch_later(wait, "exchange.tasks.deliver_peer", country)
+    elif _due(country).exists():
+        jobs.dispatch("exchange.tasks.deliver_peer", country)
 
 
 def deliver_peer(country: str) -> int:
-    """Work through one peer's due entries until done or failing: PEER_PARALLEL
-    conversations (threads) in flight, each thread's entries in the order they were queued.
-
-    A queued node.keys still goes before anything else (see deliver).
+    """Work through one peer's due entries until done, failing or out of budget:
+    PEER_PARALLEL conversations (threads) in flight, each thread's entries in the order
+    they were queued. One run per peer at a time (a cache lock); see _after_run for what
+    follows a run. A queued node.keys still goes before anything else (see deliver).
     """
     lock = f"exchange:deliver-peer:{country}"
     lease = int(LEASE.total_seconds())
@@ -369,33 +503,13 @@ def deliver_peer(country: str) -> int:
     def renew() -> None:
         cache.touch(lock, lease)
 
-    delivered = 0
-    drained = False
-    started = time.monotonic()
     try:
-        with ThreadPoolExecutor(PEER_PARALLEL, thread_name_prefix=f"deliver-{country}") as pool:
-            while time.monotonic() - started < PEER_BUDGET_SECONDS:
-                rows = list(
-                    _due(country).order_by("id").values_list("pk", "message__thread")[:PEER_BATCH]
-                )
-                if not rows:
-                    drained = True
-                    break
-                outcomes = [
-                    outcome
-                    for thread in pool.map(
-                        lambda ids: _deliver_thread_in_order(ids, renew), _by_thread(rows)
-                    )
-                    for outcome in thread
-                ]
-                delivered += outcomes.count("delivered")
-                if any(o in ("retry", "waiting-for-keys", "error") for o in outcomes):
-                    break  # the peer is backing off; the sweep comes back
+        delivered, ended = _run_peer(country, renew)
     finally:
         cache.delete(lock)
-    if drained and _due(country).exists():
-        # Committed while we held the lock, after our last look: its task saw the lock.
-        jobs.dispatch("exchange.tasks.deliver_peer", country)
+    # After the lock is gone: an entry committed while we held it, whose own task found
+    # the lock taken, is seen here (its commit came before our release).
+    _after_run(country, ended)
     return delivered
 
 

@@ -168,7 +168,7 @@ def peer_deactivate(*, country: str, actor: Any = None) -> Peer:
     """Stop exchanging with a peer: its messages are refused (unknown_peer) and its keys
     are no longer trusted; enrolling it again pins the keys the coordinators compared."""
     with transaction.atomic():
-        peer = Peer.objects.select_for_update().filter(country=country.upper()).first()
+        peer = Peer.objects.select_for_update(no_key=True).filter(country=country.upper()).first()
         if peer is None:
             raise ValidationError({"country": f"{country.upper()} is not an enrolled peer"})
         peer.active = False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from string import ascii_uppercase
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -34,10 +35,6 @@ COUNTRY_TIME_ZONES = {
 }
 
 NODE_COUNTRY = env_str("NODE_COUNTRY", "KZ").upper()
-if NODE_COUNTRY not in COUNTRY_TIME_ZONES:
-    raise ImproperlyConfigured(
-        f"NODE_COUNTRY must be one of {sorted(COUNTRY_TIME_ZONES)}, not {NODE_COUNTRY!r}"
-    )
 NODE_URL = env_str("NODE_URL", "http://127.0.0.1:8000").rstrip("/")
 NODE_KEY_DIR = Path(env_str("NODE_KEY_DIR", str(VAR_DIR / "keys")))
 
@@ -48,6 +45,26 @@ REDIS_URL = env_str("REDIS_URL")
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX")
 DEPLOYMENT = env_str("NODE_DEPLOYMENT", "production" if DATABASE_URL else "embedded")
 EMBEDDED = DEPLOYMENT == "embedded"
+
+# A benchmark federation larger than the five (bench/federation_scale.py) adds nodes with
+# ISO 3166-1 user-assigned codes, which name no state (AA, QM-QZ, XA-XZ, ZZ), on UTC.
+# Never in production: there every node is one of the countries above.
+USER_ASSIGNED_COUNTRIES = frozenset(
+    ["AA", "ZZ", *(f"Q{c}" for c in "MNOPQRSTUVWXYZ"), *(f"X{c}" for c in ascii_uppercase)]
+)
+_extra = [c.upper() for c in env_list("NODE_EXTRA_COUNTRIES", [])]
+if _extra and DEPLOYMENT == "production":
+    raise ImproperlyConfigured("NODE_EXTRA_COUNTRIES is for benchmarks: not in production.")
+if set(_extra) - USER_ASSIGNED_COUNTRIES:
+    raise ImproperlyConfigured(
+        "NODE_EXTRA_COUNTRIES takes ISO 3166-1 user-assigned codes only (AA, QM-QZ, XA-XZ,"
+        f" ZZ), not {sorted(set(_extra) - USER_ASSIGNED_COUNTRIES)}"
+    )
+COUNTRY_TIME_ZONES.update(dict.fromkeys(_extra, "UTC"))
+if NODE_COUNTRY not in COUNTRY_TIME_ZONES:
+    raise ImproperlyConfigured(
+        f"NODE_COUNTRY must be one of {sorted(COUNTRY_TIME_ZONES)}, not {NODE_COUNTRY!r}"
+    )
 
 DEBUG = env_bool("DEBUG", False)
 

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+_tasks_imported = False
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -32,9 +33,16 @@ def _pool() -> ThreadPoolExecutor:
 
 def run_task_here(name: str, args: tuple[Any, ...]) -> None:
     """Run a registered Celery task's body in this thread, with fresh DB connections."""
+    global _tasks_imported
     from net247.celery import app
 
-    app.loader.import_default_modules()  # autodiscovery is lazy outside a worker
+    if not _tasks_imported:
+        # Autodiscovery is lazy outside a worker. Once per process: Celery's Django fixup
+        # runs every system check on each call, and per task that was most of a task's CPU.
+        with _executor_lock:
+            if not _tasks_imported:
+                app.loader.import_default_modules()
+                _tasks_imported = True
     close_old_connections()
     try:
         app.tasks[name].apply(args=args, throw=False)
@@ -52,6 +60,20 @@ def dispatch(name: str, *args: Any) -> None:
         app.send_task(name, args=list(args))
     else:
         _pool().submit(run_task_here, name, args)
+
+
+def dispatch_later(seconds: float, name: str, *args: Any) -> None:
+    """Start a task in `seconds` (a Celery countdown, or a timer that hands it to this
+    process's pool). Only ever a shortcut: the periodic sweep finds due rows anyway, and a
+    timer dies with its process."""
+    if settings.BACKGROUND == "celery":
+        from net247.celery import app
+
+        app.send_task(name, args=list(args), countdown=max(0.0, seconds))
+    else:
+        timer = threading.Timer(max(0.0, seconds), dispatch, args=(name, *args))
+        timer.daemon = True
+        timer.start()
 
 
 def enqueue(name: str, *args: Any) -> None:

@@ -113,6 +113,34 @@ def test_a_demo_node_on_a_database_server_refuses_to_start(env, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("env", "outcome"),
+    [
+        ({"NODE_EXTRA_COUNTRIES": "XA,XB", "NODE_COUNTRY": "XB"}, "XB UTC"),
+        ({"NODE_EXTRA_COUNTRIES": "FR", "NODE_COUNTRY": "FR"}, "user-assigned codes only"),
+        ({"NODE_EXTRA_COUNTRIES": "XA", "NODE_COUNTRY": "XA",
+          "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"}, "not in production"),
+        ({"NODE_COUNTRY": "XA"}, "NODE_COUNTRY must be one of"),
+    ],
+)  # fmt: skip
+def test_extra_node_codes_only_user_assigned_and_never_in_production(env, outcome, tmp_path):
+    """bench/federation_scale.py runs more nodes than the five countries (issue 18): with
+    codes that name no state, and never on a production node."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import "
+         "settings as s; print(s.NODE_COUNTRY, s.TIME_ZONE)"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "net247.settings", "SECRET_KEY": "x",
+             "NODE_VAR_DIR": str(tmp_path), **env},
+        capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert outcome in run.stdout + run.stderr
+    assert (run.returncode == 0) == (outcome == "XB UTC")
+
+
+@pytest.mark.parametrize(
     "setting", ["DEFAULT_PAGINATION_CLASS", "EXCEPTION_HANDLER", "DEFAULT_PARSER_CLASSES"]
 )
 def test_each_api_setting_imports_first_in_a_fresh_process(setting, tmp_path):

@@ -44,9 +44,16 @@ def count_from_md(node: Any) -> int:
     return int(rows[0][0])
 
 
-def wait_until(predicate: Any, timeout: float) -> None:
+def wait_until(
+    predicate: Any, timeout: float, sender: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Until predicate(); a sender that died meanwhile fails the wait at once, with its
+    error (a CI run once waited 240 s for messages a crashed sender never queued)."""
     deadline = time.monotonic() + timeout
     while not predicate():
+        if sender is not None and sender.poll() not in (None, 0):
+            _, err = sender.communicate()
+            raise AssertionError(f"the sender failed: {err.decode()[-3000:]}")
         if time.monotonic() > deadline:
             raise AssertionError(f"not reached within {timeout} s")
         time.sleep(0.5)
@@ -66,7 +73,7 @@ def test_thousand_notifications_survive_a_receiver_killed_twice(federation):  # 
     )  # fmt: skip
     try:
         for threshold in (COUNT // 5, COUNT // 2):
-            wait_until(lambda t=threshold: count_from_md(kz) >= t, timeout=240)
+            wait_until(lambda t=threshold: count_from_md(kz) >= t, timeout=240, sender=sender)
             kz.kill()
             time.sleep(1)
             kz.restart()

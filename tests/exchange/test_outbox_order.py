@@ -15,6 +15,7 @@ from django.core.cache import cache
 
 from exchange import canonical, outbox, services, signing
 from exchange.models import OutboxEntry
+from node import jobs
 from node import services as node_services
 from tests.fednet import FakePeer, now_text
 
@@ -160,3 +161,97 @@ def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, mo
     assert run[0] == ("add", lease)
     assert run.count(("touch", lease)) == 3  # once per entry
     assert run[-1] == ("delete", None)
+
+
+def _queue_conversations(count: int) -> list[str]:
+    ids = []
+    for case in range(count):
+        message = services.message_send(
+            type="case.update", to=["KZ"], body={"case_ref": f"MD-{case}", "changes": {}}
+        )
+        ids.append(message.envelope_id)
+    return ids
+
+
+@pytest.fixture
+def md_with_kz(settings, tmp_path, kz_url, monkeypatch):
+    """MD with KZ enrolled; what a run dispatches after itself is recorded, not run."""
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    settings.NODE_COUNTRY = "MD"
+    node_services.node_init()
+    services.peer_add(country="KZ", url=kz_url, keys=[(KZ.key_id, KZ.public_key)])
+    dispatched: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(jobs, "dispatch", lambda *args: dispatched.append(args))
+    monkeypatch.setattr(jobs, "dispatch_later", lambda *args: dispatched.append(("later", *args)))
+    Receiver.arrivals, Receiver.most_in_flight = [], 0
+    return dispatched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_out_of_budget_queues_its_successor(md_with_kz, monkeypatch):
+    """Two Celery threads serve every peer: a run gives its thread back after its budget
+    and its peer's next run is queued at once, not left to the sweep (issue 18: a peer
+    waited minutes behind the others' runs)."""
+    _queue_conversations(3)
+    md_with_kz.clear()  # the messages' own tasks
+    monkeypatch.setattr(outbox, "PEER_BUDGET_SECONDS", 0.0)
+    assert outbox.deliver_peer("KZ") == 0
+    assert md_with_kz == [("exchange.tasks.deliver_peer", "KZ")]
+    monkeypatch.setattr(outbox, "PEER_BUDGET_SECONDS", 30.0)
+    md_with_kz.clear()
+    assert outbox.deliver_peer("KZ") == 3
+    assert md_with_kz == []  # drained: nothing more to do
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_announcement_goes_first_and_the_run_does_not_stop_for_it(md_with_kz):
+    """A queued node.keys is delivered before the conversations behind it, once, and the
+    conversations do not race for it (a loser used to end the whole run)."""
+    assert cache.add(RUN_LOCK, 1, timeout=60)
+    keys = services.announce_presence()
+    assert keys is not None
+    sent = _queue_conversations(8)
+    cache.delete(RUN_LOCK)
+    assert outbox.deliver_peer("KZ") == 9  # everything, in this one run
+    arrived = [envelope_id for _thread, envelope_id in Receiver.arrivals]
+    assert arrived[0] == keys.envelope_id
+    assert sorted(arrived[1:]) == sorted(sent)
+
+
+class TooMany(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = canonical.dumps({"error": {"code": "rate_limited", "message": "slow down"}})
+        self.send_response(429)
+        self.send_header("Retry-After", "3")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_429_the_next_run_is_scheduled_at_retry_after(md_with_kz):
+    """The receiver's rate limit: the queue waits Retry-After, then goes on by itself
+    (it used to wait for the next sweep, up to 10 s more, whatever Retry-After said)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TooMany)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        services.peer_add(
+            country="KZ",
+            url=f"http://127.0.0.1:{server.server_port}",
+            keys=[(KZ.key_id, KZ.public_key)],
+        )
+        _queue_conversations(2)
+        md_with_kz.clear()
+        assert outbox.deliver_peer("KZ") == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(md_with_kz) == 1
+    later, seconds, task, country = md_with_kz[0]
+    assert (later, task, country) == ("later", "exchange.tasks.deliver_peer", "KZ")
+    assert 2.0 < seconds <= 3.0
+    assert not OutboxEntry.objects.filter(status="delivered").exists()
