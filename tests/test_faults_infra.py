@@ -225,7 +225,11 @@ def test_postgresql_restarted_under_traffic(
         traffic.stop()
     committed = assert_delivered_once(md, kz, traffic.accepted)
     assert_alerted_once(kz, committed)
-    assert "OperationalError" in kz.log_tail(200_000)  # the log says what failed
+    # The log says what failed: a request or task that met the stopped server logs its
+    # OperationalError; when none did in the outage, the pool logs the broken connections
+    # it discards on their first use after the restart.
+    log = kz.log_tail(200_000)
+    assert "OperationalError" in log or "discarding closed connection" in log, log[-2000:]
 
 
 @in_postgres_pass
