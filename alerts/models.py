@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Urgency(models.TextChoices):
@@ -97,7 +98,7 @@ class EscalationPolicy(models.Model):
 
 class AlertState(models.TextChoices):
     TRIGGERED = "triggered", _("Triggered")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert", "Acknowledged")
     RESOLVED = "resolved", _("Resolved")
 
 

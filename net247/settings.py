@@ -87,6 +87,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# The project's own apps, listed after the framework's (whose ready() they build on).
+PROJECT_APPS = ["node", "accounts", "audit", "exchange", "legal_map", "alerts", "cases"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -106,13 +109,7 @@ INSTALLED_APPS = [
     "channels",
     "django_filters",
     "django_htmx",
-    "node",
-    "accounts",
-    "audit",
-    "exchange",
-    "legal_map",
-    "alerts",
-    "cases",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
@@ -267,7 +264,15 @@ OTP_TOTP_ISSUER = f"net247 {NODE_COUNTRY}"
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django merges catalogues with LOCALE_PATHS on top, then apps in INSTALLED_APPS order:
+# listed after django.contrib.admin, our apps' words lost to the admin's ("Summary" became
+# "Краткая статистика"). Naming every app's catalogue here puts ours above every
+# third-party one (tests/test_translations.py holds it). Two of our apps must not translate
+# one msgid two ways: that test fails on it too (use a msgctxt).
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    *(BASE_DIR / app / "locale" for app in PROJECT_APPS if (BASE_DIR / app / "locale").is_dir()),
+]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = COUNTRY_TIME_ZONES[NODE_COUNTRY]
