@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 
-from alerts import subjects
+from alerts import labels, subjects
 from alerts.models import Alert, AlertEvent, EventCursor
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,10 @@ def alert_data(alert: Alert) -> dict[str, Any]:
     return {
         "id": alert.pk,
         "kind": alert.kind,
-        "title": alert.title,
-        "summary": alert.summary,
+        # In the active language (the node's, from a task): a desk in another language
+        # shows the alert in its own words once the page reloads.
+        "title": labels.alert_title(alert),
+        "summary": labels.alert_summary(alert),
         "urgency": alert.urgency,
         "state": alert.state,
         "origin": alert.origin,

@@ -106,6 +106,10 @@ class Alert(models.Model):
     kind = models.CharField(max_length=50)
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
+    # What the title and summary say, as values (alerts.labels renders them in the
+    # reader's language); empty for an alert whose stored title is its words (a peer's
+    # title, rows from before params).
+    params = models.JSONField(default=dict, blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices)
     state = models.CharField(
         max_length=12, choices=AlertState.choices, default=AlertState.TRIGGERED

@@ -127,6 +127,7 @@ def alert_raise(
     envelope_id: str = "",
     users: list[Any] | None = None,
     dedupe_key: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Alert:
     """Raise an alert and run its first escalation step, in the caller's transaction.
 
@@ -149,6 +150,7 @@ def alert_raise(
             kind=kind[:50],
             title=clean_line(title, 300),  # a peer's title: one line, as stored
             summary=summary,
+            params=params or {},
             urgency=urgency,
             object_type=object_type,
             object_id=str(object_id),

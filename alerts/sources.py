@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from alerts import events, selectors, services
@@ -37,20 +37,18 @@ def on_delivery_failed(sender: Any, destination: str, envelope_id: str, reason: 
                        code: str = "", **kwargs: Any) -> None:  # fmt: skip
     """One alert per final failure (the contract's duty). A `clock_skew` refusal says
     what to do about it: no retry helps while the two clocks differ by over 300 s."""
-    kind, title, summary = "delivery_failed", f"Delivery to {destination} failed", reason
-    if code == "clock_skew":
-        kind = "clock_skew"
-        title = f"{destination} refused our message: clocks differ by more than 300 s"
-        summary = (
-            f"Check time synchronisation here (timedatectl timesync-status, chronyc "
-            f"tracking) and ask {destination}'s coordinator to check theirs; then send the "
-            f"message again. {_contacts_text(destination)}\n{reason}"
-        )
+    kind = "clock_skew" if code == "clock_skew" else "delivery_failed"
+    params: dict[str, Any] = {"country": destination, "reason": reason[:500]}
+    if kind == "clock_skew":
+        params["contacts"] = selectors.peer_contacts(destination)
     services.alert_raise(
         kind=kind,
-        title=title,
+        params=params,
+        # The stored words are the node language's, for search and old readers; pages
+        # render the params in the reader's language (alerts.labels).
+        title=_english(kind, params),
         urgency="urgent",
-        summary=summary,
+        summary=reason,
         object_type="exchange.outboundmessage",
         object_id=envelope_id,
         users=selectors.coordinators_on_duty(),
@@ -60,9 +58,15 @@ def on_delivery_failed(sender: Any, destination: str, envelope_id: str, reason: 
 
 def on_delivery_overdue(sender: Any, destination: str, envelope_id: str, urgency: str,
                         **kwargs: Any) -> None:  # fmt: skip
+    params = {
+        "country": destination,
+        "urgency": urgency,
+        "contacts": selectors.peer_contacts(destination),
+    }
     services.alert_raise(
         kind="delivery_overdue",
-        title=f"{urgency} message to {destination} still undelivered",
+        params=params,
+        title=_english("delivery_overdue", params),
         urgency="urgent",
         summary=_contacts_text(destination),
         object_type="exchange.outboundmessage",
@@ -76,9 +80,15 @@ def on_message_failed(sender: Any, message: Any, **kwargs: Any) -> None:
     """A received message was stored with its receipt but its handler failed: nothing of
     it took effect (no item, no alert for the prosecutor), so the coordinators must act."""
     with transaction.atomic():
+        params = {
+            "country": message.origin,
+            "type": message.type,
+            "error": message.error[:300],
+        }
         services.alert_raise(
             kind="receive_failed",
-            title=f"{message.type} from {message.origin} could not be processed",
+            params=params,
+            title=_english("receive_failed", params),
             urgency="urgent",
             summary=f"manage.py message failed; then message reprocess {message.origin} "
             f"{message.envelope_id} once the cause is fixed. {message.error[:300]}",
@@ -88,6 +98,14 @@ def on_message_failed(sender: Any, message: Any, **kwargs: Any) -> None:
             users=selectors.coordinators_on_duty(),
             dedupe_key=f"receive_failed:{message.origin}:{message.envelope_id}",
         )
+
+
+def _english(kind: str, params: dict[str, Any]) -> str:
+    """The title in English with the values as stored (the row's searchable words)."""
+    from alerts.labels import SYSTEM_TITLES
+
+    with translation.override("en"):
+        return str(SYSTEM_TITLES[kind]) % {k: str(v) for k, v in params.items()}
 
 
 def _contacts_text(country: str) -> str:
@@ -126,8 +144,14 @@ def check_peer_silence(now: datetime) -> int:
         heard = peer.last_heard_at or peer.enrolled_at
         if heard is None or heard >= limit:
             continue
+        params = {
+            "country": peer.country,
+            "since": heard.isoformat(),
+            "contacts": selectors.peer_contacts(peer.country),
+        }
         services.alert_raise(
             kind="peer_silent",
+            params=params,
             title=f"Nothing heard from {peer.country} since {heard:%Y-%m-%d %H:%M} UTC",
             urgency="urgent",
             summary=_contacts_text(peer.country),
@@ -164,8 +188,15 @@ def check_unacknowledged(now: datetime) -> int:
                 country = entry.destination.country
                 if country in acked:
                     continue
+                params = {
+                    "country": country,
+                    "type": message.type,
+                    "minutes": int(window.total_seconds() // 60),
+                    "contacts": selectors.peer_contacts(country),
+                }
                 services.alert_raise(
                     kind="not_acknowledged",
+                    params=params,
                     title=f"{country} has not acknowledged {message.type} within "
                     f"{int(window.total_seconds() // 60)} min",
                     urgency="urgent",

@@ -16,7 +16,7 @@ class FilterForm(forms.Form):
         label=_("Action"),
         required=False,
         max_length=64,
-        help_text=_("Exact name or prefix, e.g. auth"),
+        help_text=_("Exact name or its beginning, for example:"),
     )
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=128)

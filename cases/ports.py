@@ -113,6 +113,7 @@ def alert(
     envelope_id: str = "",
     users: Iterable[Any] | None = None,
     dedupe_key: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Any:
     try:
         services = importlib.import_module("alerts.services")
@@ -131,6 +132,7 @@ def alert(
         envelope_id=envelope_id,
         users=list(users) if users is not None else None,
         dedupe_key=dedupe_key,
+        params=params,
     )
 
 

@@ -83,10 +83,17 @@ def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
     return item, True
 
 
-def _alert(item: InboundItem, kind: str, title: str, users: list[Any] | None = None) -> None:
+def _alert(
+    item: InboundItem,
+    kind: str,
+    title: str,
+    users: list[Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> None:
     ports.alert(
         kind=kind,
         title=title,
+        params=params,
         urgency=item.urgency,
         summary=item.title,
         object_type="cases.inbounditem",
@@ -183,7 +190,8 @@ def on_request(msg: Any) -> None:
         from cases import access
 
         access.grant("view_inbounditem", item, users=owners, unit=local.unit)
-    _alert(item, "inbound_request", f"{item.origin} {body['kind']} {item.ref}", owners)
+    params = {"country": item.origin, "kind": body["kind"], "ref": item.ref}
+    _alert(item, "inbound_request", f"{item.origin} {body['kind']} {item.ref}", owners, params)
 
 
 def on_response(msg: Any) -> None:

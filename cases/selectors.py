@@ -215,3 +215,20 @@ def takedown_requests_undecided(user: Any) -> QuerySet[InboundItem]:
         .filter(kind=InboundItem.Kind.TAKEDOWN, targets__status__in=UNDECIDED)
         .distinct()
     )
+
+
+def assignable_people(user: Any) -> list[Any]:
+    """Whom `user` may assign a received item to: the active prosecutors, for a
+    coordinator or an admin; nobody for anyone else (they cannot assign)."""
+    if not access.sees_everything(user):
+        return []
+    from accounts.selectors import users_by_role
+
+    return list(users_by_role("prosecutor"))
+
+
+def active_user(username: str) -> Any | None:
+    """The active person of that username (None if there is none: the service refuses)."""
+    from accounts.selectors import people
+
+    return people().filter(username=username, is_active=True).first() if username else None

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,9 +15,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from guardian.conf import settings as guardian_settings
 
-from cases import access, charts, ports, selectors, services, takedowns
+from cases import access, charts, labels, ports, selectors, services, takedowns
 from cases import handling as handling_rules
 from cases.models import Handling, MirrorProposal
 
@@ -102,13 +100,7 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.inbound_get(request.user, pk)
-    people = []
-    if access.sees_everything(request.user):
-        people = list(
-            get_user_model()
-            .objects.filter(role="prosecutor", is_active=True)
-            .exclude(username=guardian_settings.ANONYMOUS_USER_NAME)
-        )
+    people = selectors.assignable_people(request.user)
     return render(
         request,
         "cases/inbound_detail.html",
@@ -116,6 +108,8 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "people": people,
             "statuses": takedowns.STATUSES,
+            "request_kinds": list(labels.REQUEST_KIND_LABELS),
+            "answer_statuses": list(labels.ANSWER_STATUS_LABELS),
             "restrictions": handling_rules.source_of(item).restrictions,
         },
     )
@@ -125,11 +119,7 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.inbound_get(request.user, pk)
-    user = (
-        get_user_model()
-        .objects.filter(username=request.POST.get("username", ""), is_active=True)
-        .first()
-    )
+    user = selectors.active_user(request.POST.get("username", ""))
     try:
         services.inbound_assign(
             actor=request.user, item=item, user=user, unit=request.POST.get("unit", "")

@@ -23,6 +23,11 @@ VERDICTS = {
 }
 
 
+# The language of each country's statutes as the catalogue quotes them (`title_national`):
+# pages mark those titles with it (lang="ro"), so a screen reader reads them as Romanian.
+NATIONAL_LANGUAGES = {"MD": "ro", "KZ": "kk", "KG": "ky", "UZ": "uz", "TJ": "tg"}
+
+
 def badge(verification: str) -> dict[str, str]:
     """The confidence label as shown everywhere: its own class and words, never 'verified'
     for a record that is not."""

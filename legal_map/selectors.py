@@ -169,11 +169,13 @@ def offence_parts(country: str, article: str) -> list[Offence]:
     return list(offence_list(country=country, article=article))
 
 
-def articles_of(country: str) -> list[tuple[str, str]]:
-    """(article, short title) per article of a country, in catalogue order."""
+def articles_of(country: str, language: str = "ru") -> list[tuple[str, str]]:
+    """(article, short title in `language`, else the other one) per article of a country,
+    in catalogue order."""
     seen: dict[str, str] = {}
     for o in Offence.objects.filter(country=country).order_by("position"):
-        seen.setdefault(o.article, o.title_en or o.title_ru)
+        first, second = (o.title_ru, o.title_en) if language == "ru" else (o.title_en, o.title_ru)
+        seen.setdefault(o.article, first or second)
     return list(seen.items())
 
 

@@ -17,9 +17,11 @@ from legal_map import penalties, reasons, selectors, services
 from legal_map.engine import PURPOSES
 from legal_map.models import EquivalenceKind, Offence, Status
 from legal_map.presentation import (
+    NATIONAL_LANGUAGES,
     SHOWN,
     VERDICTS,
     _match_view,
+    _ru,
     _shown,
     _title,
     badge,
@@ -81,7 +83,8 @@ def explorer(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "countries": selectors.COUNTRIES,
         "country": country,
-        "articles": selectors.articles_of(country),
+        "articles": selectors.articles_of(country, "ru" if _ru() else "en"),
+        "national_language": NATIONAL_LANGUAGES.get(country, ""),
         "article": article,
         "part": part,
         "facts": facts,

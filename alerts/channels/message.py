@@ -56,7 +56,8 @@ def compose(delivery: Delivery) -> PageMessage:
             else ""
         )
         url = alert_url(alert)
-        title = clean_line(alert.title, 300)
+        title = clean_line(labels.alert_title(alert), 300)
+        summary = labels.alert_summary(alert)
         subject = f"[net247 {settings.NODE_COUNTRY}] {urgency}: {kind}: {title}"
         if more:
             subject += f" ({more})"
@@ -66,8 +67,8 @@ def compose(delivery: Delivery) -> PageMessage:
         lines.append(_("Urgency: %(urgency)s") % {"urgency": urgency})
         if more:
             lines.append(more[:1].upper() + more[1:] + ".")
-        if alert.summary:
-            lines += ["", alert.summary]
+        if summary:
+            lines += ["", summary]
         lines += ["", _("Open the alert and acknowledge it:"), url, ""]
         lines.append(
             _("Alert %(id)s, step %(step)s, pass %(pass)s.")
@@ -78,8 +79,8 @@ def compose(delivery: Delivery) -> PageMessage:
         "node": settings.NODE_COUNTRY,
         "alert": alert.pk,
         "kind": alert.kind,
-        "title": alert.title,
-        "summary": alert.summary,
+        "title": title,
+        "summary": summary,
         "urgency": alert.urgency,
         "origin": alert.origin,
         "created_at": alert.created_at.isoformat(),

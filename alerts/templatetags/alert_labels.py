@@ -27,3 +27,9 @@ def action_label(action: str) -> str:
 @register.filter
 def delivery_label(status: str) -> str:
     return str(labels.delivery_status_label(status))
+
+
+register.filter("alert_title", labels.alert_title)
+register.filter("alert_summary", labels.alert_summary)
+register.filter("alert_commands", labels.alert_commands)
+register.filter("alert_detail", labels.alert_detail)

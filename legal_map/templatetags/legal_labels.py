@@ -60,3 +60,13 @@ def equivalence_kind_text(code: str) -> str:
 def ref_text(text: str) -> str:
     """An article, part or label as the catalogue names it, in the reader's language."""
     return reasons.ref_text(str(text or ""))
+
+
+@register.filter
+def score_percent(score: float | None) -> str:
+    """The engine's similarity (0..1) as a whole percentage: '75 %', never '0,754'."""
+    if score is None:
+        return "—"
+    from django.utils.formats import number_format
+
+    return f"{number_format(round(float(score) * 100))}\u00a0%"

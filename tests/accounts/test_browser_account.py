@@ -67,7 +67,7 @@ def _browse(playwright: Any, url: str, secret: str) -> None:
                     assert not ENGLISH.search(text), ENGLISH.search(text)
                 else:
                     assert "read only" in text and "read and write" in text
-                    assert "Authorization: Bearer <token>." in text
+                    assert "Authorization: Bearer <token>" in text
                 screens.save(page, f"account-{language}-{width}")
                 page.goto(url + "/accounts/password/")
                 text = page.locator("main").inner_text()

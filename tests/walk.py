@@ -1,0 +1,410 @@
+"""The page walk: a node with something in every state, every page of it, and the checks a
+page must pass in each language (no raw internal value, no English on a Russian page, no
+time without its zone).
+
+`world()` builds a KZ node that received from MD (a FakePeer, through the real inbox) and
+sent to it; `pages(world)` lists every page of the node's URL patterns that answers GET,
+with fixture ids; `problems(html, language, allowed)` says what is wrong with one page.
+Used by tests/test_walk.py (Django's test client) and tests/test_walk_browser.py (axe-core
+in Chromium).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+# Patterns that are not pages: POST-only actions, downloads, the login steps (walked
+# anonymously by the browser test), Django's admin (its own catalogue) and the API.
+NOT_PAGES = {
+    "cases:notify",
+    "cases:inbound-assign",
+    "cases:inbound-act",
+    "cases:mirror-join",
+    "alerts:ack",
+    "alerts:resolve",
+    "alerts:rota-publish",
+    "legal_map:curation-revoke",
+    "audit:export",
+    "accounts:logout",
+    "accounts:logout-everywhere",
+    "accounts:token-revoke",
+    "accounts:login",
+    "accounts:totp-verify",
+    "accounts:totp-enrol",
+}
+NAMESPACES = {"accounts", "alerts", "audit", "cases", "legal_map"}
+ROOT_PAGES = {"home"}
+
+ROLES = ("prosecutor", "coordinator", "auditor", "admin")
+LANGUAGES = ("ru", "en")
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    kwargs: dict[str, list[dict[str, Any]]]
+    extra: list[tuple[str, str]] = field(default_factory=list)  # (name, URL with a query)
+    allowed_latin: set[str] = field(default_factory=set)
+
+
+def world() -> World:
+    """Everything in every state (call inside a django_db test with a KZ node set up)."""
+    from alerts import services as alert_services
+    from alerts import sources
+    from alerts.models import Alert
+    from cases import services
+    from cases.models import Case, InboundItem, Takedown, TakedownStep
+    from cases.takedowns import takedown_status_report
+    from exchange import services as exchange_services
+    from node import services as node_services
+    from tests.accounts.helpers import create_user
+    from tests.fednet import FakePeer
+
+    md = FakePeer("MD")
+    node_services.node_init()
+    exchange_services.peer_add(
+        country="MD", url="http://127.0.0.1:9", keys=[(md.key_id, md.public_key)]
+    )
+    users = {
+        "prosecutor": create_user(
+            "kz.prosecutor", "prosecutor", "cyber", email="prosecutor@example.kz"
+        ),
+        "coordinator": create_user(
+            "kz.coordinator", "coordinator", "hq", email="coordinator@example.kz"
+        ),
+        "auditor": create_user("kz.auditor", "auditor"),
+        "admin": create_user("kz.admin", "admin"),
+    }
+    for role in ("prosecutor", "coordinator"):
+        alert_services.channel_add(user=users[role], kind="email", target=f"{role}@example.kz")
+    alert_services.schedule_set(
+        name="default",
+        usernames=["kz.prosecutor", "kz.coordinator"],
+        handoff=timezone.localtime().time().replace(hour=8, minute=0, second=0, microsecond=0),
+        rotation="daily",
+        start=timezone.localdate(),
+    )
+    prosecutor, coordinator = users["prosecutor"], users["coordinator"]
+    case = services.case_create(
+        actor=prosecutor,
+        title="Вербовка веб-моделей",
+        summary="Объявления о работе в Интернете",
+        offence={"country": "KZ", "code": "CC", "article": "128", "part": "1"},
+        facts=["adult_victim", "online", "deception"],
+        urgency="urgent",
+        indicators=[{"kind": "phone", "value": "+77011234567"}],
+    )
+    services.case_notify(actor=prosecutor, case=case, to=["MD"], handling="H2")
+    closed = services.case_create(
+        actor=prosecutor,
+        title="Закрытое дело",
+        summary="Проверка",
+        offence={"country": "KZ", "code": "CC", "article": "128", "part": "1"},
+        facts=["online"],
+        urgency="immediate",
+        indicators=[],
+    )
+    Case.objects.filter(pk=closed.pk).update(status="closed")
+
+    def post(envelope: dict[str, Any]) -> dict[str, Any]:
+        from django.test import Client
+
+        from exchange import canonical
+
+        raw = canonical.dumps(md.sign(envelope))
+        answer = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+        assert answer.status_code in (200, 202), answer.content
+        return envelope
+
+    offence = {"country": "MD", "code": "CC", "article": "220/1", "part": "1"}
+    note = post(
+        md.envelope(
+            ["KZ"],
+            type="case.notification",
+            handling="H1",
+            body={
+                "case_ref": "MD-2026-0042",
+                "title": "Вербовка веб-моделей",
+                "summary": "Объявления в мессенджере",
+                "offence": offence,
+                "facts": ["adult_victim", "online", "webcam"],
+                "indicators": [{"kind": "phone", "value": "+37369123456"}],
+                "urgency": "immediate",
+            },
+        )
+    )
+    post(
+        md.envelope(
+            ["KZ"],
+            type="case.request",
+            thread=note["thread"],
+            body={
+                "case_ref": "MD-2026-0042",
+                "request_ref": "MD-RQ-2026-0001",
+                "kind": "preservation",
+                "text": "Просим сохранить данные",
+                "urgency": "urgent",
+            },
+        )
+    )
+    post(
+        md.envelope(
+            ["KZ"],
+            type="takedown.request",
+            body={
+                "request_ref": "MD-TD-2026-0001",
+                "targets": [{"domain": "webcam-jobs.md"}, {"domain": "webcam-jobs2.md"}],
+                "legal_basis": {"country": "MD", "code": "CC", "article": "220/1"},
+                "requested_action": "block",
+                "urgency": "urgent",
+            },
+        )
+    )
+    items = list(InboundItem.objects.order_by("pk"))
+    takedown_item = next(i for i in items if i.kind == "takedown")
+    takedown_status_report(
+        actor=coordinator, item=takedown_item, target="webcam-jobs.md", status="under_review"
+    )
+    takedown_status_report(
+        actor=coordinator, item=takedown_item, target="webcam-jobs2.md", status="refused",
+        note="Нет оснований",
+    )  # fmt: skip
+    statuses = [s.value for s in InboundItem.Status]
+    for item, status in zip(items, statuses[1:], strict=False):
+        InboundItem.objects.filter(pk=item.pk).update(status=status)
+
+    ours = Takedown.objects.create(
+        request_ref="KZ-TD-2026-0001",
+        targets=[{"domain": "models-work.example.kz"}, {"url": "https://t.me/modelswork"}],
+        legal_country="KZ",
+        legal_code="CC",
+        legal_article="128",
+        requested_action="block",
+        urgency="urgent",
+        destinations=["MD", "KG", "UZ", "TJ"],
+        envelope_id=str(uuid.uuid4()),
+        created_by=coordinator,
+    )
+    flow = [
+        ("MD", "received"),
+        ("MD", "under_review"),
+        ("MD", "order_issued"),
+        ("MD", "blocked"),
+        ("KG", "removed"),
+        ("UZ", "refused"),
+    ]
+    for n, (country, status) in enumerate(flow):
+        TakedownStep.objects.create(
+            takedown=ours,
+            target="models-work.example.kz",
+            country=country,
+            status=status,
+            note="Нет решения суда" if status == "refused" else "",
+            at=ours.created_at + timedelta(hours=n + 1),
+            envelope_id=f"step-{n}",
+        )
+
+    sources.on_delivery_failed(None, destination="MD", envelope_id="e-1", reason="HTTP 503")
+    sources.on_delivery_failed(
+        None, destination="MD", envelope_id="e-2", reason="clock_skew", code="clock_skew"
+    )
+    sources.on_delivery_overdue(None, destination="MD", envelope_id="e-3", urgency="immediate")
+    alerts = list(Alert.objects.order_by("pk"))
+    alert_services.alert_acknowledge(alert=alerts[0], actor=prosecutor)
+    alert_services.alert_resolve(alert=alerts[1], actor=coordinator, note="Проверено")
+
+    from cases.models import InboundItem as Item
+
+    kwargs: dict[str, list[dict[str, Any]]] = {
+        "cases:detail": [{"pk": case.pk}, {"pk": closed.pk}],
+        "cases:inbound-detail": [{"pk": item.pk} for item in Item.objects.order_by("pk")],
+        "cases:thread": [{"thread": uuid.UUID(note["thread"])}],
+        "cases:takedown-detail": [{"pk": ours.pk}],
+        "alerts:detail": [{"pk": alert.pk} for alert in Alert.objects.order_by("pk")],
+    }
+    extra = [
+        (
+            "legal_map:explorer",
+            "/legal-map/?country=MD&article=220%2F1&part=1&facts=adult_victim&facts=online",
+        ),
+        ("legal_map:explorer", "/legal-map/?country=MD&article=206&part=1"),
+    ]
+    # Names people and admins gave: usernames and units are proper nouns, not English.
+    allowed = {u.username for u in users.values()} | {u.unit for u in users.values() if u.unit}
+    return World(users=users, kwargs=kwargs, extra=extra, allowed_latin=allowed)
+
+
+def _patterns(resolver: URLResolver, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    found: list[tuple[str, URLPattern]] = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in NAMESPACES:
+                found += _patterns(entry, entry.namespace)
+        elif entry.name:
+            found.append((f"{namespace}:{entry.name}" if namespace else entry.name, entry))
+    return found
+
+
+def page_names() -> list[str]:
+    """Every named page pattern of the node's own apps (API and federation excluded)."""
+    return [
+        name
+        for name, _pattern in _patterns(get_resolver())
+        if (":" in name or name in ROOT_PAGES) and name not in NOT_PAGES
+    ]
+
+
+def pages(w: World) -> list[tuple[str, str]]:
+    """(name, URL) of every page: a pattern without arguments once, with ids once per id."""
+    from django.urls import reverse
+
+    urls: list[tuple[str, str]] = []
+    for name in page_names():
+        for kwargs in w.kwargs.get(name, [{}]):
+            urls.append((name, reverse(name, kwargs=kwargs or None)))
+    return urls + w.extra
+
+
+# -- the checks --------------------------------------------------------------------------
+
+_SKIP_TAGS = {"script", "style", "template", "noscript", "svg"}
+# Code, keyboard input and sample output are not words of a language (a command, a header).
+_CODE_TAGS = {"code", "kbd", "samp"}
+_TEXT_ATTRS = ("title", "aria-label", "placeholder", "alt")
+
+
+_VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "col", "area", "base"}
+
+
+class _Text(HTMLParser):
+    """Visible text; with `language`, text inside an element marked with another `lang`
+    (a Romanian article title, the "English" of the language switch) is left out."""
+
+    def __init__(self, language: str = "", code: bool = False) -> None:
+        super().__init__()
+        self._code = code  # leave code out too
+        self.parts: list[str] = []
+        self._skip = 0
+        self._language = language
+        self._stack: list[bool] = []  # per open element: does it leave its text out?
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        if tag not in _VOID and tag not in ("p", "li", "option", "td", "th", "tr", "dt", "dd"):
+            lang = dict(attrs).get("lang") or ""
+            other = bool(self._language and lang and not lang.startswith(self._language))
+            other = other or bool(self._code and tag in _CODE_TAGS)
+            # Machine text quoted as the system gave it (an error of a peer, a transport
+            # reason): marked class="verbatim" and lang="en"; never words of the page.
+            other = other or bool(self._language and "verbatim" in (dict(attrs).get("class") or ""))
+            self._stack.append(other)
+            if other:
+                self._skip += 1
+        if not self._skip:
+            self.parts += [v for n, v in attrs if n in _TEXT_ATTRS and v]
+        if tag in ("br", "p", "div", "li", "td", "th", "tr", "dt", "dd", "option", "h1", "h2"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS and self._skip:
+            self._skip -= 1
+        closes = tag not in _VOID and tag not in ("p", "li", "option", "td", "th", "tr", "dt", "dd")
+        if closes and self._stack and self._stack.pop() and self._skip:
+            self._skip -= 1
+        self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str, language: str = "", *, code: bool = False) -> str:
+    """The page's text; with `language`, without passages marked as another language
+    (quoted as the system or a statute gave them); with `code`, without code either."""
+    parser = _Text(language, code)
+    parser.feed(html)
+    return re.sub(r"[ \t\r\f\v]+", " ", "".join(parser.parts))
+
+
+def raw_values() -> set[str]:
+    """Internal values that must never be read as words: choices with '_' or '.', the
+    protocol's message types, the fact vocabulary's tags, the alert kinds."""
+    from django.apps import apps
+
+    from alerts.labels import KIND_LABELS
+    from cases.takedowns import STATUSES
+    from exchange.schemas import INBOX_TYPES
+    from legal_map.vocabulary import BY_TAG
+
+    values: set[str] = set(INBOX_TYPES) | set(BY_TAG) | set(KIND_LABELS) | set(STATUSES)
+    for config in apps.get_app_configs():
+        if config.name not in {"accounts", "alerts", "audit", "cases", "exchange", "legal_map"}:
+            continue
+        for model in config.get_models():
+            for f in model._meta.get_fields():
+                for value, _label in getattr(f, "flatchoices", None) or []:
+                    if isinstance(value, str):
+                        values.add(value)
+    for choices in models.TextChoices.__subclasses__():
+        values.update(str(v) for v in choices.values)
+    return {v for v in values if "_" in v or "." in v}
+
+
+# Latin words a Russian page may show: names of things, not words of a language.
+LATIN_ALLOWED = {
+    "UTC", "TOTP", "API", "PDF", "CSV", "JSON", "URL", "HTTP", "HTTPS", "ID", "SIENA",
+    "Telegram", "WhatsApp", "net247", "CC", "H0", "H1", "H2", "H3", "KZ", "KG", "UZ", "TJ",
+    "MD", "RU", "EN", "TD", "RQ", "OK", "QR", "Ed25519", "SHA", "SHA-256", "E-mail",
+    "Webhook", "WebSocket", "Chromium", "Google", "Authenticator", "FreeOTP", "Aegis",
+    "English", "Русский", "ICCS", "RFC", "Merkle",
+}  # fmt: skip
+_TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])")
+_ZONE_AFTER = re.compile(r"^[^\n]{0,40}?UTC(?:[+\-−]\d|\b)")
+_SCORE = re.compile(r"(?<![\d,.])0[.,]\d{3}(?![\d])")
+_WORDISH = re.compile(r"\S+")
+_LATIN = re.compile(r"[A-Za-z](?:[A-Za-z']|-(?=[A-Za-z]))*")
+
+
+def _is_code(token: str) -> bool:
+    """URLs, e-mail addresses, domains, handles, references, article numbers, hashes."""
+    stripped = token.strip(".,;:()[]«»\"'!?")
+    return bool(
+        "@" in stripped
+        or "/" in stripped
+        or re.search(r"[A-Za-z0-9]\.[A-Za-z]", stripped)
+        or re.search(r"\d", stripped)
+        or re.fullmatch(r"[0-9a-f]{8,}", stripped)
+        or "_" in stripped
+    )
+
+
+def problems(html: str, language: str, allowed: set[str], raw: set[str]) -> list[str]:
+    text = visible_text(html, language)
+    found: list[str] = []
+    for value in sorted(raw):
+        if re.search(rf"(?<![\w.\-]){re.escape(value)}(?![\w\-]|\.\w)", text):
+            found.append(f"raw value {value!r}")
+    for match in _SCORE.finditer(text):
+        found.append(f"bare score {match.group(0)!r}")
+    for match in _TIME.finditer(text):
+        if not _ZONE_AFTER.search(text[match.end() :]):
+            context = text[max(0, match.start() - 30) : match.end() + 30].replace("\n", " ")
+            found.append(f"time without zone: {context!r}")
+    if language == "ru":
+        for token in _WORDISH.findall(visible_text(html, language, code=True)):
+            if _is_code(token):
+                continue
+            for word in _LATIN.findall(token):
+                if word not in LATIN_ALLOWED and word.lower() not in allowed:
+                    found.append(f"Latin word {word!r} in {token!r}")
+    return sorted(set(found))
