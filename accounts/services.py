@@ -25,6 +25,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,6 +33,7 @@ from accounts import signals
 from accounts.models import ApiToken, Role, TokenScope, User
 from accounts.tokens import new_token, token_hash
 from audit.services import record
+from node.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +44,11 @@ TOKEN_DEFAULT_DAYS = 90
 TOKEN_MAX_DAYS = 365
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A refused account operation; the message is safe to show to an operator."""
+
+    def __init__(self, message: str | Promise, field: str = "") -> None:
+        super().__init__(field, message)
 
 
 def _check_role(role: str) -> str:

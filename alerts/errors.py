@@ -7,10 +7,8 @@ error cannot live in services.py without an import cycle.
 
 from __future__ import annotations
 
+from node.errors import ServiceError
 
-class AlertsError(ValueError):
+
+class AlertsError(ServiceError):
     """Bad input; `field` names the offending field (API: 400 with field errors)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field

@@ -35,6 +35,7 @@ from cases.models import (
     OutboundRequest,
     Victim,
 )
+from node.errors import ServiceError as BaseServiceError
 
 DUE_AFTER = {
     "immediate": dt.timedelta(hours=8),
@@ -43,13 +44,8 @@ DUE_AFTER = {
 }
 
 
-class ServiceError(ValueError):
-    """A refused action; `field` names the input at fault (the API answers 400)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ServiceError(BaseServiceError):
+    """A refused action on a case; `field` names the input at fault (the API answers 400)."""
 
 
 class ForwardRefused(ServiceError):

@@ -26,17 +26,13 @@ from legal_map.models import (
     Offence,
 )
 from legal_map.vocabulary import BY_TAG
+from node.errors import ServiceError
 
 COUNTRIES = selectors.COUNTRIES
 
 
-class LegalMapError(ValueError):
+class LegalMapError(ServiceError):
     """Bad input; `field` names the parameter at fault (API 400 bodies use it)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def _touch(state: CatalogueState) -> None:
@@ -402,7 +398,8 @@ def _offence_exists(country: str, article: str, part: str, field: str) -> None:
     if not qs.exists():
         raise LegalMapError(field, _not_in_catalogue(country, article))
     if part and not any(engine._part_contains(o.part, engine.part_key(part)) for o in qs):
-        raise LegalMapError(field, _no_such_part(country, article, part))
+        # The part is at fault, not the article: name its field (source_part, ...).
+        raise LegalMapError(field.replace("article", "part"), _no_such_part(country, article, part))
 
 
 def equivalence_record(

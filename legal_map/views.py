@@ -98,6 +98,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
         "parts": [],
         "comparisons": [],
         "error": "",
+        "errors": {},
     }
     if article:
         context["parts"] = [_part_view(o) for o in selectors.offence_parts(country, article)]
@@ -112,8 +113,10 @@ def explorer(request: HttpRequest) -> HttpResponse:
                 decision_date=decision_date or None,
             )
         except services.LegalMapError as exc:
+            context["errors"] = {_EXPLORER_FIELDS.get(exc.field, exc.field): exc.message}
             context["error"] = exc.message
         except LookupError as exc:
+            context["errors"] = {"part" if part else "article": str(exc)}
             context["error"] = str(exc)
         else:
             context["source"] = comparisons[0].source
@@ -133,6 +136,10 @@ def explorer(request: HttpRequest) -> HttpResponse:
     return render(request, "legal_map/explorer.html", context)
 
 
+# The service's parameter names (shared with the API) → the explorer's field names.
+_EXPLORER_FIELDS = {"from_article": "article", "from_part": "part", "date": "date"}
+
+
 def _coordinator(request: HttpRequest) -> None:
     if getattr(request.user, "role", "") not in ("coordinator", "admin"):
         raise PermissionDenied
@@ -142,13 +149,14 @@ def _coordinator(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def curation(request: HttpRequest) -> HttpResponse:
     _coordinator(request)
-    error = ""
+    errors: dict[str, str] = {}
     form = {k: request.POST.get(k, "").strip() for k in _FIELDS} if request.method == "POST" else {}
     if request.method == "POST":
         try:
             services.equivalence_record(actor=request.user, **form)
         except services.LegalMapError as exc:
-            error = f"{exc.field}: {exc.message}"
+            # Next to its field when it has one on the form; above the form otherwise.
+            errors = {exc.field if exc.field in _FIELDS else "form": exc.message}
         else:
             return redirect("legal_map:curation")
     return render(
@@ -158,10 +166,11 @@ def curation(request: HttpRequest) -> HttpResponse:
             "equivalences": selectors.equivalence_list(),
             "countries": selectors.COUNTRIES,
             "kinds": EquivalenceKind.choices,
+            "sides": [("source", _("Source offence")), ("target", _("Comparable offence"))],
             "form": form,
-            "error": error,
+            "errors": errors,
         },
-        status=400 if error else 200,
+        status=400 if errors else 200,
     )
 
 

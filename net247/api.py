@@ -1,4 +1,10 @@
-"""API-wide error shape: every error answers {"error": {...}} beside DRF's field errors."""
+"""API-wide error shape: every error answers {"error": {...}} beside DRF's field errors.
+
+One exception handler for every endpoint: a refused domain action (any
+`node.errors.ServiceError`, whatever the app) and Django's ValidationError (a model's or the
+exchange's checks) become 400 with the field's name, so an endpoint calls its service and
+lets a refusal propagate.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from node.errors import NON_FIELD, ServiceError
 
 
 class BodyTooLarge(exceptions.APIException):
@@ -23,6 +32,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Django raises it outside DRF's exceptions: it became Django's HTML 400 page.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = BodyTooLarge(f"Request body too large: at most {limit} bytes.")
+    elif isinstance(exc, ServiceError):
+        exc = exceptions.ValidationError(exc.as_dict())
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
+        exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
 
 

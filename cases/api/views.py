@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -38,16 +37,9 @@ def _worker(request: Request) -> None:
 
 def _call(fn: Any, **kwargs: Any) -> Any:
     """Run one service; its refusals (ours, or the exchange's ValidationError, e.g. a
-    destination that is not an enrolled peer) become 400 with field errors."""
-    try:
-        return fn(**kwargs)
-    except services.ServiceError as exc:
-        raise ValidationError({exc.field: [exc.message]}) from exc
-    except DjangoValidationError as exc:
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        raise ValidationError(detail) from exc
+    destination that is not an enrolled peer) become 400 with field errors in
+    net247.api.exception_handler."""
+    return fn(**kwargs)
 
 
 def _page(request: Request, view: APIView, qs: Any, serializer: Any) -> Response:

@@ -38,8 +38,6 @@ class CompareApi(APIView):
                 purpose=data["purpose"],
                 decision_date=data["decision_date"],
             )
-        except services.LegalMapError as exc:
-            raise ValidationError({exc.field: [exc.message]}) from exc
         except LookupError as exc:
             field = "from_part" if data["from_part"] else "from_article"
             raise ValidationError({field: [str(exc)]}) from exc

@@ -77,6 +77,12 @@ def test_curation_page_for_coordinators_only():
     }
     bad = coordinator.post("/legal-map/curation/", {**form, "note": ""})
     assert bad.status_code == 400 and CuratedEquivalence.objects.count() == 0
+    html = bad.content.decode()
+    # The error in Russian next to the note, nothing the coordinator typed lost.
+    assert 'id="note-error"' in html and 'aria-describedby="note-error"' in html
+    assert "note:" not in html and 'value="220/1"' in html and 'value="KZ" selected' in html
+    wrong_part = coordinator.post("/legal-map/curation/", {**form, "source_part": "9"})
+    assert 'id="source_part-error"' in wrong_part.content.decode()
     assert coordinator.post("/legal-map/curation/", form).status_code == 302
     eq = CuratedEquivalence.objects.get()
     assert AuditEntry.objects.filter(action="legal_map.equivalence_recorded").exists()
