@@ -1,0 +1,127 @@
+"""The page walk in Chromium with axe-core: no serious or critical WCAG 2.1 AA violation on
+any page, in Russian and in English (one browser session per language).
+
+Each page is checked once per language, as the first role that may open it (coordinator,
+auditor, prosecutor, admin); the pages this branch owns are also photographed at 1366 and
+390 px wide (var/screenshots/walk-*.png) for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests import screens, walk
+from tests.accounts.helpers import launch_chromium, verified_client
+from tests.test_walk import NOT_YET_JUDGED
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+ORDER = ("coordinator", "auditor", "prosecutor", "admin")
+# Photographed at both widths (the pages of this branch).
+PHOTOGRAPHED = {
+    "home",
+    "alerts:desk",
+    "alerts:detail",
+    "alerts:history",
+    "audit:log",
+    "legal_map:explorer",
+    "legal_map:curation",
+    "accounts:account",
+    "cases:inbound-detail",
+}
+
+
+@pytest.fixture
+def kz(settings: Any, tmp_path: Any) -> walk.World:
+    settings.NODE_KEY_DIR = tmp_path / "keys"
+    settings.NODE_COUNTRY = "KZ"
+    settings.TIME_ZONE = "Asia/Almaty"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return walk.world()
+
+
+def _plan(w: walk.World, base_url: str) -> tuple[dict[str, dict[str, str]], list[Any]]:
+    """Session cookies per role and, per page, the first role that may open it (decided
+    with Django's client: no ORM once Playwright runs)."""
+    cookies: dict[str, dict[str, str]] = {}
+    clients: dict[str, Client] = {}
+    for role in ORDER:
+        client = verified_client(Client(), w.users[role])
+        clients[role] = client
+        value = client.cookies[settings.SESSION_COOKIE_NAME].value
+        cookies[role] = {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": base_url}
+    plan = []
+    photographed: set[str] = set()
+    for name, url in walk.pages(w):
+        if name in NOT_YET_JUDGED:
+            continue
+        role = next((r for r in ORDER if clients[r].get(url).status_code == 200), None)
+        assert role is not None, url
+        photo = name in PHOTOGRAPHED and name not in photographed
+        photographed.add(name)
+        plan.append((name, url, role, photo))
+    return cookies, plan
+
+
+def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    found: list[str] = []
+    with sync_playwright() as playwright:
+        for language in walk.LANGUAGES:
+            browser = launch_chromium(playwright)
+            try:
+                pages: dict[str, Any] = {}
+                for role, cookie in cookies.items():
+                    context = browser.new_context(viewport={"width": 1366, "height": 900})
+                    language_cookie = {
+                        "name": settings.LANGUAGE_COOKIE_NAME,
+                        "value": language,
+                        "url": base_url,
+                    }
+                    context.add_cookies([cookie, language_cookie])
+                    pages[role] = context.new_page()
+                for name, url, role, photo in plan:
+                    page = pages[role]
+                    page.set_viewport_size({"width": 1366, "height": 900})
+                    response = page.goto(base_url + url)
+                    assert response is not None and response.status == 200, (language, url)
+                    assert page.get_attribute("html", "lang") == language
+                    results = axe.run(page, options=AXE_OPTIONS)
+                    for violation in results.response["violations"]:
+                        if violation.get("impact") in ("serious", "critical"):
+                            targets = [n["target"] for n in violation["nodes"]][:3]
+                            found.append(
+                                f"{language} {url}: {violation['id']} ({violation['impact']}): "
+                                f"{violation['help']} at {targets}"
+                            )
+                    if photo:
+                        slug = re.sub(r"[^a-z0-9]+", "-", name.split(":")[-1])
+                        screens.save(page, f"walk-{language}-{slug}-1366")
+                        page.set_viewport_size({"width": 390, "height": 844})
+                        overflow = page.evaluate(
+                            "document.documentElement.scrollWidth > window.innerWidth + 1"
+                        )
+                        if overflow:
+                            found.append(f"{language} {url}: wider than a 390 px phone")
+                        screens.save(page, f"walk-{language}-{slug}-390")
+            finally:
+                browser.close()
+    return found
+
+
+def test_every_page_passes_axe_in_both_languages(kz: walk.World, live_server: Any) -> None:
+    cookies, plan = _plan(kz, live_server.url)
+    found = _walk(live_server.url, cookies, plan)
+    assert not found, f"{len(found)} problems:\n" + "\n".join(found)
