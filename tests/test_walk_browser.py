@@ -64,16 +64,16 @@ def _plan(w: walk.World, base_url: str) -> tuple[dict[str, dict[str, str]], list
     for name, url in walk.pages(w):
         if name in NOT_YET_JUDGED:
             continue
-        role = next((r for r in ORDER if clients[r].get(url).status_code == 200), None)
-        assert role is not None, url
+        opener = next((r for r in ORDER if clients[r].get(url).status_code == 200), None)
+        assert opener is not None, url
         photo = name in PHOTOGRAPHED and name not in photographed
         photographed.add(name)
-        plan.append((name, url, role, photo))
+        plan.append((name, url, opener, photo))
     return cookies, plan
 
 
 def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
     from playwright.sync_api import sync_playwright
 
     axe = Axe()
