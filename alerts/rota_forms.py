@@ -129,7 +129,7 @@ ACTION_CHOICES = [
     ("", "—"),
     ("schedule", _("the person on call in a rota")),
     ("user", _("a named person")),
-    ("coordinators", _("the coordinators")),
+    ("coordinators", _("every coordinator")),
 ]
 CHANNEL_CHOICES = [("", _("every channel they have")), *ChannelKind.choices]
 

@@ -145,10 +145,12 @@ def step_words(raw: dict[str, Any], first: bool) -> str:
     elif step.action == "user":
         user = User.objects.filter(pk=step.user or 0).first()
         whom = display_name(user) if user is not None else gettext("unknown user")
+    elif step.action == "coordinators":
+        whom = gettext("every coordinator")
     else:
         whom = str(labels.step_action_label(step.action))
     how = channel_words(step)
-    head = gettext("Page %(whom)s %(how)s") if first else gettext("then page %(whom)s %(how)s")
+    head = gettext("Page %(whom)s %(how)s") if first else gettext("Then page %(whom)s %(how)s")
     sentence = head % {"whom": whom, "how": how}
     if step.wait_minutes:
         sentence += "; " + gettext("if nobody acknowledges within %(wait)s, go on") % {

@@ -100,4 +100,4 @@ def test_rota_and_policy_pages_are_for_coordinators(client: Client) -> None:
     alert_services.policies_ensure_defaults()
     client.cookies["django_language"] = "en"
     policies = client.get("/alerts/policies/").content.decode()
-    assert "then page the coordinators" in policies
+    assert "Then page every coordinator" in policies
