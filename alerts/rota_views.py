@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -273,7 +273,7 @@ def policy_edit(request: HttpRequest, urgency: str) -> HttpResponse:
     """An urgency's steps, repeat and acknowledgement window, through `policy_set`."""
     _coordinator(request)
     if urgency not in Urgency.values:
-        raise PermissionDenied
+        raise Http404
     policy = EscalationPolicy.objects.filter(urgency=urgency).first()
     steps_error = ""
     if request.method == "POST":
