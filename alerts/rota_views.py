@@ -69,7 +69,6 @@ def rota_page(request: HttpRequest) -> HttpResponse:
         "schedules": all_schedules,
         "schedule": schedule,
         "month": month,
-        "on_call": selectors.on_call_view(),
         "new_form": ScheduleForm(),
         "zone": zone_hint(),
     }
@@ -131,8 +130,7 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "alerts/rota.html",
-        {"schedules": all_schedules, "schedule": None, "new_form": form, "zone": zone_hint(),
-         "on_call": selectors.on_call_view()},
+        {"schedules": all_schedules, "schedule": None, "new_form": form, "zone": zone_hint()},
         status=400,
     )  # fmt: skip
 

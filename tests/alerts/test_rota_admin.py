@@ -245,6 +245,10 @@ def test_a_coordinator_adds_a_rotation_and_an_override_through_the_pages(client:
     coordinator = person("c1", "coordinator")
     verified_client(client, coordinator)
     assert client.post("/alerts/rota/new/", {"name": "night"}).status_code == 302
+    again = client.post("/alerts/rota/new/", {"name": "night"})
+    assert again.status_code == 400
+    assert 'id="id_name_error"' in again.content.decode()
+    assert "График с таким названием уже есть." in again.content.decode()
     answer = client.post(
         "/alerts/rota/night/rotations/new/",
         {"member_1": "p1", "member_2": "p2", "rotation": "daily", "handoff": "09:00",
@@ -265,6 +269,13 @@ def test_a_coordinator_adds_a_rotation_and_an_override_through_the_pages(client:
     publish = client.post("/alerts/rota/night/publish/", follow=True)
     assert Schedule.objects.get(name="night").published, publish.content.decode()
     assert AuditEntry.objects.filter(action="rota.published", actor="c1").exists()
+    # The only rotation of a published rota cannot go: the refusal is shown, nothing lost.
+    layer = Layer.objects.get()
+    refused = client.post(f"/alerts/rota/night/rotations/{layer.pk}/delete/", follow=True)
+    assert "График опубликован" in refused.content.decode()
+    assert Layer.objects.filter(pk=layer.pk).exists()
+    client.post(f"/alerts/rota/night/overrides/{override.pk}/delete/")
+    assert not Override.objects.exists()
 
 
 @pytest.mark.parametrize(
