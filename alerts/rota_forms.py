@@ -220,3 +220,21 @@ def step_initial(steps: list[dict[str, Any]], blank: int = 2) -> list[dict[str, 
             }
         )
     return rows + [{} for _ in range(blank)]
+
+
+class ChannelForm(ServiceErrorsMixin):
+    """A way to wake someone on call: an e-mail address or a webhook (SMS/Telegram gateway)."""
+
+    user = forms.ChoiceField(label=_("Person"))
+    kind = forms.ChoiceField(label=_("Which channel"), choices=ChannelKind.choices)
+    target = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        help_text=_("An e-mail address, or the https:// address of the gateway's webhook."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *rota_selectors.people_choices()]

@@ -194,3 +194,17 @@ def missing_policies() -> list[dict[str, Any]]:
     return [
         {"urgency": u, "label": labels.urgency_label(u)} for u in Urgency.values if u not in stored
     ]
+
+
+def people_reach() -> list[dict[str, Any]]:
+    """Everyone a rota or policy may name, with their active ways to be woken (e-mail,
+    webhook): who is missing one is who a publish would refuse."""
+    from alerts.models import NotificationChannel
+
+    people = list(rota_people())
+    found: dict[int, list[NotificationChannel]] = {}
+    for channel in NotificationChannel.objects.filter(user__in=people, active=True).order_by(
+        "kind", "target"
+    ):
+        found.setdefault(channel.user_id, []).append(channel)
+    return [{"user": u, "name": display_name(u), "channels": found.get(u.pk, [])} for u in people]

@@ -22,6 +22,7 @@ from alerts.errors import AlertsError
 from alerts.models import EscalationPolicy, Layer, Override, Schedule, Urgency
 from alerts.rota_forms import (
     LOCAL_INPUT,
+    ChannelForm,
     LayerForm,
     OverrideForm,
     PolicyForm,
@@ -316,4 +317,33 @@ def policy_edit(request: HttpRequest, urgency: str) -> HttpResponse:
             "steps_error": steps_error,
         },
         status=400 if failed else 200,
+    )
+
+
+@login_required
+def reach_page(request: HttpRequest) -> HttpResponse:
+    """How each person on a rota is woken, and a form to add a way (as `oncall channel`)."""
+    _coordinator(request)
+    form = ChannelForm(request.POST or None, initial={"user": request.GET.get("user", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = rota_selectors.rota_people().filter(username=data["user"]).first()
+        if user is None:
+            form.add_error("user", _("Choose the person."))
+        else:
+            try:
+                services.channel_add(
+                    user=user, kind=data["kind"], target=data["target"], actor=request.user
+                )
+            except AlertsError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, _("Saved: %(name)s can be woken that way.")
+                                 % {"name": rota_selectors.display_name(user)})  # fmt: skip
+                return redirect("alerts:reach")
+    return render(
+        request,
+        "alerts/rota_reach.html",
+        {"form": form, "people": rota_selectors.people_reach()},
+        status=400 if form.errors else 200,
     )

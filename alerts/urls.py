@@ -11,6 +11,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("rota/", rota_views.rota_page, name="rota"),
     path("rota/new/", rota_views.schedule_new, name="rota-new"),
+    path("rota/reach/", rota_views.reach_page, name="reach"),
     path("rota/<slug:name>/publish/", rota_views.rota_publish, name="rota-publish"),
     path("rota/<slug:name>/rotations/new/", rota_views.layer_edit, name="layer-new"),
     path("rota/<slug:name>/rotations/<int:pk>/", rota_views.layer_edit, name="layer-edit"),

@@ -334,3 +334,22 @@ def test_a_coordinator_edits_a_policy_and_reads_it_in_words(client: Client) -> N
     page = client.get("/alerts/policies/").content.decode()
     assert "if nobody acknowledges within 5 minutes" in page and "by webhook" in page
     assert AuditEntry.objects.filter(action="alert.policy_changed", actor="c1").exists()
+
+
+def test_a_coordinator_adds_a_way_to_wake_someone(client: Client) -> None:
+    create_user("nochan", "prosecutor")
+    verified_client(client, person("c1", "coordinator"))
+    page = client.get("/alerts/rota/reach/").content.decode()
+    assert "Пока нет способа разбудить." in page and "nochan" in page
+    bad = client.post("/alerts/rota/reach/", {"user": "nochan", "kind": "email", "target": "x"})
+    assert bad.status_code == 400 and "нужен адрес электронной почты" in bad.content.decode()
+    assert 'value="x"' in bad.content.decode()
+    client.post(
+        "/alerts/rota/reach/", {"user": "nochan", "kind": "email", "target": "n@example.org"}
+    )
+    assert services.reachable(User.objects.get(username="nochan"))
+    entry = AuditEntry.objects.get(action="alert.channel_added", actor="c1")
+    assert entry.details == {"kind": "email"}
+    verified_client(client, create_user("aud", "auditor"))
+    assert client.get("/alerts/rota/reach/").status_code == 403
+    assert client.post("/alerts/rota/reach/", {"user": "aud"}).status_code == 403

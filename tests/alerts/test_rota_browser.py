@@ -81,6 +81,7 @@ def _browse(base_url: str, cookie: dict[str, str], yesterday: str, tomorrow: str
                         ("rota-rotation-form", "/alerts/rota/duty/rotations/new/"),
                         ("rota-override-form", "/alerts/rota/duty/overrides/new/"),
                         ("peer-add", "/peers/add/"),
+                        ("rota-reach", "/alerts/rota/reach/"),
                     ):
                         page.goto(base_url + path)
                         overflow = page.evaluate(
