@@ -70,10 +70,16 @@ class LayerForm(ServiceErrorsMixin):
         help_text=_("Where two rotations have someone on call, the higher priority wins."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, slots: int = MAX_MEMBERS, **kwargs: Any) -> None:
+        """`slots`: how many people the form offers (more than MAX_MEMBERS when a longer
+        rotation, e.g. made with `oncall set`, is edited: none of them is dropped)."""
         super().__init__(*args, **kwargs)
+        data = args[0] if args else kwargs.get("data")
+        if data is not None:
+            slots = max(slots, sum(1 for key in data if key.startswith("member_")))
+        self.slots = max(slots, MAX_MEMBERS)
         people: list[tuple[str, str]] = [("", "—"), *rota_selectors.people_choices()]
-        for n in range(1, MAX_MEMBERS + 1):
+        for n in range(1, self.slots + 1):
             self.fields[f"member_{n}"] = forms.ChoiceField(
                 label=_("Person %(n)d") % {"n": n}, choices=people, required=n == 1
             )
@@ -83,13 +89,13 @@ class LayerForm(ServiceErrorsMixin):
     service_fields = {"members": "member_1", "users": "member_1"}
 
     def member_fields(self) -> list[forms.BoundField]:
-        return [self[f"member_{n}"] for n in range(1, MAX_MEMBERS + 1)]
+        return [self[f"member_{n}"] for n in range(1, self.slots + 1)]
 
     def to_input(self) -> LayerInput:
         data = self.cleaned_data
         return LayerInput(
             usernames=[
-                data[f"member_{n}"] for n in range(1, MAX_MEMBERS + 1) if data.get(f"member_{n}")
+                data[f"member_{n}"] for n in range(1, self.slots + 1) if data.get(f"member_{n}")
             ],
             rotation=data["rotation"],
             handoff=data["handoff"],

@@ -169,7 +169,8 @@ def layer_edit(request: HttpRequest, name: str, pk: int | None = None) -> HttpRe
                 messages.success(request, _("Rotation saved."))
                 return redirect(_rota_url(schedule))
     elif layer is not None:
-        form = LayerForm(initial=_layer_initial(layer))
+        initial = _layer_initial(layer)
+        form = LayerForm(initial=initial, slots=len(layer.member_ids) + 2)
     else:
         form = LayerForm(initial={"rotation": "daily", "start": timezone.localdate(), "order": 0})
     return render(

@@ -353,3 +353,19 @@ def test_a_coordinator_adds_a_way_to_wake_someone(client: Client) -> None:
     verified_client(client, create_user("aud", "auditor"))
     assert client.get("/alerts/rota/reach/").status_code == 403
     assert client.post("/alerts/rota/reach/", {"user": "aud"}).status_code == 403
+
+
+def test_a_long_rotation_made_by_the_cli_is_edited_without_losing_anyone(client: Client) -> None:
+    names = [f"m{n}" for n in range(10)]
+    for name in names:
+        person(name)
+    call_command("oncall", "set", "--users", ",".join(names), "--handoff", "00:00")
+    layer = Layer.objects.get()
+    verified_client(client, person("c1", "coordinator"))
+    form = client.get(f"/alerts/rota/default/rotations/{layer.pk}/").content.decode()
+    assert 'name="member_10"' in form and 'name="member_12"' in form
+    data = {f"member_{n}": name for n, name in enumerate(reversed(names), start=1)}
+    data.update(rotation="daily", handoff="00:00", start=layer.start.isoformat(), order="0")
+    assert client.post(f"/alerts/rota/default/rotations/{layer.pk}/", data).status_code == 302
+    layer.refresh_from_db()
+    assert rota_selectors.layer_usernames(layer) == list(reversed(names))
