@@ -1,6 +1,7 @@
 """Chromium on a live server: a coordinator builds a rota in the pages (a rotation and an
 override), sees names in the calendar and publishes it; screenshots of the rota, policy
-and peers pages at 1366 and 390 px, in ru and en (var/screenshots/)."""
+and peers pages at 1366 and 390 px, in ru and en (var/screenshots/), with no sideways
+scrolling and no serious or critical WCAG 2.1 AA finding of axe-core."""
 
 from __future__ import annotations
 
@@ -31,11 +32,23 @@ def _named(username: str, first: str, last: str, role: str = "prosecutor") -> Us
     return user
 
 
+def _axe(page: Any, where: str) -> str:
+    """Serious and critical WCAG 2.1 AA problems axe-core finds on the page, one a line."""
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+
+    found = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+    return "".join(
+        f"{where}: {v['id']} {[n['target'] for n in v['nodes']][:3]}\n"
+        for v in found.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    )
+
+
 def _browse(base_url: str, cookie: dict[str, str], yesterday: str, tomorrow: str) -> dict[str, str]:
     """No ORM in here (Playwright's greenlet): what the pages showed is returned."""
     from playwright.sync_api import sync_playwright
 
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {"axe": ""}
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
@@ -89,6 +102,8 @@ def _browse(base_url: str, cookie: dict[str, str], yesterday: str, tomorrow: str
                         )
                         assert not overflow, f"{name} {language} {width}px scrolls sideways"
                         screens.save(page, f"{name}-{language}{suffix}")
+                        if width == 1366:  # the rules axe checks do not depend on width
+                            seen["axe"] += _axe(page, f"{name} {language}")
                     page.goto(base_url + f"/alerts/rota/?rota=duty&from={tomorrow}")
                     seen[f"rota-{language}{suffix}"] = page.inner_text("main")
         finally:
@@ -123,3 +138,4 @@ def test_a_coordinator_adds_a_rotation_and_an_override_and_sees_names(live_serve
     assert Override.objects.get().user.username == "vera"
     assert "Rota “duty”" in seen["rota-en"] and "covers" in seen["rota-en"]
     assert "Вера Пак (vera)" in seen["rota-en-phone"]
+    assert seen["axe"] == "", seen["axe"]
