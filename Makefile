@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv demo test lint ci clean node screenshots lock audit-deps
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	bash deploy/bootstrap.sh $(VENV)
 	touch $(STAMP)
 

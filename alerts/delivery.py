@@ -13,6 +13,7 @@ itself (the Page row) is never duplicated.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -37,10 +38,14 @@ def retry_base_seconds() -> float:
     return float(getattr(settings, "ALERTS_RETRY_BASE_SECONDS", 10))
 
 
-def queue_for_page(page: Page, now: datetime) -> list[Delivery]:
-    """One Delivery per active channel of the paged person; sent after commit."""
+def queue_for_page(page: Page, now: datetime, kinds: Sequence[str] = ()) -> list[Delivery]:
+    """One Delivery per active channel of the paged person (of `kinds` when the step
+    names some); sent after commit."""
     created = []
-    for channel in NotificationChannel.objects.filter(user_id=page.user_id, active=True):
+    found = NotificationChannel.objects.filter(user_id=page.user_id, active=True)
+    if kinds:
+        found = found.filter(kind__in=list(kinds))
+    for channel in found:
         delivery = Delivery.objects.create(page=page, channel=channel, next_attempt_at=now)
         jobs.enqueue("alerts.tasks.deliver", delivery.pk)
         created.append(delivery)

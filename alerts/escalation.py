@@ -178,7 +178,7 @@ def run_claimed(alert: Alert, claim: Claim, now: datetime) -> int:
         if not rows.insert(page, conflict=("alert", "step", "repeat", "user")):
             continue  # this person was already paged by this step
         events.emit(user_id, alert, "alert.paged")
-        delivery.queue_for_page(page, now)
+        delivery.queue_for_page(page, now, spec.channels)
         paged += 1
     rows.insert(StepRun(alert=alert, step=step, repeat=repeat, due_at=claim.due, paged=paged))
     record(

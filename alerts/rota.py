@@ -151,3 +151,52 @@ def first_gap(schedule: ScheduleSpec, start: datetime, days: int = 14) -> dateti
         if not on_call(schedule, instant):
             return instant
     return None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of time with one on-call set: `covered` is who the rotations would have
+    had on call (non-empty only when an override replaces them: "who covers whom")."""
+
+    start: datetime
+    end: datetime
+    users: tuple[int, ...]
+    override: bool
+    covered: tuple[int, ...] = ()
+
+
+def segments(schedule: ScheduleSpec, start: datetime, end: datetime) -> list[Segment]:
+    """The on-call sets from `start` to `end` (UTC instants), merged where unchanged.
+
+    Evaluated at every instant the set can change (hand-offs, windows, overrides), so a
+    calendar shows exactly what `on_call` answers, daylight saving included."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    instants = {start}
+    local_day = start.astimezone(schedule.zone).date()
+    days = (end - start).days + 2
+    for layer in schedule.layers:
+        for delta in range(-1, days + 1):
+            day = local_day + timedelta(days=delta)
+            for t in (layer.handoff, layer.window_start, layer.window_end):
+                if t is not None:
+                    instants.add(handoff_instant(day, t, schedule.zone))
+    for o in schedule.overrides:
+        instants.update((o.start, o.end))
+    bare = ScheduleSpec(zone=schedule.zone, layers=schedule.layers)
+    found: list[Segment] = []
+    ordered = sorted(i for i in instants if start <= i < end)
+    for index, instant in enumerate(ordered):
+        users = tuple(on_call(schedule, instant))
+        override = any(o.start <= instant < o.end for o in schedule.overrides)
+        covered = tuple(on_call(bare, instant)) if override else ()
+        stop = ordered[index + 1] if index + 1 < len(ordered) else end
+        last = found[-1] if found else None
+        if last is not None and (last.users, last.override, last.covered) == (
+            users,
+            override,
+            covered,
+        ):
+            found[-1] = Segment(last.start, stop, users, override, covered)
+        else:
+            found.append(Segment(instant, stop, users, override, covered))
+    return found

@@ -331,17 +331,17 @@ def alert_resolve(*, alert: Alert, actor: Any, note: str = "") -> Alert:
 # --- rota ---------------------------------------------------------------------------
 
 
-def reachable(user: User) -> bool:
+def reachable(user: User, kinds: tuple[str, ...] = ()) -> bool:
     """Reachable = active and holds an active e-mail or webhook channel.
 
     A duty desk session is not enough: at 3 a.m. nobody sits at a desk, so a member must
     have a way to be woken (e-mail to a phone, or a webhook to an SMS/Telegram gateway).
-    A channel of a kind this node cannot send (alerts.channels) does not count."""
+    A channel of a kind this node cannot send (alerts.channels) does not count, nor one
+    outside `kinds` when a policy step names its channels."""
+    usable = [k for k in channels.kinds() if not kinds or k in kinds]
     return (
         user.is_active
-        and NotificationChannel.objects.filter(
-            user=user, active=True, kind__in=channels.kinds()
-        ).exists()
+        and NotificationChannel.objects.filter(user=user, active=True, kind__in=usable).exists()
     )
 
 
@@ -363,11 +363,11 @@ def _target_problems(steps: list[Step]) -> list[str]:
                     gettext("%(where)s: user #%(id)s does not exist or is not active")
                     % {"where": where, "id": step.user}
                 )
-            elif not reachable(user):
+            elif not reachable(user, step.channels):
                 problems.append(f"{where}: {_unreachable(user.username)}")
         elif step.action == "coordinators":
             people = list(users_by_role(Role.COORDINATOR)) or list(users_by_role(Role.ADMIN))
-            names = [u.username for u in people if not reachable(u)]
+            names = [u.username for u in people if not reachable(u, step.channels)]
             if names:
                 problems.append(
                     gettext("%(where)s: coordinators with no way to be reached: %(names)s")
@@ -441,16 +441,24 @@ def publish_problems(schedule: Schedule, now: datetime | None = None) -> list[st
     problems = []
     gap = rota.first_gap(spec, now)
     if gap is not None:
-        local = gap.astimezone(selectors.node_zone())
-        problems.append(f"nobody is on call at {local.isoformat()}")
+        from node import places
+
+        zone = selectors.node_zone()
+        local = gap.astimezone(zone)
+        problems.append(
+            gettext("nobody is on call at %(at)s")
+            % {"at": f"{local:%Y-%m-%d %H:%M} {places.zone_label(gap, zone)}"}
+        )
     ids = {int(m) for layer in spec.layers for m in layer.members} | {
         o.user for o in spec.overrides
     }
     for user in User.objects.filter(pk__in=ids).order_by("username"):
         if user.role == Role.AUDITOR:
-            problems.append(f"{user.username} is an auditor and is never paged")
+            problems.append(
+                gettext("%(name)s is an auditor and is never paged") % {"name": user.username}
+            )
         elif not reachable(user):
-            problems.append(f"{user.username} has no way to be reached (no e-mail or webhook)")
+            problems.append(_unreachable(user.username))
     # The escalation behind the rota: a step to the coordinators or to a named person
     # must reach someone too.
     problems += _stored_policy_problems()
@@ -473,21 +481,10 @@ def schedule_publish(*, schedule: Schedule, actor: Any = None) -> Schedule:
 def override_add(
     *, schedule: Schedule, username: str, start: datetime, end: datetime, actor: Any = None
 ) -> Override:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise AlertsError("user", f"unknown user {username}")
-    if end <= start:
-        raise AlertsError("to", "must be after from")
-    if user.role == Role.AUDITOR:
-        raise AlertsError("user", f"{username} is an auditor and is never paged")
-    if not reachable(user):
-        raise AlertsError("user", f"{username} has no way to be reached (no e-mail or webhook)")
-    with transaction.atomic():
-        override = Override.objects.create(schedule=schedule, user=user, start=start, end=end)
-        record(action="rota.override_added", actor=actor, object_type="alerts.schedule",
-               object_id=schedule.pk, details={"user": username, "from": _iso(start),
-               "to": _iso(end)})  # fmt: skip
-    return override
+    """`username` covers the schedule from `start` to `end` (see rota_services)."""
+    from alerts.rota_services import override_save
+
+    return override_save(schedule=schedule, username=username, start=start, end=end, actor=actor)
 
 
 def channel_add(*, user: User, kind: str, target: str, actor: Any = None) -> NotificationChannel:

@@ -11,7 +11,9 @@ A step names one action:
 - `user`: one person, `user` (an id);
 - `users`: the people named by the raiser, `users` (ids; only alert_raise writes it);
 - `coordinators`: every active coordinator.
-Every step has `wait_minutes` (>= 0): how long until the next step runs.
+Every step has `wait_minutes` (>= 0): how long until the next step runs, and may have
+`channels` (a list of "email", "webhook"): the channels its pages go out by besides the
+duty desk; absent or empty means every active channel of the person.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ VERSION = 1
 ACTIONS = ("schedule", "user", "users", "coordinators")
 # What a stored policy may hold: `users` is the raiser's list, never a policy's.
 POLICY_ACTIONS = ("schedule", "user", "coordinators")
+CHANNEL_KINDS = ("email", "webhook")
 
 
 class SnapshotError(AlertsError):
@@ -54,6 +57,7 @@ class Step:
     schedule: str | None = None
     user: int | None = None
     users: tuple[int, ...] = ()
+    channels: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Step:
@@ -71,24 +75,28 @@ class Step:
         wait = data.get("wait_minutes", 0)
         if not _number(wait) or wait < 0:
             raise SnapshotError("steps", _("the wait must be a number of minutes, 0 or more"))
+        kinds = data.get("channels") or []
+        if not isinstance(kinds, list | tuple) or any(k not in CHANNEL_KINDS for k in kinds):
+            raise SnapshotError("steps", _("channels must be a list of: e-mail, webhook"))
+        via = tuple(dict.fromkeys(kinds))
         if action == "schedule":
             name = data.get("schedule", "default")
             if not isinstance(name, str) or not name:
                 raise SnapshotError("steps", _("a schedule step must name a schedule"))
-            return cls(action="schedule", wait_minutes=wait, schedule=name)
+            return cls(action="schedule", wait_minutes=wait, schedule=name, channels=via)
         if action == "user":
             user = _user_id(data.get("user"))
             if user is None:
                 raise SnapshotError("steps", _("a user step must name a user (an id)"))
-            return cls(action="user", wait_minutes=wait, user=user)
+            return cls(action="user", wait_minutes=wait, user=user, channels=via)
         if action == "users":
             raw = data.get("users", [])
             users = [_user_id(u) for u in raw] if isinstance(raw, list | tuple) else [None]
             ids = tuple(u for u in users if u is not None)
             if len(ids) != len(users):
                 raise SnapshotError("steps", _("users must be a list of user ids"))
-            return cls(action="users", wait_minutes=wait, users=ids)
-        return cls(action="coordinators", wait_minutes=wait)
+            return cls(action="users", wait_minutes=wait, users=ids, channels=via)
+        return cls(action="coordinators", wait_minutes=wait, channels=via)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "wait_minutes": self.wait_minutes}
@@ -98,6 +106,8 @@ class Step:
             out["user"] = self.user
         elif self.action == "users":
             out["users"] = list(self.users)
+        if self.channels:
+            out["channels"] = list(self.channels)
         return out
 
 

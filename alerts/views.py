@@ -1,4 +1,5 @@
-"""Duty desk, rota and policy pages: thin, through selectors and services."""
+"""Duty desk, alert and history pages: thin, through selectors and services (rota and
+policies: rota_views)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from alerts import desk_text, selectors, services, subjects
 from alerts.forms import HistoryForm
-from alerts.models import Alert, AlertState, EscalationPolicy, EventCursor, Schedule
+from alerts.models import Alert, AlertState, EventCursor
 
 
 def _desk_user(request: HttpRequest) -> None:
     if getattr(request.user, "role", "") == Role.AUDITOR:
-        raise PermissionDenied
-
-
-def _coordinator(request: HttpRequest) -> None:
-    if getattr(request.user, "role", "") not in (Role.COORDINATOR, Role.ADMIN):
         raise PermissionDenied
 
 
@@ -131,39 +127,3 @@ def history(request: HttpRequest) -> HttpResponse:
         "alerts/history.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
-
-
-@login_required
-def rota_page(request: HttpRequest) -> HttpResponse:
-    _coordinator(request)
-    schedules = []
-    for schedule in Schedule.objects.prefetch_related("layers", "overrides__user"):
-        schedules.append(
-            {
-                "schedule": schedule,
-                "problems": services.publish_problems(schedule),
-            }
-        )
-    return render(
-        request,
-        "alerts/rota.html",
-        {"schedules": schedules, "on_call": selectors.on_call_view()},
-    )
-
-
-@login_required
-@require_POST
-def rota_publish(request: HttpRequest, name: str) -> HttpResponse:
-    _coordinator(request)
-    schedule = get_object_or_404(Schedule, name=name)
-    try:
-        services.schedule_publish(schedule=schedule, actor=request.user)
-    except services.AlertsError as exc:
-        messages.error(request, str(exc))
-    return redirect("alerts:rota")
-
-
-@login_required
-def policies_page(request: HttpRequest) -> HttpResponse:
-    _coordinator(request)
-    return render(request, "alerts/policies.html", {"policies": EscalationPolicy.objects.all()})

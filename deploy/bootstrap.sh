@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv with Python 3.11 and install net247 into it; on a fresh Debian/Ubuntu
+# Create .venv with Python 3.11 and install net247 into it from requirements.lock; on a fresh Debian/Ubuntu
 # machine, install the venv module first when we may (root, apt).
 set -euo pipefail
 venv="${1:-.venv}"
@@ -27,4 +27,6 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -e ".[dev]"
+# Exactly the locked versions, each checked against its hash; then the project itself.
+"$venv/bin/python" -m pip install --quiet --require-hashes -r requirements.lock
+"$venv/bin/python" -m pip install --quiet --no-deps -e .

@@ -306,3 +306,67 @@ def inbox_rejections() -> dict[str, float]:
     names = {code: rejection_counter(code) for code in codes}
     values = counters.read(names.values())
     return {code: values[name] or 0.0 for code, name in names.items()}
+
+
+# --- The peers page (coordinators) ------------------------------------------------------
+
+
+def fingerprint_groups(public_key: str) -> str:
+    """A key's fingerprint as read out by telephone: sixteen groups of four hex digits."""
+    from node import crypto
+
+    text = crypto.fingerprint(public_key)
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def _when(value: str | None) -> datetime | None:
+    return schemas.parse_time(value) if value else None
+
+
+def peers_page() -> list[dict[str, Any]]:
+    """`peers_health()` with times as datetimes (the page prints them with their zone),
+    each key with its grouped fingerprint and its trust in one word (`key_state`:
+    trusted | distrusted | untrusted | expired)."""
+    now = timezone.now()
+    result = []
+    for row in peers_health():
+        keys = []
+        for key in row["keys"]:
+            until = _when(key["valid_until"])
+            if key["distrusted_at"]:
+                state = "distrusted"
+            elif not key["trusted"]:
+                state = "untrusted"
+            elif until is not None and until < now:
+                state = "expired"
+            else:
+                state = "trusted"
+            keys.append(
+                {
+                    "id": key["id"],
+                    "fingerprint": fingerprint_groups(key["public_key"]),
+                    "state": state,
+                    "valid_from": _when(key["valid_from"]),
+                    "valid_until": until,
+                    "distrusted_at": _when(key["distrusted_at"]),
+                }
+            )
+        result.append(
+            {
+                **row,
+                "keys": keys,
+                "state_since": _when(row["state_since"]),
+                "failing_since": _when(row["failing_since"]),
+                "last_receipt_at": _when(row["last_receipt_at"]),
+                "last_heard_at": _when(row["last_heard_at"]),
+                "probed_at": _when(row["probed_at"]),
+                "oldest_queued_at": now - timedelta(seconds=row["oldest_queued_age_seconds"])
+                if row["oldest_queued_age_seconds"] is not None
+                else None,
+            }
+        )
+    return result
+
+
+def peer_key(key_id: str) -> PeerKey | None:
+    return PeerKey.objects.select_related("peer").filter(key_id=key_id).first()

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from exchange import canonical, ids, keyring, schemas, signing, transport
@@ -28,9 +29,9 @@ def _clean_url(url: str) -> str:
     url = url.strip().rstrip("/")
     if settings.EXCHANGE_PLAIN_HTTP_PEERS:
         if not url.startswith(("http://", "https://")):
-            raise ValidationError({"url": "the peer's base URL starts with http:// or https://"})
+            raise ValidationError({"url": _("The peer's address starts with http:// or https://.")})
     elif not url.startswith("https://"):
-        raise ValidationError({"url": "a production node reaches its peers over https:// only"})
+        raise ValidationError({"url": _("A production node reaches its peers over https:// only.")})
     return url
 
 
@@ -46,18 +47,23 @@ class PinnedKey:
 
 def _check_keys(country: str, keys: list[PinnedKey]) -> None:
     if not keys:
-        raise ValidationError({"key": "pin at least one key: COUNTRY:LABEL=<public key>"})
+        raise ValidationError({"key": _("Pin at least one key: COUNTRY:LABEL=<public key>.")})
     for key in keys:
         if not schemas.KEY_ID_RE.match(key.key_id) or key.key_id.split(":", 1)[0] != country:
-            raise ValidationError({"key": f"{key.key_id}: a key id {country}:LABEL"})
+            raise ValidationError(
+                {"key": _("%(id)s: a key id is %(c)s:LABEL") % {"id": key.key_id, "c": country}}
+            )
         try:
             crypto.public_key_from_text(key.public_key)
         except ValueError as exc:
             raise ValidationError(
-                {"key": f"{key.key_id}: not an Ed25519 public key ({exc})"}
-            ) from exc
+                {"key": _("%(id)s: not an Ed25519 public key (%(why)s)")
+                 % {"id": key.key_id, "why": exc}}
+            ) from exc  # fmt: skip
         if key.valid_from and key.valid_until and key.valid_until < key.valid_from:
-            raise ValidationError({"key": f"{key.key_id}: valid_until is before valid_from"})
+            raise ValidationError(
+                {"key": _("%(id)s: valid until is before valid from") % {"id": key.key_id}}
+            )
 
 
 def _pin(peer: Peer, key: PinnedKey) -> None:
@@ -74,10 +80,14 @@ def _pin(peer: Peer, key: PinnedKey) -> None:
         )
         return
     if existing.public_key != key.public_key or existing.peer_id != peer.pk:
-        raise ValidationError({"key": f"{key.key_id} is already pinned with another key"})
+        raise ValidationError(
+            {"key": _("%(id)s is already pinned with another key") % {"id": key.key_id}}
+        )
     if existing.distrusted_at is not None:
-        when = f"{existing.distrusted_at:%Y-%m-%d}"
-        message = f"{key.key_id} was distrusted on {when}: the peer makes a new key"
+        message = _("%(id)s was distrusted on %(when)s: the peer makes a new key") % {
+            "id": key.key_id,
+            "when": f"{existing.distrusted_at:%Y-%m-%d}",
+        }
         raise ValidationError({"key": message + " (`node rotate-key`)"})
     existing.trusted = True
     fields = ["trusted"]
@@ -103,9 +113,9 @@ def peer_add(
     """
     country = country.strip().upper()
     if not schemas.COUNTRY_RE.match(country):
-        raise ValidationError({"country": "an ISO 3166-1 alpha-2 code in upper case"})
+        raise ValidationError({"country": _("A two-letter country code (ISO 3166-1).")})
     if country == settings.NODE_COUNTRY:
-        raise ValidationError({"country": "this node cannot enrol itself"})
+        raise ValidationError({"country": _("This node cannot enrol itself.")})
     url = _clean_url(url)
     pinned_keys = [k if isinstance(k, PinnedKey) else PinnedKey(*k) for k in keys]
     _check_keys(country, pinned_keys)
@@ -142,15 +152,18 @@ def peer_add(
     return peer, [k.key_id for k in pinned_keys]
 
 
-def peer_distrust_key(*, key_id: str, actor: Any = None) -> PeerKey:
+def peer_distrust_key(*, key_id: str, actor: Any = None, reason: str = "") -> PeerKey:
     """Stop trusting one key of a peer at once and for good (a compromise): whatever its
-    dates, a later enrolment or a `node.keys` (contract section 6)."""
+    dates, a later enrolment or a `node.keys` (contract section 6). `reason` (the page
+    asks for one) goes into the audit entry."""
     with transaction.atomic():
         key = (
             PeerKey.objects.select_for_update().select_related("peer").filter(key_id=key_id).first()
         )
         if key is None:
-            raise ValidationError({"key_id": f"{key_id} is not a pinned key of any peer"})
+            raise ValidationError(
+                {"key_id": _("%(id)s is not a pinned key of any peer") % {"id": key_id}}
+            )
         if key.distrusted_at is None:
             key.trusted, key.distrusted_at = False, timezone.now()
             key.save(update_fields=["trusted", "distrusted_at"])
@@ -159,18 +172,24 @@ def peer_distrust_key(*, key_id: str, actor: Any = None) -> PeerKey:
             actor=actor,
             object_type="peer",
             object_id=key.peer.country,
-            details={"key_id": key.key_id, "fingerprint": crypto.fingerprint(key.public_key)},
+            details={
+                "key_id": key.key_id,
+                "fingerprint": crypto.fingerprint(key.public_key),
+                "reason": reason.strip()[:500],
+            },
         )
     return key
 
 
-def peer_deactivate(*, country: str, actor: Any = None) -> Peer:
+def peer_deactivate(*, country: str, actor: Any = None, reason: str = "") -> Peer:
     """Stop exchanging with a peer: its messages are refused (unknown_peer) and its keys
     are no longer trusted; enrolling it again pins the keys the coordinators compared."""
     with transaction.atomic():
         peer = Peer.objects.select_for_update(no_key=True).filter(country=country.upper()).first()
         if peer is None:
-            raise ValidationError({"country": f"{country.upper()} is not an enrolled peer"})
+            raise ValidationError(
+                {"country": _("%(c)s is not an enrolled peer") % {"c": country.upper()}}
+            )
         peer.active = False
         peer.save(update_fields=["active"])
         untrusted = list(peer.keys.filter(trusted=True).values_list("key_id", flat=True))
@@ -180,14 +199,22 @@ def peer_deactivate(*, country: str, actor: Any = None) -> Peer:
             actor=actor,
             object_type="peer",
             object_id=peer.country,
-            details={"untrusted": untrusted},
+            details={"untrusted": untrusted, "reason": reason.strip()[:500]},
         )
     return peer
 
 
-def peer_refresh_keys(*, country: str) -> list[str]:
-    """Fetch GET /keys of a peer and learn keys signed by a key we already trust."""
-    peer = Peer.objects.get(country=country.upper())
+def peer_refresh_keys(*, country: str, actor: Any = None) -> list[str]:
+    """Fetch GET /keys of a peer and learn keys signed by a key we already trust.
+
+    Who asked is audited (`exchange.keys_refresh`, with the keys added) once the document
+    verified; a refused or unreachable document raises and records nothing (the keys
+    stay as they were)."""
+    peer = Peer.objects.filter(country=country.upper()).first()
+    if peer is None:
+        raise ValidationError(
+            {"country": _("%(c)s is not an enrolled peer") % {"c": country.upper()}}
+        )
     raw = transport.get_keys(peer.url)
     try:
         envelope = canonical.loads(raw)
@@ -195,7 +222,16 @@ def peer_refresh_keys(*, country: str) -> list[str]:
         raise keyring.KeyProblem("malformed", f"key document: {exc}") from exc
     if not isinstance(envelope, dict):
         raise keyring.KeyProblem("malformed", "key document is not an object")
-    return keyring.learn_from_document(peer, envelope)
+    with transaction.atomic():
+        added = keyring.learn_from_document(peer, envelope)
+        record(
+            action="exchange.keys_refresh",
+            actor=actor,
+            object_type="peer",
+            object_id=peer.country,
+            details={"added": added},
+        )
+    return added
 
 
 def _body_urgency(body: dict[str, Any]) -> str:

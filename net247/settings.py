@@ -25,6 +25,8 @@ from net247.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NODE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# /readyz says "disk full" below this much free space under VAR_DIR (default 16 MiB).
+READYZ_MIN_FREE_BYTES = env_int("READYZ_MIN_FREE_BYTES", 16 * 1024 * 1024)
 
 COUNTRY_TIME_ZONES = {
     "KZ": "Asia/Almaty",

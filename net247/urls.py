@@ -25,6 +25,7 @@ urlpatterns = [
     path("legal-map/", include("legal_map.urls")),
     path("cases/", include("cases.urls")),
     path("alerts/", include("alerts.urls")),
+    path("peers/", include("exchange.page_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,6 +15,7 @@ API and federation paths answer JSON; the 500 page is rendered without the reque
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from django.conf import settings
@@ -61,9 +62,21 @@ def _operator(request: HttpRequest) -> bool:
     return local or bool(user is not None and user.is_authenticated and user.is_superuser)
 
 
+def _disk_check() -> str:
+    """The node's own directory (NODE_VAR_DIR: the embedded database, keys, mail) has room.
+    A PostgreSQL server's disk is the server's: its refusals show as the database check."""
+    try:
+        free = shutil.disk_usage(settings.VAR_DIR).free
+    except OSError as exc:
+        return f"error: {exc.__class__.__name__}"
+    if free < settings.READYZ_MIN_FREE_BYTES:
+        return f"error: disk full ({free // 1024} KiB free under {settings.VAR_DIR})"
+    return "ok"
+
+
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready: the database answers, and Redis when it is configured."""
+    """Ready: the database answers, Redis when it is configured, and the node's disk has room."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -77,6 +90,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks["redis"] = "ok" if cache.get("readyz") == "1" else "error: no echo"
         except Exception as exc:
             checks["redis"] = f"error: {exc.__class__.__name__}"
+    checks["disk"] = _disk_check()
     ready = all(value == "ok" for value in checks.values())
     if not _operator(request):
         checks = {part: "ok" if value == "ok" else "error" for part, value in checks.items()}

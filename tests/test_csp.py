@@ -31,7 +31,15 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 PAGES = {
     "prosecutor": ["/", "/alerts/", "/cases/", "/legal-map/", "/accounts/"],
-    "coordinator": ["/cases/", "/legal-map/curation/", "/api/schema/ui/"],
+    "coordinator": [
+        "/cases/",
+        "/legal-map/curation/",
+        "/api/schema/ui/",
+        "/alerts/rota/",
+        "/alerts/policies/immediate/",
+        "/peers/",
+        "/peers/add/",
+    ],
     "auditor": ["/audit/"],
     "admin": ["/admin/", "/admin/accounts/user/", "/admin/accounts/user/{id}/change/"],
 }

@@ -422,7 +422,10 @@ def test_embedded_node_disk_full(
     stored = kz.sql("SELECT envelope_id FROM exchange_inboundmessage")
     assert canonical.loads(refused)["id"] not in {row[0] for row in stored}
     assert "cannot store messages (its disk is full)" in kz.log_tail(200_000)
+    status, ready = readyz(kz)
+    assert status == 503 and ready["disk"].startswith("error: disk full"), ready
     disk.free()
+    assert readyz(kz) == (200, {"status": "ok", "database": "ok", "disk": "ok"})
     again = post(kz, refused)  # the peer's retry
     assert again.status_code == 202, again.text
     assert post(kz, refused).status_code == 200  # a repeat: the same receipt

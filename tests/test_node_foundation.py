@@ -84,7 +84,26 @@ def test_readyz_names_the_error_only_to_the_machine_itself(client, settings):
     assert local.json()["redis"].startswith("error: ")
     proxied = client.get("/readyz", headers={"X-Forwarded-For": "203.0.113.7"})
     assert proxied.status_code == 503
-    assert proxied.json() == {"status": "unavailable", "database": "ok", "redis": "error"}
+    assert proxied.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "redis": "error",
+        "disk": "ok",
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_says_when_the_nodes_disk_is_full(client, settings):
+    """Issue 18: a full disk was visible only in the inbox's 503s and the log."""
+    import shutil
+
+    free = shutil.disk_usage(settings.VAR_DIR).free
+    settings.READYZ_MIN_FREE_BYTES = free + 1024**3  # more than there is: "full"
+    full = client.get("/readyz")
+    assert full.status_code == 503
+    assert full.json()["disk"].startswith("error: disk full")
+    settings.READYZ_MIN_FREE_BYTES = 0
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "disk": "ok"}
 
 
 @pytest.mark.parametrize(

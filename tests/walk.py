@@ -40,8 +40,12 @@ NOT_PAGES = {
     "accounts:login",
     "accounts:totp-verify",
     "accounts:totp-enrol",
+    "alerts:rota-new",
+    "alerts:layer-delete",
+    "alerts:override-delete",
+    "peers:refresh-keys",
 }
-NAMESPACES = {"accounts", "alerts", "audit", "cases", "legal_map"}
+NAMESPACES = {"accounts", "alerts", "audit", "cases", "legal_map", "peers"}
 ROOT_PAGES = {"home"}
 
 ROLES = ("prosecutor", "coordinator", "auditor", "admin")
@@ -86,7 +90,7 @@ def world() -> World:
     }
     for role in ("prosecutor", "coordinator"):
         alert_services.channel_add(user=users[role], kind="email", target=f"{role}@example.kz")
-    alert_services.schedule_set(
+    schedule = alert_services.schedule_set(
         name="default",
         usernames=["kz.prosecutor", "kz.coordinator"],
         handoff=timezone.localtime().time().replace(hour=8, minute=0, second=0, microsecond=0),
@@ -94,6 +98,10 @@ def world() -> World:
         start=timezone.localdate(),
     )
     prosecutor, coordinator = users["prosecutor"], users["coordinator"]
+    soon = timezone.now() + timedelta(days=1)
+    override = alert_services.override_add(
+        schedule=schedule, username="kz.coordinator", start=soon, end=soon + timedelta(hours=8)
+    )
     case = services.case_create(
         actor=prosecutor,
         title="Вербовка веб-моделей",
@@ -230,6 +238,13 @@ def world() -> World:
         "cases:thread": [{"thread": uuid.UUID(note["thread"])}],
         "cases:takedown-detail": [{"pk": ours.pk}],
         "alerts:detail": [{"pk": alert.pk} for alert in Alert.objects.order_by("pk")],
+        "alerts:layer-new": [{"name": schedule.name}],
+        "alerts:layer-edit": [{"name": schedule.name, "pk": schedule.layers.get().pk}],
+        "alerts:override-new": [{"name": schedule.name}],
+        "alerts:override-edit": [{"name": schedule.name, "pk": override.pk}],
+        "alerts:policy-edit": [{"urgency": u} for u in ("immediate", "urgent", "routine")],
+        "peers:key-distrust": [{"key_id": md.key_id}],
+        "peers:deactivate": [{"country": "MD"}],
     }
     extra = [
         (

@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.db import close_old_connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts import escalation, selectors, services, sources
 from alerts.models import Alert, AlertEvent, EscalationPolicy, Page, Schedule, StepRun
@@ -186,7 +186,7 @@ def test_auditor_records_a_step_that_did_not_run():
 def test_publish_refuses_a_gap_and_an_unreachable_member():
     person("p1")
     create_user("p9", "prosecutor")  # no channel
-    with pytest.raises(services.AlertsError) as info:
+    with pytest.raises(services.AlertsError) as info, translation.override("en"):
         rota("p1", "p9")
     assert "p9 has no way to be reached" in str(info.value)
     schedule = Schedule.objects.get(name="default")
@@ -200,8 +200,10 @@ def test_publish_refuses_a_gap_and_an_unreachable_member():
         publish=False,
     )
     schedule.layers.update(window_start=time(8, 0), window_end=time(20, 0))
-    problems = services.publish_problems(Schedule.objects.get(name="default"))
+    with translation.override("en"):
+        problems = services.publish_problems(Schedule.objects.get(name="default"))
     assert problems and problems[0].startswith("nobody is on call at")
+    assert "UTC+" in problems[0]  # the instant names its zone
 
 
 def test_nobody_on_call_falls_back_to_coordinators():

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from alerts.models import Alert
 from audit.models import AuditEntry
@@ -124,7 +125,7 @@ def test_distrusted_key_is_refused_whatever_the_dates_and_after_re_enrolment(nod
     call_command("peer", "distrust-key", "--key-id", KZ.key_id)
     outcome = post(KZ.envelope(["MD"], created_at=ago(days=2)))
     assert (outcome.status, code(outcome)) == (401, "unknown_key")
-    with pytest.raises(ValidationError, match="distrusted"):
+    with pytest.raises(ValidationError, match="distrusted"), translation.override("en"):
         services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
     assert not PeerKey.objects.get(key_id=KZ.key_id).trusted
     # A node.keys cannot revive it either: it can only be signed by a trusted key.

@@ -16,14 +16,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from alerts import selectors, services
-from alerts.models import PeerContact, Schedule
-from audit.services import record
+from alerts import rota_services, selectors, services
+from alerts.models import Schedule
 
 
 def _when(text: str) -> datetime:
@@ -104,7 +102,7 @@ class Command(BaseCommand):
         schedule = Schedule.objects.filter(name=options["schedule"]).first()
         if schedule is None:
             raise CommandError(f"no schedule {options['schedule']}")
-        services.override_add(
+        rota_services.override_save(
             schedule=schedule,
             username=options["user"],
             start=_when(options["start"]),
@@ -123,13 +121,10 @@ class Command(BaseCommand):
         self.stdout.write("channel saved")
 
     def _contact(self, options: dict[str, Any]) -> None:
-        with transaction.atomic():
-            contact = PeerContact.objects.create(
-                country=options["country"].upper(), name=options["name"],
-                phone=options["phone"], note=options["note"],
-            )  # fmt: skip
-            record(action="alert.peer_contact_added", actor=None, peer=contact.country,
-                   object_type="alerts.peercontact", object_id=contact.pk)  # fmt: skip
+        rota_services.peer_contact_add(
+            country=options["country"], name=options["name"], phone=options["phone"],
+            note=options["note"],
+        )  # fmt: skip
         self.stdout.write("contact saved")
 
     def _defaults(self, options: dict[str, Any]) -> None:
