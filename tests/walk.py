@@ -255,6 +255,8 @@ def world() -> World:
     ]
     # Names people and admins gave: usernames and units are proper nouns, not English.
     allowed = {u.username for u in users.values()} | {u.unit for u in users.values() if u.unit}
+    # Rota names are slugs people choose ("default"; the form's example "coordinators").
+    allowed |= {schedule.name, "coordinators"}
     return World(users=users, kwargs=kwargs, extra=extra, allowed_latin=allowed)
 
 
@@ -304,9 +306,10 @@ class _Text(HTMLParser):
     """Visible text; with `language`, text inside an element marked with another `lang`
     (a Romanian article title, the "English" of the language switch) is left out."""
 
-    def __init__(self, language: str = "", code: bool = False) -> None:
+    def __init__(self, language: str = "", code: bool = False, zoned: bool = False) -> None:
         super().__init__()
         self._code = code  # leave code out too
+        self._zoned = zoned  # leave out containers that name their zone (data-zone)
         self.parts: list[str] = []
         self._skip = 0
         self._language = language
@@ -319,6 +322,8 @@ class _Text(HTMLParser):
             lang = dict(attrs).get("lang") or ""
             other = bool(self._language and lang and not lang.startswith(self._language))
             other = other or bool(self._code and tag in _CODE_TAGS)
+            # Wall-clock times in a container that names its zone once (a rota calendar).
+            other = other or bool(self._zoned and "data-zone" in dict(attrs))
             # Machine text quoted as the system gave it (an error of a peer, a transport
             # reason): marked class="verbatim" and lang="en"; never words of the page.
             other = other or bool(self._language and "verbatim" in (dict(attrs).get("class") or ""))
@@ -343,10 +348,10 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def visible_text(html: str, language: str = "", *, code: bool = False) -> str:
+def visible_text(html: str, language: str = "", *, code: bool = False, zoned: bool = False) -> str:
     """The page's text; with `language`, without passages marked as another language
     (quoted as the system or a statute gave them); with `code`, without code either."""
-    parser = _Text(language, code)
+    parser = _Text(language, code, zoned)
     parser.feed(html)
     return re.sub(r"[ \t\r\f\v]+", " ", "".join(parser.parts))
 
@@ -381,7 +386,7 @@ LATIN_ALLOWED = {
     "Telegram", "WhatsApp", "net247", "CC", "H0", "H1", "H2", "H3", "KZ", "KG", "UZ", "TJ",
     "MD", "RU", "EN", "TD", "RQ", "OK", "QR", "Ed25519", "SHA", "SHA-256", "E-mail",
     "Webhook", "WebSocket", "Chromium", "Google", "Authenticator", "FreeOTP", "Aegis",
-    "English", "Русский", "ICCS", "RFC", "Merkle",
+    "English", "Русский", "ICCS", "RFC", "Merkle", "SMS",
 }  # fmt: skip
 _TIME = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])")
 _ZONE_AFTER = re.compile(r"^[^\n]{0,40}?UTC(?:[+\-−]\d|\b)")
@@ -411,9 +416,10 @@ def problems(html: str, language: str, allowed: set[str], raw: set[str]) -> list
             found.append(f"raw value {value!r}")
     for match in _SCORE.finditer(text):
         found.append(f"bare score {match.group(0)!r}")
-    for match in _TIME.finditer(text):
-        if not _ZONE_AFTER.search(text[match.end() :]):
-            context = text[max(0, match.start() - 30) : match.end() + 30].replace("\n", " ")
+    timed = visible_text(html, language, zoned=True)
+    for match in _TIME.finditer(timed):
+        if not _ZONE_AFTER.search(timed[match.end() :]):
+            context = timed[max(0, match.start() - 30) : match.end() + 30].replace("\n", " ")
             found.append(f"time without zone: {context!r}")
     if language == "ru":
         for token in _WORDISH.findall(visible_text(html, language, code=True)):
