@@ -158,7 +158,7 @@ def _text(message: dict[str, Any]) -> tuple[str, str, list[str]]:
         return f"{label} ({status})", str(body.get("text", "")), []
     if kind == "alert.ack":
         by = body.get("by") or {}
-        who = " ".join(x for x in (str(by.get("name", "")), _role(str(by.get("role", "")))) if x)
+        who = _who(str(by.get("name", "")), str(by.get("role", "")))
         return label, _("Taken in hand by %(who)s.") % {"who": who or _("the person on duty")}, []
     if kind == "takedown.request":
         targets = ", ".join(str(t.get("url") or t.get("domain")) for t in body.get("targets", []))
@@ -168,11 +168,14 @@ def _text(message: dict[str, Any]) -> tuple[str, str, list[str]]:
     return label, "", []
 
 
-def _role(role: str) -> str:
+def _who(name: str, role: str) -> str:
+    """'Ivanov (Prosecutor)', or the role alone when the peer did not send a name."""
     from cases.selectors import role_label
 
     label = role_label(role)
-    return f"({label})" if label else ""
+    if name and label:
+        return f"{name} ({label})"
+    return name or label
 
 
 def zoned(at: datetime | None, country: str = "") -> str:
@@ -210,7 +213,7 @@ def rows_of(view: dict[str, Any]) -> list[Row]:
                 )
             for a in acks.get(str(m["envelope_id"]), []):
                 at = parse_datetime(a["at"]) if isinstance(a.get("at"), str) else a.get("at")
-                who = " ".join(x for x in (a.get("name", ""), _role(a.get("role", ""))) if x)
+                who = _who(a.get("name", ""), a.get("role", ""))
                 receipts.append(
                     {
                         "country": a.get("country", ""),

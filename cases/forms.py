@@ -66,7 +66,9 @@ class CaseForm(forms.Form):
 
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
     summary = forms.CharField(
-        label=gettext_lazy("Summary"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Summary of the case"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     offence = forms.ChoiceField(
         label=gettext_lazy("Offence (country, code, article, part)"),
@@ -195,7 +197,9 @@ class CaseEditForm(forms.Form):
 
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
     summary = forms.CharField(
-        label=gettext_lazy("Summary"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Summary of the case"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     urgency = forms.ChoiceField(
         label=gettext_lazy("Urgency"), choices=Urgency.choices, widget=forms.RadioSelect
