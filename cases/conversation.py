@@ -16,6 +16,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -146,7 +147,7 @@ def _text(message: dict[str, Any]) -> tuple[str, str, list[str]]:
                 shown = "; ".join(ports.fact_label(str(f)) for f in value or [])
             else:
                 shown = str(value)
-            lines.append(f"{CHANGED.get(key, key)}: {shown}".capitalize())
+            lines.append(f"{capfirst(str(CHANGED.get(key, key)))}: {shown}")
         return label, note, lines
     if kind == "case.request":
         what = str(REQUEST_KINDS.get(body.get("kind", ""), body.get("kind", "")))

@@ -261,3 +261,36 @@ def test_case_file_to_print_names_node_time_and_its_audit_entry(kz: None) -> Non
 
 def _text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_received_updates_show_on_the_item_page_in_words(kz: None) -> None:
+    """MD closes its case with a note and writes a message: KZ's item page says so."""
+    coord = create_user("wk.coord", "coordinator", "hq")
+    note = MD.envelope(
+        ["KZ"], type="case.notification",
+        body={"case_ref": "MD-2026-0042", "title": "Вербовка", "summary": "Объявления",
+              "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
+              "facts": ["online"], "urgency": "urgent"},
+    )  # fmt: skip
+    updates = [
+        {"case_ref": "MD-2026-0042", "changes": {"status": "closed", "urgency": "routine"},
+         "note": "Приговор вынесен"},
+        {"case_ref": "MD-2026-0042", "changes": {}, "note": "Спасибо за помощь"},
+    ]  # fmt: skip
+    for body in [None, *updates]:
+        envelope = (
+            note if body is None
+            else MD.envelope(["KZ"], type="case.update", thread=note["id"],
+                             in_reply_to=note["id"], body=body)
+        )  # fmt: skip
+        raw = canonical.dumps(MD.sign(envelope))
+        response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+        assert response.status_code == 202, response.content
+    from cases.models import InboundItem
+
+    item = InboundItem.objects.get(kind="notification")
+    html = _text(_client(coord).get(f"/cases/inbound/{item.pk}/").content.decode())
+    assert "Изменения и сообщения от MD" in html
+    assert "Статус: Закрыт" in html and "Срочность: В обычном порядке" in html
+    assert "Приговор вынесен" in html and "Спасибо за помощь" in html
+    assert "closed" not in html and "routine" not in html
