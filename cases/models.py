@@ -50,6 +50,11 @@ class Case(models.Model):
     facts = models.JSONField(default=list)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Chosen by a person when the case is filed (no silent H0); the notify form offers it.
+    # Blank only for cases filed before the choice existed (and by API clients that
+    # leave it to the notification).
+    handling = models.CharField(max_length=2, choices=Handling.choices, blank=True)
+    restrictions = models.TextField(blank=True)
     unit = models.CharField(max_length=100, blank=True)
     assigned = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_cases"

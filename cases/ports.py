@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -154,3 +157,57 @@ def facts_vocabulary() -> set[str]:
     """The legal map's fact tags."""
     services = importlib.import_module("legal_map.services")
     return {str(v["tag"]) for v in services.facts_vocabulary()}
+
+
+# An offence picked in a form travels as "country|code|article|part".
+OFFENCE_SEP = "|"
+# The API's article and part syntax (cases.api.serializers.LegalRefSerializer).
+_REF = re.compile(r"^[0-9A-Za-z./-]{1,20}$")
+
+
+def offence_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The catalogue's offences grouped by country, labelled in the reader's language:
+    'art. 220/1 p. 1 — <title> (Criminal Code 2002)'. A part the API cannot carry (a
+    descriptive limb such as '(for exploitation)') is offered at the article's level."""
+    models = importlib.import_module("legal_map.models")
+    presentation = importlib.import_module("legal_map.presentation")
+    reasons = importlib.import_module("legal_map.reasons")
+    places = importlib.import_module("node.places")
+    kinds = {"criminal": _("Criminal Code"), "contravention": _("Contravention Code")}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    seen: set[str] = set()
+    rows = models.Offence.objects.filter(record_kind="offence").order_by("country", "position")
+    for o in rows:
+        part = o.part if _REF.match(o.part or "") else ""
+        value = OFFENCE_SEP.join((o.country, o.code, o.article, part))
+        if value in seen or not _REF.match(o.article):
+            continue
+        seen.add(value)
+        year = re.search(r"(19|20)\d\d", o.code)
+        code = f"{kinds.get(o.code_kind, o.code_kind)}{' ' + year[0] if year else ''}"
+        where = f"{_('art.')} {reasons.ref_text(o.article)}"
+        if part:
+            where += f" {_('p.')} {reasons.ref_text(part)}"
+        title = presentation._title(o.title_ru, o.title_en)
+        groups.setdefault(o.country, []).append((value, f"{where} — {title} ({code})"))
+    return [(f"{places.country_name(c)} ({c})", opts) for c, opts in sorted(groups.items())]
+
+
+def fact_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The legal map's fact vocabulary grouped by kind, labels in the reader's language
+    (the explorer's own labels: one vocabulary, one wording)."""
+    vocabulary = importlib.import_module("legal_map.vocabulary")
+    presentation = importlib.import_module("legal_map.presentation")
+    groups: dict[str, list[tuple[str, str]]] = {k: [] for k in vocabulary.KINDS}
+    for t in vocabulary.TAGS:
+        groups.setdefault(t.kind, []).append((t.tag, presentation.label(t.tag)))
+    return [
+        (str(vocabulary.KIND_LABELS.get(k, k)).capitalize(), opts)
+        for k, opts in groups.items()
+        if opts
+    ]
+
+
+def fact_label(tag: str) -> str:
+    presentation = importlib.import_module("legal_map.presentation")
+    return str(presentation.label(tag))

@@ -135,6 +135,8 @@ def on_update(msg: Any) -> None:
         origin=msg.origin, thread=msg.thread, kind=InboundItem.Kind.NOTIFICATION
     ).first()
     if root is None:
+        if _message_about_ours(msg):
+            return
         from exchange.handlers import NotYet
 
         raise NotYet(f"case.update before the notification of thread {msg.thread}")
@@ -164,6 +166,27 @@ def on_update(msg: Any) -> None:
         object_id=root.pk,
         details={"envelope_id": msg.envelope_id, "changes": sorted(changes)},
     )
+
+
+def _message_about_ours(msg: Any) -> bool:
+    """A `case.update` from a country we notified, on our notification's thread: a
+    message in the conversation (a peer cannot change our case, so `changes` are not
+    applied). The exchange keeps the message; the thread and the case page show it."""
+    case = Case.objects.filter(
+        reference=str(msg.body.get("case_ref", "")),
+        notifications__envelope_id=msg.thread,
+        notifications__country=msg.origin,
+    ).first()
+    if case is None:
+        return False
+    record(
+        action="case.message.received",
+        peer=msg.origin,
+        object_type="cases.case",
+        object_id=case.pk,
+        details={"envelope_id": msg.envelope_id, "thread": msg.thread},
+    )
+    return True
 
 
 def on_request(msg: Any) -> None:

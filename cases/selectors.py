@@ -8,6 +8,7 @@ so its existence is not disclosed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -100,6 +101,20 @@ def case_export(user: Any, pk: Any) -> Case:
         raise Http404
     _audit_read(user, "case.export", "cases.case", case.pk)
     return case
+
+
+def case_print(user: Any, pk: Any) -> tuple[Case, Any]:
+    """Like case_get, recorded as `case.print`; the entry is returned so that its sequence
+    number (the audit reference) can be printed on every page of the case file."""
+    case = cases_for(user).filter(pk=pk).first()
+    if case is None:
+        _audit_read(user, "case.print", "cases.case", pk, outcome="denied")
+        raise Http404
+    with transaction.atomic():
+        entry: Any = record(
+            action="case.print", actor=user, object_type="cases.case", object_id=case.pk
+        )
+    return case, entry
 
 
 def inbound_list(user: Any, **filters: Any) -> QuerySet[InboundItem]:
@@ -232,3 +247,87 @@ def active_user(username: str) -> Any | None:
     from accounts.selectors import people
 
     return people().filter(username=username, is_active=True).first() if username else None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """What became of a case's notification in one country, for the case page and the
+    printed case file: sent, delivered with a verified signed receipt, acknowledged by
+    a person on duty there, and what that country has sent back about the case."""
+
+    country: str
+    handling: str
+    envelope_id: str
+    sent_at: Any
+    sent_by: str
+    delivery: str  # queued | delivered | failed (exchange.models.OutboxStatus)
+    delivered_at: Any
+    receipt_received_at: str
+    receipt_key: str
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[InboundItem] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    comparison: dict[str, Any] = field(default_factory=dict)
+
+
+def case_destinations(case: Case) -> list[Destination]:
+    """Per destination of the case (the caller has read it through `case_get`)."""
+    notes = list(case.notifications.select_related("sent_by"))
+    threads = {n.envelope_id for n in notes}
+    messages = {t: ports.thread_messages(t) for t in threads}
+    acks = ports.acks_for(sorted(threads)) or {}
+    received = list(InboundItem.objects.filter(local_case=case).order_by("received_at", "id"))
+    rows = []
+    for n in notes:
+        root = next(
+            (m for m in messages[n.envelope_id]
+             if m["direction"] == "out" and str(m["envelope_id"]) == n.envelope_id),
+            None,
+        )  # fmt: skip
+        entry: dict[str, Any] = next(
+            (d for d in (root or {}).get("deliveries", []) if d["destination"] == n.country), {}
+        )
+        receipt = entry.get("receipt") or {}
+        rows.append(
+            Destination(
+                country=n.country,
+                handling=n.handling,
+                envelope_id=n.envelope_id,
+                sent_at=n.sent_at,
+                sent_by=n.sent_by.get_username(),
+                delivery=str(entry.get("status", "queued")),
+                delivered_at=entry.get("delivered_at"),
+                receipt_received_at=str((receipt.get("body") or {}).get("received_at", "")),
+                receipt_key=str((receipt.get("signature") or {}).get("key_id", "")),
+                acks=[
+                    {**a, "at": _parse_iso(a.get("at")), "role": role_label(a.get("role", ""))}
+                    for a in acks.get(n.envelope_id, [])
+                    if a.get("country") == n.country
+                ],
+                requests=[i for i in received if i.origin == n.country],
+                messages=[m for m in messages[n.envelope_id] if _update_from(m, n.country)],
+                comparison=n.comparison,
+            )
+        )
+    return rows
+
+
+def role_label(role: str) -> str:
+    """A peer's `by.role` in words when it is one of the federation's roles."""
+    from accounts.models import Role
+
+    return str(Role(role).label) if role in Role.values else str(role or "")
+
+
+def _update_from(message: dict[str, Any], country: str) -> bool:
+    return bool(
+        message["direction"] == "in"
+        and message.get("origin") == country
+        and message["type"] == "case.update"
+    )
+
+
+def _parse_iso(value: Any) -> Any:
+    from django.utils.dateparse import parse_datetime
+
+    return parse_datetime(value) if isinstance(value, str) else value

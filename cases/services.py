@@ -33,6 +33,7 @@ from cases.models import (
     InboundItem,
     Notification,
     OutboundRequest,
+    Urgency,
     Victim,
 )
 from node.errors import ServiceError as BaseServiceError
@@ -75,7 +76,15 @@ def case_create(
     assigned: list[Any] | None = None,
     unit: str | None = None,
     derived_from: InboundItem | None = None,
+    handling: str = "",
+    restrictions: str = "",
 ) -> Case:
+    """File a case. `handling` is the code a person chose for what will be sent about it
+    (blank: chosen at the first notification); H3 needs its restrictions stated."""
+    if handling and handling not in Handling.values:
+        raise ServiceError("handling", _("Choose a handling code."))
+    if handling == Handling.H3 and not restrictions.strip():
+        raise ServiceError("restrictions", _("Handling H3 needs its restrictions stated."))
     with transaction.atomic():
         case = Case.objects.create(
             reference=next_reference(),
@@ -87,6 +96,8 @@ def case_create(
             offence_part=offence.get("part", ""),
             facts=list(facts),
             urgency=urgency,
+            handling=handling,
+            restrictions=restrictions.strip() if handling == Handling.H3 else "",
             unit=actor.unit if unit is None else unit,
             created_by=actor,
             derived_from=derived_from,
@@ -105,7 +116,11 @@ def case_create(
             actor=actor,
             object_type="cases.case",
             object_id=case.pk,
-            details={"reference": case.reference, "indicators": len(rows)},
+            details={
+                "reference": case.reference,
+                "indicators": len(rows),
+                "handling": handling,
+            },
         )
     return case
 
@@ -147,14 +162,16 @@ def case_notify(
     """One signed `case.notification` to all destinations; its id becomes the thread."""
     countries = sorted(set(to))
     if settings.NODE_COUNTRY in countries:
-        raise ServiceError("to", "a node does not notify itself")
+        raise ServiceError("to", _("A node does not notify itself."))
     decision = _release(case, countries, handling, restrictions)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         already = set(locked.notifications.values_list("country", flat=True))
         if already & set(countries):
             raise ServiceError(
-                "to", f"already notified: {', '.join(sorted(already & set(countries)))}"
+                "to",
+                _("Already notified: %(countries)s.")
+                % {"countries": ", ".join(sorted(already & set(countries)))},
             )
         body = notification_body(locked)
         if decision.restrictions:
@@ -184,15 +201,55 @@ def case_notify(
     return rows
 
 
-def case_update(*, actor: Any, case: Case, changes: dict[str, Any], note: str = "") -> int:
-    """Apply changes locally and send `case.update` on every notification thread."""
-    allowed = {"title", "summary", "urgency", "facts", "status"}
-    unknown = set(changes) - allowed
+EDITABLE = ("title", "summary", "urgency", "facts", "status")
+
+
+def _checked_changes(case: Case, changes: dict[str, Any]) -> dict[str, Any]:
+    """The members that really change, each checked as the API checks a new case; a
+    value equal to the current one is left out (nothing travels that did not change)."""
+    unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ServiceError("changes", f"unknown members: {', '.join(sorted(unknown))}")
+        raise ServiceError(
+            "changes", _("Unknown members: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    checked: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "title":
+            if not isinstance(value, str) or not value.strip() or len(value) > 300:
+                raise ServiceError("title", _("A title of 1 to 300 characters."))
+            value = value.strip()
+        elif key == "summary":
+            if not isinstance(value, str) or not value.strip() or len(value) > 20000:
+                raise ServiceError("summary", _("A summary of 1 to 20,000 characters."))
+        elif key == "urgency":
+            if value not in Urgency.values:
+                raise ServiceError("urgency", _("Choose an urgency."))
+        elif key == "status":
+            if value not in Case.Status.values:
+                raise ServiceError("status", _("Choose a status."))
+        elif key == "facts":
+            if not isinstance(value, list) or ports.fact_errors(value):
+                raise ServiceError("facts", _("Facts must be tags of the legal map."))
+            value = list(value)
+        if getattr(case, key) != value:
+            checked[key] = value
+    return checked
+
+
+def case_update(*, actor: Any, case: Case, changes: dict[str, Any], note: str = "") -> int:
+    """Apply changes (edit, status change, closing) locally and send one `case.update`
+    (body `case_ref`, `changes`, `note`) on every notification thread, in the same
+    transaction as the change and its audit entry. Returns the number of threads.
+
+    Only members that really change travel; a note alone is a message to the countries
+    notified (see `thread_reply` for one thread)."""
+    note = (note or "").replace("\x00", "").strip()
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        for key, value in changes.items():
+        locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+        checked = _checked_changes(locked, changes)
+        if not checked and not note:
+            raise ServiceError("changes", _("Nothing was changed."))
+        for key, value in checked.items():
             setattr(locked, key, value)
         locked.save()
         threads: dict[str, list[str]] = {}
@@ -200,30 +257,97 @@ def case_update(*, actor: Any, case: Case, changes: dict[str, Any], note: str = 
         for n in locked.notifications.all():
             threads.setdefault(n.envelope_id, []).append(n.country)
             handling_of[n.envelope_id] = n.handling
-        body: dict[str, Any] = {"case_ref": locked.reference, "changes": changes}
+        body: dict[str, Any] = {"case_ref": locked.reference, "changes": checked}
         if note:
             body["note"] = note
         for thread, countries in threads.items():
-            msg_body = dict(body)
-            if handling_of[thread] == Handling.H3:
-                msg_body["restrictions"] = "as stated in the notification of this thread"
-            ports.send(
+            _send_update(locked, thread, sorted(countries), handling_of[thread], body, actor)
+        status = str(checked.get("status", ""))
+        record(
+            action={"closed": "case.close", "open": "case.reopen"}.get(status, "case.update"),
+            actor=actor,
+            object_type="cases.case",
+            object_id=locked.pk,
+            details={"changes": sorted(checked), "note": bool(note), "threads": len(threads)},
+        )
+    case.refresh_from_db()
+    return len(threads)
+
+
+def case_set_status(*, actor: Any, case: Case, status: str, note: str = "") -> int:
+    """Close or reopen a case; travels as `case.update` with `changes: {status}`."""
+    return case_update(actor=actor, case=case, changes={"status": status}, note=note)
+
+
+def _send_update(
+    case: Case, thread: str, to: list[str], handling: str, body: dict[str, Any], actor: Any
+) -> Any:
+    msg_body = dict(body)
+    if handling == Handling.H3:
+        stated = case.restrictions or "as stated in the notification of this thread"
+        msg_body["restrictions"] = stated
+    return ports.send(
+        type="case.update",
+        to=to,
+        body=msg_body,
+        handling=handling,
+        thread=thread,
+        in_reply_to=thread,
+        actor=actor,
+    )
+
+
+def thread_reply(*, actor: Any, thread: str, text: str) -> str:
+    """A free-text message within a conversation, signed and sent like the others.
+
+    The contract has no free-text type: it travels as `case.update` with `changes: {}`
+    and `note: <text>` in the same thread, to the countries of our notification on that
+    thread, or to the origin of the notification we received on it. The caller has
+    checked that the actor may see the thread. Returns the envelope id."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise ServiceError("text", _("Write the message first."))
+    if len(text) > 5000:
+        raise ServiceError("text", _("At most 5,000 characters."))
+    if access.is_auditor(actor):
+        raise ServiceError("text", _("Auditors do not write in conversations."))
+    with transaction.atomic():
+        ours = list(Notification.objects.filter(envelope_id=thread).select_related("case"))
+        if ours:
+            case = ours[0].case
+            body: dict[str, Any] = {"case_ref": case.reference, "changes": {}, "note": text}
+            countries = sorted({n.country for n in ours})
+            message = _send_update(case, thread, countries, ours[0].handling, body, actor)
+            target: tuple[str, Any] = ("cases.case", case.pk)
+        else:
+            root = InboundItem.objects.filter(
+                thread=thread, kind=InboundItem.Kind.NOTIFICATION
+            ).first()
+            if root is None:
+                raise ServiceError("thread", _("This conversation cannot be answered here."))
+            decision = handling_rules.release([handling_rules.source_of(root)], [root.origin])
+            body = {"case_ref": root.ref, "changes": {}, "note": text}
+            if decision.restrictions:
+                body["restrictions"] = decision.restrictions
+            countries = [root.origin]
+            message = ports.send(
                 type="case.update",
                 to=countries,
-                body=msg_body,
-                handling=handling_of[thread],
+                body=body,
+                handling=decision.handling,
                 thread=thread,
                 in_reply_to=thread,
                 actor=actor,
             )
+            target = ("cases.inbounditem", root.pk)
         record(
-            action="case.update",
+            action="thread.reply",
             actor=actor,
-            object_type="cases.case",
-            object_id=locked.pk,
-            details={"changes": sorted(changes), "threads": len(threads)},
+            object_type=target[0],
+            object_id=target[1],
+            details={"to": countries, "thread": thread, "envelope_id": message.envelope_id},
         )
-    return len(threads)
+    return str(message.envelope_id)
 
 
 def request_send(

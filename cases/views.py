@@ -12,11 +12,20 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import access, charts, labels, ports, selectors, services, takedowns
+from cases import (
+    access,
+    charts,
+    conversation,
+    forms,
+    labels,
+    ports,
+    selectors,
+    services,
+    takedowns,
+)
 from cases import handling as handling_rules
 from cases.models import Handling, MirrorProposal
 
@@ -35,56 +44,158 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_list.html", {"cases": cases})
 
 
-@login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.case_get(request.user, pk)
-    others = [c for c in COUNTRIES if c != settings.NODE_COUNTRY]
+def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
+    """The case page: what the case is, per destination what became of it, and the
+    forms (notify the countries not yet notified, edit, close or reopen)."""
+    destinations = selectors.case_destinations(case)
+    notified = {d.country for d in destinations}
     previews = []
     if access.sees_everything(request.user):
-        for country in others:
+        for country in COUNTRIES:
+            if country == settings.NODE_COUNTRY or country in notified:
+                continue
             comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
             previews.append(
                 {
                     "country": country,
                     "verdict": comparison.get("dual_criminality", {}).get("verdict", "uncertain"),
-                    "reasons": comparison.get("dual_criminality", {}).get("reasons", []),
                     "dual_criminality": comparison.get("dual_criminality", {}),
                     "results": comparison.get("results", [])[:3],
                 }
             )
-    return render(
-        request,
-        "cases/case_detail.html",
-        {"case": case, "previews": previews, "handlings": Handling.choices},
-    )
+    context: dict[str, Any] = {
+        "case": case,
+        "facts": [ports.fact_label(f) for f in case.facts],
+        "handling_meaning": forms.handling_meaning(case.handling),
+        "destinations": destinations,
+        "notified": sorted(notified),
+        "previews": previews,
+        "handlings": forms.handling_choices(),
+        "notify": {"to": [], "handling": case.handling, "restrictions": case.restrictions},
+        "notify_errors": {},
+        "edit_form": forms.CaseEditForm.for_case(case),
+        "status_form": forms.CaseStatusForm(
+            initial={"status": "open" if case.status == "closed" else "closed"}
+        ),
+        "can_act": not access.is_auditor(request.user),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(request.user, pk)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 
 @login_required
 @require_POST
 def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Errors are shown next to the notify form with what was chosen kept."""
     case = selectors.case_get(request.user, pk)
     if not access.sees_everything(request.user):
         raise PermissionDenied
     to = [c for c in request.POST.getlist("to") if c in COUNTRIES]
-    handling = request.POST.get("handling", "H0")
-    if not to or handling not in Handling.values:
-        messages.error(request, _("Choose at least one country and a handling code."))
-        return redirect("cases:detail", pk=pk)
-    try:
-        services.case_notify(
-            actor=request.user,
-            case=case,
-            to=to,
-            handling=handling,
-            restrictions=request.POST.get("restrictions", ""),
-        )
-    except services.ServiceError as exc:
-        messages.error(request, exc.message)
-    except DjangoValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.success(request, _("Notification queued for %(to)s.") % {"to": ", ".join(to)})
-    return redirect("cases:detail", pk=pk)
+    handling = request.POST.get("handling", "")
+    restrictions = request.POST.get("restrictions", "")
+    errors: dict[str, str] = {}
+    if not to:
+        errors["to"] = _("Choose at least one country.")
+    if handling not in Handling.values:
+        errors["handling"] = _("Choose a handling code.")
+    if not errors:
+        try:
+            services.case_notify(
+                actor=request.user, case=case, to=to, handling=handling, restrictions=restrictions
+            )
+        except services.ServiceError as exc:
+            errors[exc.field if exc.field in ("to", "handling", "restrictions") else "to"] = (
+                exc.message
+            )
+        except DjangoValidationError as exc:
+            errors["to"] = "; ".join(exc.messages)
+        else:
+            messages.success(request, _("Notification queued for %(to)s.") % {"to": ", ".join(to)})
+            return redirect("cases:detail", pk=pk)
+    context = _detail_context(
+        request,
+        case,
+        notify={"to": to, "handling": handling, "restrictions": restrictions},
+        notify_errors=errors,
+    )
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit title, summary or urgency; travels as `case.update` to the countries notified."""
+    case = selectors.case_get(request.user, pk)
+    _worker(request)
+    form = forms.CaseEditForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        note = data.pop("note", "")
+        try:
+            sent = services.case_update(actor=request.user, case=case, changes=data, note=note)
+        except services.ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _sent_text(sent))
+            return redirect("cases:detail", pk=pk)
+    context = _detail_context(request, case, edit_form=form, edit_open=True)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close or reopen; travels as `case.update` with `changes: {status}`."""
+    case = selectors.case_get(request.user, pk)
+    _worker(request)
+    form = forms.CaseStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            sent = services.case_set_status(
+                actor=request.user,
+                case=case,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _sent_text(sent))
+            return redirect("cases:detail", pk=pk)
+    context = _detail_context(request, case, status_form=form)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+def _sent_text(threads: int) -> str:
+    if not threads:
+        return _("Saved. The case has not been notified to any country yet.")
+    return _("Saved and sent to the countries notified.")
+
+
+@login_required
+def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case file to print (or save as PDF): the case, its notifications, receipts,
+    acknowledgements and the legal comparison. The read is audited as an export; that
+    entry's sequence number is printed on every page."""
+    case, entry = selectors.case_print(request.user, pk)
+    return render(
+        request,
+        "cases/case_print.html",
+        {
+            "case": case,
+            "facts": [ports.fact_label(f) for f in case.facts],
+            "handling_meaning": forms.handling_meaning(case.handling),
+            "destinations": selectors.case_destinations(case),
+            "audit_seq": entry.seq,
+            "printed_at": timezone.now(),
+        },
+    )
 
 
 @login_required
@@ -111,6 +222,7 @@ def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "request_kinds": list(labels.REQUEST_KIND_LABELS),
             "answer_statuses": list(labels.ANSWER_STATUS_LABELS),
             "restrictions": handling_rules.source_of(item).restrictions,
+            "updates": conversation.updates_of(item),
         },
     )
 
@@ -134,20 +246,45 @@ def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def thread(request: HttpRequest, thread: Any) -> HttpResponse:
     view = selectors.thread_view(request.user, str(thread))
-    acks: dict[str, Any] = view["acks"] or {}
-    rows = [
+    return _thread_page(request, str(thread), view, forms.ReplyForm())
+
+
+def _thread_page(
+    request: HttpRequest, thread: str, view: dict[str, Any], form: Any, status: int = 200
+) -> HttpResponse:
+    subject = conversation.subject_of(thread)
+    return render(
+        request,
+        "cases/thread.html",
         {
-            "m": m,
-            "acks": [{**a, "at": _when(a.get("at"))} for a in acks.get(str(m["envelope_id"]), [])],
-        }
-        for m in view["messages"]
-    ]
-    return render(request, "cases/thread.html", {"thread": str(thread), "rows": rows})
+            "thread": thread,
+            "subject": subject,
+            "rows": conversation.rows_of(view),
+            "awaited": conversation.awaited(view),
+            "form": form,
+            "can_reply": subject.answerable and not access.is_auditor(request.user),
+        },
+        status=status,
+    )
 
 
-def _when(value: Any) -> Any:
-    """Acknowledgement times come as ISO strings in UTC; the page shows local datetimes."""
-    return parse_datetime(value) if isinstance(value, str) else value
+@login_required
+@require_POST
+def thread_reply(request: HttpRequest, thread: Any) -> HttpResponse:
+    """A free-text message in the conversation (sent as `case.update`, no changes)."""
+    view = selectors.thread_view(request.user, str(thread))
+    form = forms.ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.thread_reply(
+                actor=request.user, thread=str(thread), text=form.cleaned_data["text"]
+            )
+        except services.ServiceError as exc:
+            form.add_error("text", exc.message)
+        else:
+            messages.success(request, _("Message signed and queued."))
+            return redirect("cases:thread", thread=thread)
+    return _thread_page(request, str(thread), view, form, status=400)
 
 
 @login_required
@@ -201,59 +338,21 @@ def takedown_statistics(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _indicator_lines(text: str) -> list[dict[str, str]]:
-    """`kind: value` per line, as typed in the form."""
-    rows = []
-    for line in text.splitlines():
-        kind, sep, value = line.partition(":")
-        if line.strip():
-            rows.append({"kind": kind.strip(), "value": value.strip() if sep else ""})
-    return rows
-
-
-def _errors(errors: Any) -> list[str]:
-    flat = []
-    for field, problems in dict(errors).items():
-        flat.append(f"{field}: {problems}")
-    return flat
-
-
 @login_required
 def case_create(request: HttpRequest) -> HttpResponse:
-    """The form posts the same members as `POST /api/v1/cases/` and is validated by the
-    same serializer, so the page and the API accept exactly the same cases."""
-    from cases.api.serializers import CaseCreateInput
-
+    """The form checks what was typed (errors next to the field, choices kept) and runs
+    the API's serializer, then calls the same service as `POST /api/v1/cases/`."""
     _worker(request)
-    errors: list[str] = []
-    if request.method == "POST":
-        post = request.POST
-        offence = {
-            "country": post.get("offence_country", ""),
-            "code": post.get("offence_code", "") or "CC",
-            "article": post.get("offence_article", ""),
-        }
-        if post.get("offence_part"):
-            offence["part"] = post["offence_part"]
-        data = CaseCreateInput(
-            data={
-                "title": post.get("title", ""),
-                "summary": post.get("summary", ""),
-                "offence": offence,
-                "facts": [f.strip() for f in post.get("facts", "").split(",") if f.strip()],
-                "urgency": post.get("urgency", "routine"),
-                "indicators": _indicator_lines(post.get("indicators", "")),
-            }
-        )
-        if data.is_valid():
-            case = services.case_create(actor=request.user, **data.validated_data)
+    form = forms.CaseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(actor=request.user, **form.payload(form.cleaned_data))
+        except services.ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
             return redirect("cases:detail", pk=case.pk)
-        errors = _errors(data.errors)
-    return render(
-        request,
-        "cases/case_form.html",
-        {"errors": errors, "countries": COUNTRIES, "form": request.POST},
-    )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/case_form.html", {"form": form}, status=status)
 
 
 @login_required

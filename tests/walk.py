@@ -29,6 +29,9 @@ NOT_PAGES = {
     "cases:inbound-assign",
     "cases:inbound-act",
     "cases:mirror-join",
+    "cases:edit",
+    "cases:status",
+    "cases:thread-reply",
     "alerts:ack",
     "alerts:resolve",
     "alerts:rota-publish",
@@ -234,6 +237,7 @@ def world() -> World:
 
     kwargs: dict[str, list[dict[str, Any]]] = {
         "cases:detail": [{"pk": case.pk}, {"pk": closed.pk}],
+        "cases:print": [{"pk": case.pk}],
         "cases:inbound-detail": [{"pk": item.pk} for item in Item.objects.order_by("pk")],
         "cases:thread": [{"thread": uuid.UUID(note["thread"])}],
         "cases:takedown-detail": [{"pk": ours.pk}],
@@ -383,8 +387,9 @@ def raw_values() -> set[str]:
 # Latin words a Russian page may show: names of things, not words of a language.
 LATIN_ALLOWED = {
     "UTC", "TOTP", "API", "PDF", "CSV", "JSON", "URL", "HTTP", "HTTPS", "ID", "SIENA",
-    "Telegram", "WhatsApp", "net247", "CC", "H0", "H1", "H2", "H3", "KZ", "KG", "UZ", "TJ",
-    "MD", "RU", "EN", "TD", "RQ", "OK", "QR", "Ed25519", "SHA", "SHA-256", "E-mail",
+    "Telegram", "WhatsApp", "Instagram", "IBAN", "VK", "net247", "CC", "H0", "H1", "H2",
+    "H3", "KZ", "KG", "UZ", "TJ", "MD", "RU", "EN", "TD", "RQ", "OK", "QR", "Ed25519", "SHA",
+    "SHA-256", "E-mail",
     "Webhook", "WebSocket", "Chromium", "Google", "Authenticator", "FreeOTP", "Aegis",
     "English", "Русский", "ICCS", "RFC", "Merkle", "SMS",
 }  # fmt: skip

@@ -83,9 +83,19 @@ class CaseCreateInput(serializers.Serializer[Any]):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     indicators = IndicatorInSerializer(many=True, required=False, default=list)
     victims = VictimInSerializer(many=True, required=False, default=list)
+    # Optional here (an API client may choose it when notifying); the page requires it.
+    handling = serializers.ChoiceField(choices=Handling.choices, required=False, default="")
+    restrictions = TextField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate_facts(self, value: list[str]) -> list[str]:
         return _facts(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("handling") == Handling.H3 and not attrs.get("restrictions", "").strip():
+            raise serializers.ValidationError(
+                {"restrictions": [_("Handling H3 needs its restrictions stated.")]}
+            )
+        return attrs
 
 
 class CaseCreateOutput(serializers.Serializer[Any]):
@@ -130,7 +140,7 @@ class NotifyInput(serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=COUNTRIES), min_length=1, max_length=10
     )
     handling = serializers.ChoiceField(choices=Handling.choices, default=Handling.H0)
-    restrictions = TextField(max_length=2000, required=False, default="")
+    restrictions = TextField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class NotifyOutput(serializers.Serializer[Any]):

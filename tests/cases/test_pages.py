@@ -88,16 +88,14 @@ def test_case_form_creates_with_the_api_rules_and_refuses_bad_input():
     form = {
         "title": "Webcam studio",
         "summary": "Adverts",
-        "offence_country": "MD",
-        "offence_code": "CC",
-        "offence_article": "220/1",
-        "offence_part": "1",
-        "facts": "adult_victim, online",
+        "offence": "MD|MD CC 18.04.2002 No.985-XV|220/1|1",
+        "facts": ["adult_victim", "online"],
         "urgency": "urgent",
+        "handling": "H0",
         "indicators": "phone: +373 69 123 456\ntelegram: @Studio",
     }
     bad = client.post("/cases/new/", {**form, "indicators": "phone: not-a-number"})
-    assert bad.status_code == 200 and "indicators" in bad.content.decode()
+    assert bad.status_code == 400 and "не номер телефона" in bad.content.decode()
     assert not Case.objects.exists()
     ok = client.post("/cases/new/", form)
     case = Case.objects.get()

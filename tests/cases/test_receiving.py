@@ -149,8 +149,9 @@ def test_thread_page_shows_both_directions(kz: None) -> None:
     services.request_send(actor=coord, kind="preservation", text="Keep it", inbound=item)
     client = verified_client(Client(), coord)
     html = client.get(f"/cases/threads/{note['thread']}/").content.decode()
-    assert html.count('class="msg in"') == 1 and html.count('class="msg out"') == 1
-    assert "case.notification" in html and "case.request" in html and "MD" in html
+    assert html.count('<li class="in"') == 1 and html.count('<li class="out"') == 1
+    assert "Уведомление о деле" in html and "Запрос: сохранение данных" in html
+    assert "case.notification" not in html and "MD-2026-0042: Вербовка веб-моделей" in html
     other = create_user("kz.p9", "prosecutor", "fraud")
     assert (
         verified_client(Client(), other).get(f"/cases/threads/{note['thread']}/").status_code == 404

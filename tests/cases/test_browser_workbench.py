@@ -1,0 +1,272 @@
+"""The coordinator's workbench in Chromium on two real nodes (issue 19, points 2, 3, 7),
+in Russian and in English: MD's coordinator files a case in the form (a validation error
+first: every choice is kept), notifies KZ, sees KZ's signed receipt and the KZ
+prosecutor's acknowledgement on the case page, replies in the thread, and KZ's
+coordinator reads the reply in the same conversation. The printed case file (Chromium's
+print to PDF) carries the node, the time with its zone and the audit reference.
+
+Screenshots at 1366 and 390 px: var/screenshots/case-form-*, case-page-*, thread-*."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from deploy.federation import Federation
+from tests.accounts.helpers import PASSWORD, new_secret
+from tests.fednet import make_federation
+
+pytestmark = [pytest.mark.federation, pytest.mark.browser]
+
+LANGUAGES = ("ru", "en")
+PEOPLE = {
+    "MD": [(f"md.coord-{lang}", "coordinator") for lang in LANGUAGES],
+    "KZ": [("kz.p1", "prosecutor")] + [(f"kz.coord-{lang}", "coordinator") for lang in LANGUAGES],
+}
+CREATE_PEOPLE = """
+import json
+from accounts import services
+from alerts import services as alerts
+out = {}
+for name, role, secret in json.loads(%r):
+    user = services.user_create(username=name, role=role, password=%r, totp_secret=secret,
+                                phone="+7 700 000 0000")
+    alerts.channel_add(user=user, kind="email", target=name + "@example.org")
+    out[name] = services.token_create(user=user, name="test")[1]
+print(json.dumps(out))
+"""
+WORDS = {
+    "ru": {
+        "error": "не номер телефона",
+        "delivered": "доставлено; подписанная квитанция проверена",
+        "message": "Сообщение",
+        "audit": "запись №",
+        "node": "национальный узел MD",
+        "zone": "Кишинёв",
+    },
+    "en": {
+        "error": "not a phone number",
+        "delivered": "delivered; the signed receipt was verified",
+        "message": "Message",
+        "audit": "entry no.",
+        "node": "national node MD",
+        "zone": "Chisinau",
+    },
+}
+
+
+class World:
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+        self.tokens: dict[str, str] = {}
+        self.secrets: dict[str, str] = {}
+
+    def url(self, country: str) -> str:
+        return self.fed.node(country).url
+
+    def api(self, user: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url(user.split(".")[0].upper()) + "/api/v1",
+            headers={"Authorization": f"Bearer {self.tokens[user]}"},
+            timeout=15,
+        )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    fed = make_federation(
+        ["MD", "KZ"],
+        tmp_path_factory.mktemp("workbench-fed"),
+        env={
+            "SECURE_COOKIES": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        },
+    )
+    try:
+        w = World(fed)
+        for country, people in PEOPLE.items():
+            spec = []
+            for name, role in people:
+                w.secrets[name] = new_secret()
+                spec.append((name, role, w.secrets[name]))
+            out = fed.node(country).manage(
+                "shell", "-c", CREATE_PEOPLE % (json.dumps(spec), PASSWORD)
+            )
+            w.tokens.update(json.loads(out.strip().splitlines()[-1]))
+        fed.node("KZ").manage(
+            "oncall", "set", "--schedule", "default", "--users", "kz.p1", "--handoff", "00:00",
+            "--rotation", "daily",
+        )  # fmt: skip
+        yield w
+    finally:
+        fed.stop()
+        fed.drop_databases()
+
+
+def wait_for(what: Callable[[], Any], timeout: float = 60.0, step: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = what()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {getattr(what, 'last', '')}")
+        time.sleep(step)
+
+
+def _acknowledge_on_kz(world: World, title: str) -> None:
+    """The KZ prosecutor on call takes the alert in hand (the desk's own service)."""
+    kz = world.api("kz.p1")
+
+    def alert_id() -> int | None:
+        rows = kz.get("/alerts/").json()
+        rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+        return next((a["id"] for a in rows if title in a.get("title", "")), None)
+
+    found = wait_for(alert_id)
+    assert kz.post(f"/alerts/{found}/ack/", json={}).status_code in (200, 202)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_case_form_notify_receipt_ack_reply_and_print(
+    world: World, language: str, tmp_path: Any
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.accounts.helpers import launch_chromium, login_browser
+    from tests.screens import save
+
+    words = WORDS[language]
+    md_url, kz_url = world.url("MD"), world.url("KZ")
+    title = f"Browser workbench {language}"
+    reply = f"Reply from MD ({language}): please preserve the logs"
+    coordinator = f"md.coord-{language}"
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            context = browser.new_context(viewport={"width": 1366, "height": 900})
+            context.add_cookies([{"name": "django_language", "value": language, "url": md_url}])
+            page = context.new_page()
+            login_browser(page, md_url, coordinator, PASSWORD, world.secrets[coordinator])
+
+            # The form: a bad indicator first; every choice survives the error.
+            page.goto(f"{md_url}/cases/new/")
+            page.fill("#id_title", title)
+            page.fill("#id_summary", "Adverts for 'online work' on Telegram.")
+            page.select_option("#id_offence", value=_option(page, r"^MD\|[^|]*\|220/1\|1$"))
+            for tag in ("adult_victim", "online", "webcam"):
+                page.check(f"#fact-{tag}")
+            page.check("input[name=urgency][value=immediate]")
+            page.check("input[name=handling][value=H1]")
+            page.fill("#id_indicators", "phone: not-a-number\ntelegram: @WebcamJobs")
+            page.click("#case-form button[type=submit]")
+            expect(page.locator("#id_indicators_error")).to_contain_text(words["error"])
+            expect(page.locator("input[name=urgency][value=immediate]")).to_be_checked()
+            expect(page.locator("input[name=handling][value=H1]")).to_be_checked()
+            expect(page.locator("#fact-webcam")).to_be_checked()
+            expect(page.locator("#id_title")).to_have_value(title)
+            save(page, f"case-form-error-{language}-1366")
+            page.fill("#id_indicators", "phone: +373 69 123 456\ntelegram: @WebcamJobs")
+            page.click("#case-form button[type=submit]")
+            page.wait_for_url(re.compile(r".*/cases/\d+/$"))
+            case_url = page.url
+
+            # Notify KZ: the handling code chosen in the form is preselected.
+            expect(page.locator("#handling-H1")).to_be_checked()
+            page.check("#to-KZ")
+            page.click("#notify button[type=submit]")
+            expect(page.locator("#to-KZ")).to_have_count(0)
+            kz_card = page.locator(".destinations li[data-country=KZ]")
+            expect(kz_card).to_have_count(1)
+
+            # KZ's receipt and its prosecutor's acknowledgement appear on the case page.
+            _acknowledge_on_kz(world, title)
+
+            def shown() -> bool:
+                page.goto(case_url)
+                text = str(kz_card.text_content())
+                shown.last = text  # type: ignore[attr-defined]
+                return words["delivered"] in text and kz_card.locator(".ack .state-ok").count() == 1
+
+            wait_for(shown)
+            save(page, f"case-page-{language}-1366")
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.reload()
+            _fits(page, 390)
+            save(page, f"case-page-{language}-390")
+            page.set_viewport_size({"width": 1366, "height": 900})
+
+            # The conversation: titled by the case, a reply signed and sent to KZ.
+            kz_card.locator("a[href*='/cases/threads/']").click()
+            thread_path = page.url.removeprefix(md_url)
+            expect(page.locator("h1")).to_contain_text(title)
+            expect(page.locator("#back-to-case")).to_have_attribute(
+                "href", case_url.removeprefix(md_url)
+            )
+            page.fill("#id_text", reply)
+            page.click("#reply button[type=submit]")
+            expect(page.locator("ol.conversation")).to_contain_text(reply)
+            save(page, f"thread-{language}-1366")
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.reload()
+            _fits(page, 390)
+            save(page, f"thread-{language}-390")
+
+            # KZ's coordinator reads MD's reply in the same conversation.
+            kz_context = browser.new_context(viewport={"width": 1366, "height": 900})
+            kz_context.add_cookies([{"name": "django_language", "value": language, "url": kz_url}])
+            kz_page = kz_context.new_page()
+            kz_user = f"kz.coord-{language}"
+            login_browser(kz_page, kz_url, kz_user, PASSWORD, world.secrets[kz_user])
+
+            def arrived() -> bool:
+                kz_page.goto(kz_url + thread_path)
+                return reply in kz_page.locator("main").inner_text()
+
+            wait_for(arrived)
+            incoming = kz_page.locator("ol.conversation li.in", has_text=reply)
+            expect(incoming.locator(".kind")).to_have_text(words["message"])
+            save(kz_page, f"thread-kz-{language}-1366")
+
+            # The case file, printed to PDF by Chromium.
+            page.set_viewport_size({"width": 1366, "height": 900})
+            page.goto(case_url + "print/")
+            pdf = tmp_path / f"case-file-{language}.pdf"
+            page.pdf(path=str(pdf), format="A4", print_background=True)
+            text = _pdf_text(pdf, page)
+            for expected in (title, words["audit"], words["node"], words["zone"], "KZ"):
+                assert expected in text, (expected, text[:2000])
+            save(page, f"case-file-{language}-1366")
+        finally:
+            browser.close()
+
+
+def _option(page: Any, pattern: str) -> str:
+    values = page.eval_on_selector_all("#id_offence option", "os => os.map(o => o.value)")
+    return str(next(v for v in values if re.match(pattern, v)))
+
+
+def _fits(page: Any, width: int) -> None:
+    """Nothing wider than the phone's screen (no sideways scrolling)."""
+    scroll = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"
+
+
+def _pdf_text(pdf: Any, page: Any) -> str:
+    """The PDF's text through poppler's pdftotext when installed, else the page's text
+    (the PDF was still produced by Chromium: its size is checked)."""
+    import shutil
+    import subprocess
+
+    assert pdf.stat().st_size > 5000
+    tool = shutil.which("pdftotext")
+    if tool:
+        out = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, check=True)
+        return out.stdout.decode()
+    return str(page.inner_text("body"))
