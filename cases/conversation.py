@@ -21,19 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, InboundItem, Notification, OutboundRequest, Takedown, Urgency
+from exchange.labels import MESSAGE_TYPE_LABELS
 from node import places
 from node.templatetags.node_time import duration_words
 
-KINDS: dict[str, Any] = {
-    "case.notification": gettext_lazy("Case notification"),
-    "case.update": gettext_lazy("Case update"),
-    "case.request": gettext_lazy("Request"),
-    "case.response": gettext_lazy("Answer"),
-    "takedown.request": gettext_lazy("Takedown request"),
-    "takedown.status": gettext_lazy("Takedown status"),
-    "alert.ack": gettext_lazy("Acknowledgement"),
-    "node.keys": gettext_lazy("Key announcement"),
-}
+# The protocol's message types in words: one place for every page (exchange.labels).
+KINDS: dict[str, Any] = dict(MESSAGE_TYPE_LABELS)
 MESSAGE = gettext_lazy("Message")
 REQUEST_KINDS: dict[str, Any] = {
     "information": gettext_lazy("information"),

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 MESSAGE_TYPE_LABELS: dict[str, Promise] = {
     "case.notification": _("Case notification"),
     "case.update": _("Case update"),
-    "case.request": _("Request for assistance"),
-    "case.response": _("Answer to a request"),
+    "case.request": _("Request"),
+    "case.response": _("Answer"),
     "takedown.request": _("Takedown request"),
     "takedown.status": _("Takedown status report"),
     "alert.ack": _("Acknowledgement by the person on duty"),
