@@ -8,6 +8,7 @@ so its existence is not disclosed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -71,15 +72,12 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
     return qs.filter(Q(pk__in=granted.values("pk")) | Q(pk__in=paged, assigned_to__isnull=True))
 
 
-def case_list(user: Any, **filters: Any) -> QuerySet[Case]:
-    qs = cases_for(user)
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("urgency"):
-        qs = qs.filter(urgency=filters["urgency"])
-    if filters.get("q"):
-        qs = qs.filter(title__icontains=filters["q"])
-    _audit_read(user, "case.list", "cases.case", filters={k: v for k, v in filters.items() if v})
+def case_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[Case]:
+    """The user's cases for a list, newest first in a stable order (ties broken by id),
+    narrowed afterwards by `cases.filters.CaseFilter`; the read is audited with the
+    filters asked for."""
+    qs = cases_for(user).defer("summary", "facts").order_by("-created_at", "-id")
+    _audit_read(user, "case.list", "cases.case", filters=dict(filters or {}))
     return qs
 
 
@@ -102,16 +100,15 @@ def case_export(user: Any, pk: Any) -> Case:
     return case
 
 
-def inbound_list(user: Any, **filters: Any) -> QuerySet[InboundItem]:
-    """Content list for prosecutors and coordinators; auditors get metadata (see views)."""
+def inbound_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[InboundItem]:
+    """Received items for a list, newest first in a stable order (ties broken by id),
+    narrowed afterwards by `cases.filters.InboundFilter`. Prosecutors and coordinators get
+    their scope; auditors every item, for its metadata only (the views show no content).
+    The read is audited with the filters asked for."""
     qs = InboundItem.objects.all() if access.is_auditor(user) else inbound_for(user)
-    for key in ("kind", "status", "origin", "urgency"):
-        if filters.get(key):
-            qs = qs.filter(**{key: filters[key]})
-    _audit_read(
-        user, "inbound.list", "cases.inbounditem", filters={k: v for k, v in filters.items() if v}
-    )
-    return qs
+    qs = qs.defer("body", "text", "comparison", "receipt", "updates")
+    _audit_read(user, "inbound.list", "cases.inbounditem", filters=dict(filters or {}))
+    return qs.order_by("-received_at", "-id")
 
 
 def inbound_get(user: Any, pk: Any) -> InboundItem:
