@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from audit.models import AuditEntry
+from audit.models import AuditEntry, AuditHead
 
 READER_ROLES = frozenset({"auditor", "admin"})
 
@@ -23,6 +23,13 @@ def entries() -> QuerySet[AuditEntry]:
     """The whole log, newest first (`seq` is unique: the order is stable across pages);
     `audit.filters.AuditFilter` narrows it."""
     return AuditEntry.objects.order_by("-seq")
+
+
+def entries_total() -> int:
+    """How many entries the log holds, without counting them: sequence numbers run from 1
+    without gaps (the chain's head is locked by every append, nothing is ever deleted)."""
+    head = AuditHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+    return int(head or 0)
 
 
 def as_details(filters: Mapping[str, Any]) -> dict[str, str]:

@@ -54,7 +54,7 @@ def log(request: HttpRequest) -> HttpResponse:
             outcome="denied",
         )
         raise PermissionDenied
-    listing = lists.page_of(request, filterset)
+    listing = lists.page_of(request, filterset, total=selectors.entries_total)
     services.log_viewed(
         actor=request.user, filters=selectors.as_details(asked), page=listing.page.number
     )
