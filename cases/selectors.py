@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import BigIntegerField, Model, Q, QuerySet
+from django.db.models import BigIntegerField, Model, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -91,7 +91,11 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
     # open what it is about before anyone has assigned it.
     # Once assigned, access follows the assignment: a page no longer opens it.
     paged = alert_selectors.paged_object_ids(user, "cases.inbounditem")
-    return qs.filter(Q(pk__in=granted) | Q(pk__in=paged, assigned_to__isnull=True))
+    unassigned = (
+        InboundItem.objects.filter(pk__in=paged, assigned_to__isnull=True).order_by().values("pk")
+    )
+    # One set of ids, not an OR of two subqueries: an OR is a filter over every item.
+    return qs.filter(pk__in=granted.union(unassigned))
 
 
 def case_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[Case]:

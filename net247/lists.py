@@ -101,7 +101,37 @@ class ListPage(Generic[M]):
     valid: bool
 
 
-class _Counted(Paginator):  # type: ignore[type-arg]
+def _rows(listed: QuerySet[Any], ids: list[Any]) -> list[Any]:
+    """The rows of `ids`, loaded as `listed` loads them (related rows, deferred fields),
+    in the order of `ids`. Not filtered by `listed` again: the ids came from it, and its
+    filters (a user's scope, a search) would be evaluated a second time."""
+    if not ids:
+        return []
+    fetch = listed.model._default_manager.filter(pk__in=ids).order_by()
+    fetch.query.select_related = listed.query.select_related
+    fetch.query.deferred_loading = listed.query.deferred_loading
+    by_id = {row.pk: row for row in fetch}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class IdsFirst(Paginator):  # type: ignore[type-arg]
+    """Reads a page in two steps: the ids of its rows (in the list's order, which the
+    order indexes answer without touching the table), then those rows. OFFSET then
+    skips index entries instead of whole rows: page 900 of 50,000 items costs about
+    what page 1 does."""
+
+    def page(self, number: Any) -> Page[Any]:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        listed: QuerySet[Any] = self.object_list  # type: ignore[assignment]
+        ids = list(listed.values_list("pk", flat=True)[bottom:top])
+        return Page(_rows(listed, ids), number, self)
+
+
+class _Counted(IdsFirst):
     """A paginator told the number of rows (a list whose total is known without COUNT)."""
 
     def __init__(self, rows: Any, per_page: int, total: int) -> None:
@@ -125,7 +155,7 @@ def page_of(
     rows = filterset.qs if valid else filterset.queryset.none()
     unfiltered = valid and not any(filterset.form.cleaned_data.values())
     paginator = (
-        _Counted(rows, per_page, total()) if total and unfiltered else Paginator(rows, per_page)
+        _Counted(rows, per_page, total()) if total and unfiltered else IdsFirst(rows, per_page)
     )
     page = paginator.get_page(request.GET.get("page"))
     query: QueryDict = request.GET.copy()

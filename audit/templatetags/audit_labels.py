@@ -3,6 +3,8 @@ types stay as recorded (they are what an auditor searches and exports)."""
 
 from __future__ import annotations
 
+import json
+
 from django import template
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,12 @@ ROLE_LABELS: dict[str, Promise] = {
     "auditor": _("Auditor"),
     "admin": _("Administrator"),
 }
+
+
+@register.filter
+def as_json(value: object) -> str:
+    """An entry's details as recorded (JSON), not as Python prints a dict."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @register.filter
