@@ -1,4 +1,4 @@
-"""What every list page shares: the FilterSet base, day bounds in the node's zone, pages.
+"""What every list page shares: the filter form, day bounds in the node's zone, pages.
 
 A list page and its REST endpoint filter through the same `django_filters.FilterSet`
 (the page binds it to `request.GET`, the API through `DjangoFilterBackend`), so both
