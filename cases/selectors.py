@@ -68,7 +68,7 @@ def granted_ids(user: Any, model: type[Model], codename: str) -> QuerySet[Any]:
         permission__content_type=ct,
         permission__codename=codename,
     ).values(pk=as_id)
-    return direct.union(via_groups)
+    return direct.union(via_groups, all=True)  # IN needs no deduplication
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
@@ -95,7 +95,7 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
         InboundItem.objects.filter(pk__in=paged, assigned_to__isnull=True).order_by().values("pk")
     )
     # One set of ids, not an OR of two subqueries: an OR is a filter over every item.
-    return qs.filter(pk__in=granted.union(unassigned))
+    return qs.filter(pk__in=granted.union(unassigned, all=True))
 
 
 def case_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[Case]:
