@@ -19,7 +19,9 @@ from guardian.conf import settings as guardian_settings
 
 from cases import access, charts, conversation, forms, ports, selectors, services, takedowns
 from cases import handling as handling_rules
+from cases.filters import CaseFilter, InboundFilter
 from cases.models import Handling, MirrorProposal
+from net247 import lists
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
 
@@ -32,8 +34,11 @@ def _worker(request: HttpRequest) -> None:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     _worker(request)
-    cases = selectors.case_list(request.user, status=request.GET.get("status", ""))[:200]
-    return render(request, "cases/case_list.html", {"cases": cases})
+    cases = selectors.case_list(request.user, lists.filter_params(request.GET, CaseFilter))
+    listing = lists.page_of(request, CaseFilter(request.GET, queryset=cases, request=request))
+    return lists.render_list(
+        request, "cases/case_list.html", "cases/_case_listing.html", {"list": listing}
+    )
 
 
 def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
@@ -192,11 +197,13 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inbound_list(request: HttpRequest) -> HttpResponse:
-    items = selectors.inbound_list(request.user, kind=request.GET.get("kind", ""))[:200]
-    return render(
+    items = selectors.inbound_list(request.user, lists.filter_params(request.GET, InboundFilter))
+    listing = lists.page_of(request, InboundFilter(request.GET, queryset=items, request=request))
+    return lists.render_list(
         request,
         "cases/inbound_list.html",
-        {"items": items, "metadata_only": access.is_auditor(request.user)},
+        "cases/_inbound_listing.html",
+        {"list": listing, "metadata_only": access.is_auditor(request.user)},
     )
 
 
