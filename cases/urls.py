@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import takedown_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -13,8 +13,8 @@ urlpatterns = [
     path("inbound/<int:pk>/assign/", views.inbound_assign, name="inbound-assign"),
     path("inbound/<int:pk>/act/", views.inbound_act, name="inbound-act"),
     path("threads/<uuid:thread>/", views.thread, name="thread"),
-    path("takedowns/", views.takedown_list, name="takedowns"),
-    path("takedowns/statistics/", views.takedown_statistics, name="takedown-statistics"),
-    path("takedowns/<int:pk>/", views.takedown_detail, name="takedown-detail"),
-    path("mirrors/<int:pk>/join/", views.proposal_join, name="mirror-join"),
+    path("takedowns/", takedown_views.takedown_list, name="takedowns"),
+    path("takedowns/statistics/", takedown_views.takedown_statistics, name="takedown-statistics"),
+    path("takedowns/<int:pk>/", takedown_views.takedown_detail, name="takedown-detail"),
+    path("mirrors/<int:pk>/join/", takedown_views.proposal_join, name="mirror-join"),
 ]
