@@ -328,6 +328,7 @@ class StepOutput(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     took_seconds = serializers.IntegerField()
     note = serializers.CharField()
+    kind = serializers.ChoiceField(choices=("step", "correction", "ignored"))
 
 
 class BoardRowOutput(serializers.Serializer[Any]):
@@ -335,6 +336,9 @@ class BoardRowOutput(serializers.Serializer[Any]):
     country = serializers.CharField()
     status = serializers.CharField()
     elapsed_seconds = serializers.IntegerField()
+    pending_seconds = serializers.IntegerField(allow_null=True)
+    corrected = serializers.BooleanField()
+    reason = serializers.CharField()
     steps = StepOutput(many=True)
 
 
