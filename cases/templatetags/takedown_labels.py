@@ -1,0 +1,65 @@
+"""Takedown states and durations in words for the board and the statistics.
+
+A state is never shown as its code (`under_review`): `{{ code|td_status }}` gives its
+label in the page's language, `{{ code|td_icon }}` a shape that repeats it for those
+who do not see the colour. `{{ seconds|span }}` is a duration with units and no zero
+parts ("45 min", "3 h 5 min", "2 days"): never "0 h" nor "<1d".
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cases.takedowns import ACTION_LABELS, status_label
+
+register = template.Library()
+
+ICONS = {
+    "sent": "○",
+    "received": "◔",
+    "under_review": "◑",
+    "order_issued": "◕",
+    "blocked": "✓",
+    "removed": "✓",
+    "refused": "✕",
+    "platform_unresponsive": "!",
+}
+
+
+@register.filter
+def td_status(code: str) -> str:
+    return status_label(code)
+
+
+@register.filter
+def td_icon(code: str) -> str:
+    return ICONS.get(code, "?")
+
+
+@register.filter
+def td_action(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+@register.filter
+def span(seconds: float | None) -> str:
+    """A duration in the largest two units that are not zero."""
+    if seconds is None:
+        return "—"
+    total = max(0, int(seconds))
+    if total < 60:
+        return ngettext("%(n)d second", "%(n)d seconds", total) % {"n": total}
+    minutes = total // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(_("%(n)d h") % {"n": hours})
+    if minutes and not days:
+        parts.append(_("%(n)d min") % {"n": minutes})
+    return " ".join(parts)
