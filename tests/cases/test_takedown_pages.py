@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from cases.models import Takedown, TakedownStep
 from exchange import services as exchange_services
@@ -61,7 +62,7 @@ FORM = {
 
 def legal_basis_value(client: Client) -> str:
     html = client.get("/cases/takedowns/new/").content.decode()
-    values = re.findall(r'<option value="(KG\|[^"]+)"', html)
+    values: list[str] = re.findall(r'<option value="(KG\|[^"]+)"', html)
     assert values, "the article picker lists the catalogue"
     return values[0]
 
@@ -183,9 +184,11 @@ def test_board_filters_and_the_api_share_the_filterset(kg: None) -> None:
     assert "KG-TD-2026-0002" in page and "KG-TD-2026-0001" not in page
     page = client.get("/cases/takedowns/", {"urgency": "routine"}).content.decode()
     assert "KG-TD-2026-0001" in page and "KG-TD-2026-0002" not in page
-    api = Client().get("/api/v1/takedowns/", {"country": "MD"}, **bearer(coord))
+    auth = APIClient()
+    auth.credentials(**bearer(coord))
+    api = auth.get("/api/v1/takedowns/", {"country": "MD"})
     assert [r["request_ref"] for r in api.json()["results"]] == ["KG-TD-2026-0001"]
-    bad = Client().get("/api/v1/takedowns/", {"urgency": "soon"}, **bearer(coord))
+    bad = auth.get("/api/v1/takedowns/", {"urgency": "soon"})
     assert bad.status_code == 400 and "urgency" in bad.json()
 
 
@@ -210,7 +213,9 @@ def test_statistics_chart_data_and_table_with_units(kg: None, language: str) -> 
     html = client_for(coord, language).get("/cases/takedowns/statistics/").content.decode()
     assert '<canvas id="td-trend"' in html and "chart.umd.min.js" in html
     assert "takedown-stats.js" in html and "<script>" not in html
-    data = json.loads(re.search(r'id="td-trend-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    found = re.search(r'id="td-trend-data"[^>]*>(.*?)</script>', html, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
     assert [d["label"] for d in data["datasets"]] == ["MD", "UZ"]
     text = visible(html)
     if language == "ru":
