@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cases import access, selectors, services, takedowns
 from cases.models import MirrorProposal
 from cases.takedown_forms import TakedownFilter, TakedownForm
+from node.places import country_name
 
 PER_PAGE = 10
 FORM_FIELDS = {"targets", "legal_basis", "requested_action", "urgency", "indicators", "to"}
@@ -162,21 +163,33 @@ def proposal_join(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cases:takedown-detail", pk=mirror.pk)
 
 
+def _chart_unit(series: dict[str, list[float | None]]) -> tuple[int, str]:
+    """The chart's unit: minutes, hours or days, whichever keeps the figures readable."""
+    top = max((v for values in series.values() for v in values if v is not None), default=0)
+    if top < 2 * 3600:
+        return 60, _("Median minutes to block or removal")
+    if top < 3 * 86400:
+        return 3600, _("Median hours to block or removal")
+    return 86400, _("Median days to block or removal")
+
+
 @login_required
 def takedown_statistics(request: HttpRequest) -> HttpResponse:
     _worker(request)
     figures = takedowns.statistics_figures()
     trend = figures["trend"]
-    weeks = [w.isoformat() for w in trend["weeks"]]
-    series = {
-        c: [None if v is None else round(v / 3600, 2) for v in values]
-        for c, values in trend["countries"].items()
-    }
+    divisor, y_title = _chart_unit(trend["countries"])
     chart = {
-        "labels": weeks,
-        "datasets": [{"label": c, "data": values} for c, values in series.items()],
-        "y_title": _("Median hours to removal or block"),
-        "x_title": _("Week of the request (Monday)"),
+        "labels": [w.isoformat() for w in trend["weeks"]],
+        "datasets": [
+            {
+                "label": country_name(c),
+                "data": [None if v is None else round(v / divisor, 1) for v in values],
+            }
+            for c, values in trend["countries"].items()
+        ],
+        "y_title": y_title,
+        "x_title": _("Week of the request (from Monday)"),
     }
     return render(
         request,

@@ -63,3 +63,14 @@ def span(seconds: float | None) -> str:
     if minutes and not days:
         parts.append(_("%(n)d min") % {"n": minutes})
     return " ".join(parts)
+
+
+@register.filter
+def td_next(current: str) -> list[dict[str, object]]:
+    """Every state the decider may report from `current`: forward steps first, then
+    the steps back (corrections, which need a reason)."""
+    from cases.takedowns import STATUSES, is_forward
+
+    forward = [s for s in STATUSES if is_forward(current, s)]
+    back = [s for s in STATUSES if s not in forward]
+    return [{"value": s, "label": status_label(s), "correction": s in back} for s in forward + back]

@@ -89,7 +89,7 @@ def test_decider_sends_forward_steps_and_refuses_a_step_back_without_reason(kz: 
     report(actor=coord, item=item, target="webcam-jobs.md", status="blocked")
     with pytest.raises(ServiceError) as refused:
         report(actor=coord, item=item, target="webcam-jobs.md", status="received")
-    assert refused.value.field == "note" and "reason" in refused.value.message
+    assert refused.value.field == "note" and "причину" in refused.value.message  # ru default
     row = InboundTakedownTarget.objects.get(item=item)
     assert row.status == "blocked"
     assert sent_statuses() == ["received", "under_review", "blocked"]
