@@ -53,6 +53,20 @@ def offence_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(country_name(c), rows) for c, rows in groups.items()]
 
 
+def offence_title(basis: dict[str, str]) -> str:
+    """The catalogue's title of a legal basis in the page's language ("" if unknown)."""
+    from django.utils.translation import get_language
+
+    from legal_map.selectors import offence_list
+
+    rows = offence_list(country=basis.get("country", ""), article=basis.get("article", ""))
+    found = rows.filter(part=basis.get("part", "")).first() or rows.first()
+    if found is None:
+        return ""
+    ru = (get_language() or "ru").startswith("ru")
+    return (found.title_ru or found.title_en) if ru else (found.title_en or found.title_ru)
+
+
 def _target(line: str) -> dict[str, str]:
     kind = "url" if "/" in line or ":" in line else "domain"
     return {kind: norm.normalise(kind, line).value}

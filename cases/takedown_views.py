@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases import access, selectors, services, takedowns
 from cases.models import MirrorProposal
-from cases.takedown_forms import TakedownFilter, TakedownForm
+from cases.takedown_forms import TakedownFilter, TakedownForm, offence_title
 from node.places import country_name
 
 PER_PAGE = 10
@@ -110,7 +110,11 @@ def takedown_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/takedown_detail.html",
-        {**_grid(takedown), "can_chase": access.sees_everything(request.user)},
+        {
+            **_grid(takedown),
+            "can_chase": access.sees_everything(request.user),
+            "legal_title": offence_title(takedown.legal_basis),
+        },
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from cases.takedowns import ACTION_LABELS, status_label
@@ -74,3 +75,25 @@ def td_next(current: str) -> list[dict[str, object]]:
     forward = [s for s in STATUSES if is_forward(current, s)]
     back = [s for s in STATUSES if s not in forward]
     return [{"value": s, "label": status_label(s), "correction": s in back} for s in forward + back]
+
+
+@register.filter
+def mirror_source(source: str) -> str:
+    """Where a proposed mirror was found, as stored by `cases.matching`: "case REF" for
+    one of our cases, "CC REF" for an item received from country CC."""
+    kind, _sep, ref = (source or "").partition(" ")
+    if kind == "case":
+        return _("our case %(ref)s") % {"ref": ref}
+    if len(kind) == 2 and kind.isupper():
+        return _("item %(ref)s received from %(country)s") % {"ref": ref, "country": kind}
+    return source
+
+
+CODES = {"CC": _lazy("Criminal Code"), "CAO": _lazy("Code of Administrative Offences")}
+
+
+@register.filter
+def td_code(code: str) -> str:
+    """The code of a legal basis as the wire carries it ("CC") in words."""
+    label = CODES.get(code)
+    return str(label) if label is not None else code

@@ -225,3 +225,48 @@ def test_statistics_chart_data_and_table_with_units(kg: None, language: str) -> 
     else:
         assert "45 min" in text and "1 day 2 h" in text
     assert "0 h" not in text and "<1d" not in text and "0 ч" not in text
+
+
+def test_chase_from_the_board_sends_a_reminder_once(kg: None) -> None:
+    from cases.models import OutboundRequest
+    from exchange.models import OutboundMessage
+
+    coord = create_user("kg.coord", "coordinator", "hq")
+    client = client_for(coord, "ru")
+    client.post("/cases/takedowns/new/", {**FORM, "legal_basis": legal_basis_value(client)})
+    t = Takedown.objects.get()
+    chase = {"country": "UZ", "next": "/cases/takedowns/?urgency=urgent"}
+    first = client.post(f"/cases/takedowns/{t.pk}/chase/", chase, follow=True)
+    assert first.redirect_chain[-1][0] == "/cases/takedowns/?urgency=urgent"
+    assert "Напоминание по" in visible(first.content.decode())
+    again = client.post(f"/cases/takedowns/{t.pk}/chase/", chase, follow=True)
+    assert "Напоминание уже отправлено" in visible(again.content.decode())
+    assert OutboundRequest.objects.filter(country="UZ", thread=t.envelope_id).count() == 1
+    (sent,) = OutboundMessage.objects.filter(type="case.request")
+    assert sent.envelope["to"] == ["UZ"] and sent.envelope["thread"] == t.envelope_id
+    outside = client.post(f"/cases/takedowns/{t.pk}/chase/", {"next": "https://evil.example/"})
+    assert outside["Location"] == f"/cases/takedowns/{t.pk}/"
+
+
+def test_a_proposed_mirror_is_readable_and_joins_from_the_board(kg: None) -> None:
+    from cases.models import MirrorProposal
+
+    coord = create_user("kg.coord", "coordinator", "hq")
+    client = client_for(coord, "ru")
+    client.post("/cases/takedowns/new/", {**FORM, "legal_basis": legal_basis_value(client)})
+    t = Takedown.objects.get()
+    proposal = MirrorProposal.objects.create(
+        takedown=t,
+        domain="webcam-jobs2.kg",
+        shared_kind="phone",
+        shared_value="+996555123456",
+        source="case KG-2026-0001",
+    )
+    board = visible(client.get("/cases/takedowns/").content.decode())
+    assert "webcam-jobs2.kg" in board and "Присоединить webcam-jobs2.kg к " + t.request_ref in board
+    assert "phone" not in board  # the kind in words
+    joined = client.post(f"/cases/mirrors/{proposal.pk}/join/", follow=True)
+    mirror = Takedown.objects.get(mirror_of=t)
+    assert joined.redirect_chain[-1][0] == f"/cases/takedowns/{mirror.pk}/"
+    assert "присоединён как зеркало" in visible(joined.content.decode())
+    assert mirror.targets == [{"domain": "webcam-jobs2.kg"}] and mirror.destinations == ["MD", "UZ"]
