@@ -171,10 +171,10 @@ def _chart_unit(series: dict[str, list[float | None]]) -> tuple[int, str]:
     """The chart's unit: minutes, hours or days, whichever keeps the figures readable."""
     top = max((v for values in series.values() for v in values if v is not None), default=0)
     if top < 2 * 3600:
-        return 60, _("Median minutes to block or removal")
+        return 60, _("Median, minutes")
     if top < 3 * 86400:
-        return 3600, _("Median hours to block or removal")
-    return 86400, _("Median days to block or removal")
+        return 3600, _("Median, hours")
+    return 86400, _("Median, days")
 
 
 @login_required

@@ -1,7 +1,8 @@
 """Real browser on one node: the board with every kind of cell (pending with its chase
 button, a correction, a step back without a reason, a refusal), a proposed mirror, the
-request page and the form, as a coordinator in ru and en at 1366 and 390 px. No page
-scrolls sideways; screenshots: var/screenshots/takedown-cells-*.png."""
+request page, the form and the statistics, as a coordinator in ru and en at 1366 and
+390 px. No page scrolls sideways; axe-core finds no serious or critical WCAG 2.1 AA
+violation. Screenshots: var/screenshots/takedown-cells-*.png."""
 
 from __future__ import annotations
 
@@ -24,6 +25,21 @@ from tests.accounts.helpers import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 RAW = ("under_review", "order_issued", "platform_unresponsive", "H0,", "st-")
+
+
+def axe_serious(page: Any) -> list[str]:
+    """WCAG 2.1 AA violations axe-core rates serious or critical, with their targets."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+    )
+    assert results.response["passes"], "axe-core ran"
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
 
 
 def board(coord: Any) -> Takedown:
@@ -88,6 +104,7 @@ def test_board_cells_in_words_fit_the_phone_and_both_languages(
     secret = totp_secret(coord)
     connection.close()
     seen: dict[str, str] = {}
+    serious: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
@@ -103,14 +120,18 @@ def test_board_cells_in_words_fit_the_phone_and_both_languages(
                         ("board", "/cases/takedowns/"),
                         ("detail", f"/cases/takedowns/{t.pk}/"),
                         ("form", "/cases/takedowns/new/"),
+                        ("statistics", "/cases/takedowns/statistics/"),
                     ):
                         page.goto(live_server.url + path)
                         seen[f"{name}-{language}-{width}"] = page.inner_text("main")
                         wide = page.evaluate("document.documentElement.scrollWidth")
                         assert wide <= width, f"{name} {language} scrolls sideways at {width}px"
                         screens.save(page, f"takedown-cells-{name}-{language}-{width}")
+                        if width == 1366:
+                            serious[f"{name}-{language}"] = axe_serious(page)
         finally:
             browser.close()
+    assert not any(serious.values()), serious
     for key, text in seen.items():
         assert not any(raw in text for raw in RAW), key
     ru, en = seen["board-ru-1366"], seen["board-en-1366"]
