@@ -422,7 +422,7 @@ def _order(step: TakedownStep) -> tuple[Any, ...]:
     # `at` has whole seconds; a UUIDv7's first 48 bits are the sender's milliseconds.
     # Without them (an id that is not a UUID), the lifecycle order decides a tie.
     millis = step.envelope_id[:13] if UUID7_RE.match(step.envelope_id) else ""
-    return (step.at, millis, RANK.get(step.status, 99), step.envelope_id, step.pk)
+    return (step.at, millis, RANK.get(step.status, 99), step.envelope_id, step.pk or 0)
 
 
 def _cell_steps(takedown: Takedown, target: str, country: str) -> list[TakedownStep]:
@@ -444,6 +444,44 @@ def fold(steps: list[TakedownStep]) -> list[Folded]:
             current = step.status
         out.append(Folded(step.status, step.at, step.note, step.envelope_id, kind, current))
     return out
+
+
+def decided(item: InboundItem) -> list[dict[str, Any]]:
+    """The decider's side of a received request: per target its row, and the steps this
+    node sent (its `takedown.status` messages on the item's thread) folded by the same
+    rule as the requester's board, so both pages tell the same story, corrections
+    included."""
+    sent: dict[str, list[TakedownStep]] = {}
+    for m in ports.thread_messages(item.thread):
+        body = m["envelope"].get("body", {})
+        if m["direction"] != "out" or m["type"] != "takedown.status":
+            continue
+        if body.get("request_ref") != item.ref:
+            continue
+        at = dt.datetime.strptime(body["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        sent.setdefault(str(body["target"]), []).append(
+            TakedownStep(
+                target=body["target"],
+                country=settings.NODE_COUNTRY,
+                status=body["status"],
+                at=at,
+                note=str(body.get("note", "")),
+                envelope_id=m["envelope_id"],
+            )
+        )
+    rows = []
+    for row in item.targets.all():
+        folded = fold(sent.get(row.target, []))
+        last = folded[-1] if folded else None
+        rows.append(
+            {
+                "row": row,
+                "steps": folded,
+                "corrected": last is not None and last.kind == "correction",
+                "reason": last.note if last is not None else "",
+            }
+        )
+    return rows
 
 
 def board(takedown: Takedown, now: dt.datetime | None = None) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ parts ("45 min", "3 h 5 min", "2 days"): never "0 h" nor "<1d".
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -97,3 +99,12 @@ def td_code(code: str) -> str:
     """The code of a legal basis as the wire carries it ("CC") in words."""
     label = CODES.get(code)
     return str(label) if label is not None else code
+
+
+@register.simple_tag
+def td_decided(item: Any) -> list[dict[str, Any]]:
+    """`{% td_decided item as rows %}`: each target of a received request with the steps
+    this node reported, folded (cases.takedowns.decided)."""
+    from cases.takedowns import decided
+
+    return decided(item)

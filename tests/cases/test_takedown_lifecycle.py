@@ -22,7 +22,7 @@ from exchange import canonical
 from exchange import services as exchange_services
 from exchange.models import OutboundMessage
 from node import services as node_services
-from tests.cases.factories import user
+from tests.accounts.helpers import create_user, verified_client
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -82,7 +82,7 @@ def test_the_order_is_written_once_and_ends_are_ends() -> None:
 
 
 def test_decider_sends_forward_steps_and_refuses_a_step_back_without_reason(kz: None) -> None:
-    coord = user("kz.coord", "coordinator", "hq")
+    coord = create_user("kz.coord", "coordinator", "hq")
     item = received_request()
     report = takedowns.takedown_status_report
     report(actor=coord, item=item, target="webcam-jobs.md", status="under_review")
@@ -109,9 +109,16 @@ def test_decider_sends_forward_steps_and_refuses_a_step_back_without_reason(kz: 
     assert entry is not None and entry.details["correction"] is True
     assert entry.details["previous"] == "blocked"
 
+    # The decider's page folds what it sent by the same rule: the correction shows.
+    (decided,) = takedowns.decided(item)
+    assert decided["corrected"] and "annulled" in decided["reason"]
+    assert [s.kind for s in decided["steps"]] == ["step", "step", "step", "correction"]
+    page = verified_client(Client(), coord).get(f"/cases/inbound/{item.pk}/").content.decode()
+    assert "исправление" in page and "Причина исправления: The court order" in page
+
 
 def test_decider_refuses_repeating_a_state_without_reason(kz: None) -> None:
-    coord = user("kz.coord", "coordinator", "hq")
+    coord = create_user("kz.coord", "coordinator", "hq")
     item = received_request()
     with pytest.raises(ServiceError):
         takedowns.takedown_status_report(
@@ -121,7 +128,7 @@ def test_decider_refuses_repeating_a_state_without_reason(kz: None) -> None:
 
 @pytest.fixture
 def ours(kz: None) -> Takedown:
-    coord = user("kz.coord", "coordinator", "hq")
+    coord = create_user("kz.coord", "coordinator", "hq")
     return takedowns.takedown_create(
         actor=coord,
         targets=[{"domain": "bad.example"}],
