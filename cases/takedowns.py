@@ -616,7 +616,8 @@ def statistics_figures(now: dt.datetime | None = None, weeks: int = 12) -> dict[
     the country finally said, and a step back without a reason counts for nothing."""
     now = now or timezone.now()
     since = now - dt.timedelta(weeks=weeks)
-    first_week = (since - dt.timedelta(days=since.weekday())).date()
+    since_day = timezone.localtime(since).date()  # weeks are the node's local weeks
+    first_week = since_day - dt.timedelta(days=since_day.weekday())
     week_list = [first_week + dt.timedelta(weeks=i) for i in range(weeks + 1)]
     per: dict[str, dict[str, Any]] = {}
     done: dict[str, list[float]] = {}

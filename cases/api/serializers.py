@@ -382,6 +382,10 @@ class ProposalOutput(serializers.Serializer[Any]):
 class StatisticsOutput(serializers.Serializer[Any]):
     median_seconds = serializers.DictField(child=serializers.FloatField())
     open_by_age = serializers.DictField(child=serializers.IntegerField())
+    # {country: {done, median_seconds, refused, platform_unresponsive, pending}}
+    per_country = serializers.JSONField()
+    # {weeks: [Monday, ...], countries: {country: [median seconds or null per week]}}
+    trend = serializers.JSONField()
 
 
 class ComparisonPreviewOutput(serializers.Serializer[Any]):

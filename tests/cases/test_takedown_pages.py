@@ -270,3 +270,15 @@ def test_a_proposed_mirror_is_readable_and_joins_from_the_board(kg: None) -> Non
     assert joined.redirect_chain[-1][0] == f"/cases/takedowns/{mirror.pk}/"
     assert "присоединён как зеркало" in visible(joined.content.decode())
     assert mirror.targets == [{"domain": "webcam-jobs2.kg"}] and mirror.destinations == ["MD", "UZ"]
+
+
+def test_statistics_api_carries_the_page_figures(kg: None) -> None:
+    coord = create_user("kg.coord", "coordinator", "hq")
+    t = make(coord, "KG-TD-2026-0001", ["MD"])
+    step(t, "MD", "blocked", 45)
+    auth = APIClient()
+    auth.credentials(**bearer(coord))
+    body = auth.get("/api/v1/takedowns/statistics/").json()
+    assert body["per_country"]["MD"]["done"] == 1
+    assert body["per_country"]["MD"]["pending"] == 1  # the other target
+    assert body["trend"]["countries"]["MD"][-1] == 45 * 60
