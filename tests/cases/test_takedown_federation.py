@@ -225,6 +225,8 @@ def test_kg_files_in_the_form_kz_blocks_tj_refuses_and_both_sides_agree(
                 screens.save(page, f"takedown-form-{language}-{width}")
                 decider.set_viewport_size({"width": width, "height": 900})
                 decider.goto(f"{kz}/cases/inbound/{kz_item}/")
+                wide = decider.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width + 1, f"KZ's item overflows at {width}px ({wide})"
                 screens.save(decider, f"takedown-kz-inbound-{language}-{width}")
         finally:
             browser.close()
