@@ -11,16 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from guardian.conf import settings as guardian_settings
 
-from cases import access, charts, conversation, forms, ports, selectors, services, takedowns
+from cases import access, conversation, forms, ports, selectors, services, takedowns
 from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
-from cases.models import Handling, MirrorProposal
+from cases.models import Handling
 from net247 import lists
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
@@ -292,57 +292,6 @@ def thread_reply(request: HttpRequest, thread: Any) -> HttpResponse:
             messages.success(request, _("Message signed and queued."))
             return redirect("cases:thread", thread=thread)
     return _thread_page(request, str(thread), view, form, status=400)
-
-
-@login_required
-def takedown_list(request: HttpRequest) -> HttpResponse:
-    _worker(request)
-    items = selectors.takedowns_for(request.user).order_by("-created_at")[:200]
-    proposals = selectors.proposals_for(request.user).filter(status=MirrorProposal.Status.PROPOSED)
-    return render(request, "cases/takedown_list.html", {"items": items, "proposals": proposals})
-
-
-@login_required
-def takedown_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    takedown = selectors.takedown_get(request.user, pk)
-    return render(
-        request,
-        "cases/takedown_detail.html",
-        {"t": takedown, "board": takedowns.board(takedown)},
-    )
-
-
-@login_required
-@require_POST
-def proposal_join(request: HttpRequest, pk: int) -> HttpResponse:
-    if not access.sees_everything(request.user):
-        raise PermissionDenied
-    proposal = get_object_or_404(selectors.proposals_for(request.user), pk=pk)
-    try:
-        mirror = takedowns.mirror_join(actor=request.user, proposal=proposal)
-    except services.ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:takedowns")
-    except DjangoValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-        return redirect("cases:takedowns")
-    return redirect("cases:takedown-detail", pk=mirror.pk)
-
-
-@login_required
-def takedown_statistics(request: HttpRequest) -> HttpResponse:
-    _worker(request)
-    figures = takedowns.statistics_figures()
-    hours = {c: round(v / 3600, 1) for c, v in figures["median_seconds"].items()}
-    return render(
-        request,
-        "cases/takedown_statistics.html",
-        {
-            "median_chart": charts.bars(hours, unit=" h"),
-            "age_chart": charts.bars({k: float(v) for k, v in figures["open_by_age"].items()}),
-            "figures": figures,
-        },
-    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -22,6 +23,7 @@ from cases import access, ports, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
 from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
+from cases.takedown_forms import TakedownFilter
 from net247 import lists
 from net247.api import Pagination
 
@@ -330,16 +332,18 @@ class RequestDetailApi(APIView):
 
 
 class TakedownListCreateApi(APIView):
+    filterset_class = TakedownFilter  # the board's FilterSet (cases.takedown_forms)
+
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, required=False)],
-        responses={200: s.TakedownListPage},
+        parameters=[
+            OpenApiParameter(name, str, required=False) for name in TakedownFilter.base_filters
+        ],
+        responses={200: s.TakedownListPage, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
         qs = selectors.takedowns_for(request.user).select_related("mirror_of")
-        wanted = _filters(request, "status")["status"]
-        if wanted:
-            qs = qs.filter(status=wanted)
+        qs = DjangoFilterBackend().filter_queryset(request, qs, self)
         return _page(request, self, qs.order_by("-created_at", "-id"), s.TakedownListOutput)
 
     @extend_schema(request=s.TakedownCreateInput, responses={201: s.TakedownOutput, **ERRORS})
