@@ -145,6 +145,8 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The history's order: its pages are index range reads, not a sort of every alert.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="alerts_alert_history_order")]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"

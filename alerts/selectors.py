@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -197,36 +197,14 @@ def unacknowledged_count(user: Any) -> int:
     return open_alerts_for(user).filter(state=AlertState.TRIGGERED, group__isnull=True).count()
 
 
-@dataclass(frozen=True)
-class HistoryFilter:
-    state: str = ""
-    urgency: str = ""
-    kind: str = ""
-    origin: str = ""
-    since: date | None = None
-    until: date | None = None
-    q: str = ""
-
-
-def alert_history(user: Any, filters: HistoryFilter) -> QuerySet[Alert]:
-    """Every alert the user may see (resolved ones included), filtered, newest first."""
-    qs = alerts_for(user).select_related("acknowledged_by", "resolved_by")
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    if filters.urgency:
-        qs = qs.filter(urgency=filters.urgency)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.origin:
-        qs = qs.filter(origin=filters.origin)
-    zone = node_zone()
-    if filters.since:
-        qs = qs.filter(created_at__gte=datetime.combine(filters.since, time.min, zone))
-    if filters.until:
-        qs = qs.filter(created_at__lt=datetime.combine(filters.until, time.max, zone))
-    if filters.q:
-        qs = qs.filter(Q(title__icontains=filters.q) | Q(summary__icontains=filters.q))
-    return qs.order_by("-created_at", "-id")
+def alert_history(user: Any) -> QuerySet[Alert]:
+    """Every alert the user may see (resolved ones included), newest first in a stable
+    order (ties broken by id); `alerts.filters.AlertFilter` narrows it."""
+    return (
+        alerts_for(user)
+        .select_related("acknowledged_by", "resolved_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def alert_kinds() -> list[str]:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from alerts import desk_text, selectors, services, subjects
-from alerts.forms import HistoryForm
+from alerts.filters import AlertFilter
 from alerts.models import Alert, AlertState, EventCursor
+from net247 import lists
 
 
 def _desk_user(request: HttpRequest) -> None:
@@ -113,17 +113,10 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    """Every alert the user may see, resolved ones included, with filters."""
+    """Every alert the user may see, resolved ones included, filtered and paged."""
     _desk_user(request)
-    form = HistoryForm(request.GET or None)
-    filters = selectors.HistoryFilter(**form.cleaned_data) if form.is_valid() else None
-    alerts = selectors.alert_history(request.user, filters or selectors.HistoryFilter())
-    paginator = Paginator(alerts, 50)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "alerts/history.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+    alerts = selectors.alert_history(request.user)
+    listing = lists.page_of(request, AlertFilter(request.GET, queryset=alerts, request=request))
+    return lists.render_list(
+        request, "alerts/history.html", "alerts/_history_listing.html", {"list": listing}
     )

@@ -1,6 +1,9 @@
-"""The auditor's filter form (GET); its cleaned data are `selectors.Filters`."""
+"""The form under the auditor's FilterSet (`audit.filters.AuditFilter`, `Meta.form`):
+checks across fields; the fields themselves come from the filters."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,21 +12,8 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 
 class FilterForm(forms.Form):
-    since = forms.DateTimeField(label=_("From"), required=False, widget=DATETIME_INPUT)
-    until = forms.DateTimeField(label=_("Until"), required=False, widget=DATETIME_INPUT)
-    actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=64,
-        help_text=_("Exact name or its beginning, for example:"),
-    )
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
-    object_id = forms.CharField(label=_("Object id"), required=False, max_length=128)
-
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
         for name in ("since", "until"):
             value = data.get(name)
             if value is not None and not 1970 <= value.year <= 9998:

@@ -23,7 +23,14 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The auditor's filter matches a dotted prefix (LIKE 'auth.%'); PostgreSQL uses
+            # a btree for LIKE only with the pattern operator class (other backends ignore it).
+            models.Index(
+                fields=["action"], name="audit_action_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

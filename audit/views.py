@@ -9,15 +9,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from audit import selectors, services, status
-from audit.forms import FilterForm
+from audit.filters import AuditFilter
+from net247 import lists
 
-PAGE_SIZE = 50
 CSV_COLUMNS = [
     "seq",
     "at",
@@ -36,11 +35,42 @@ CSV_COLUMNS = [
 ]
 
 
-def _filters(request: HttpRequest) -> tuple[FilterForm, selectors.Filters]:
-    form = FilterForm(request.GET or None)
-    if form.is_valid():
-        return form, selectors.Filters(**form.cleaned_data)  # type: ignore[typeddict-item]
-    return form, selectors.Filters()
+def _filtered(request: HttpRequest) -> tuple[AuditFilter, dict[str, Any]]:
+    """The log through the filters asked for, and those filters as the audit entry of the
+    read records them (nothing when they are invalid: nothing is listed then)."""
+    filterset = AuditFilter(request.GET, queryset=selectors.entries())
+    asked = filterset.form.cleaned_data if filterset.is_valid() else {}
+    return filterset, asked
+
+
+@login_required
+def log(request: HttpRequest) -> HttpResponse:
+    filterset, asked = _filtered(request)
+    if not selectors.may_read(request.user):
+        services.log_viewed(
+            actor=request.user,
+            filters=selectors.as_details(asked),
+            page=_page_number(request),
+            outcome="denied",
+        )
+        raise PermissionDenied
+    listing = lists.page_of(request, filterset, total=selectors.entries_total)
+    services.log_viewed(
+        actor=request.user, filters=selectors.as_details(asked), page=listing.page.number
+    )
+    verification, full_at = status.current()
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "form": filterset.form,
+            "page": listing.page,
+            "query": listing.query,
+            "valid": listing.valid,
+            "verification": verification,
+            "full_check_at": full_at,
+        },
+    )
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -48,33 +78,6 @@ def _page_number(request: HttpRequest) -> int:
         return max(1, int(request.GET.get("page", "1")))
     except ValueError:
         return 1
-
-
-@login_required
-def log(request: HttpRequest) -> HttpResponse:
-    form, filters = _filters(request)
-    number = _page_number(request)
-    if not selectors.may_read(request.user):
-        services.log_viewed(
-            actor=request.user, filters=selectors.as_details(filters), page=number, outcome="denied"
-        )
-        raise PermissionDenied
-    page = Paginator(selectors.entries(filters), PAGE_SIZE).get_page(number)
-    services.log_viewed(actor=request.user, filters=selectors.as_details(filters), page=page.number)
-    query = request.GET.copy()
-    query.pop("page", None)
-    verification, full_at = status.current()
-    return render(
-        request,
-        "audit/log.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query.urlencode(),
-            "verification": verification,
-            "full_check_at": full_at,
-        },
-    )
 
 
 def _safe(value: str) -> str:
@@ -113,14 +116,15 @@ def _rows(entries: Any) -> Iterator[str]:
 
 @login_required
 def export(request: HttpRequest) -> StreamingHttpResponse:
-    _, filters = _filters(request)
-    details = selectors.as_details(filters)
+    filterset, asked = _filtered(request)
+    details = selectors.as_details(asked)
     if not selectors.may_read(request.user):
         services.log_viewed(actor=request.user, filters=details, page=0, outcome="denied")
         raise PermissionDenied
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     # Bounded at the current end, so that the rows streamed are the rows counted.
-    last = selectors.entries(filters).values_list("seq", flat=True).first() or 0
-    entries = selectors.entries(filters).filter(seq__lte=last).order_by("seq")
+    last = rows.values_list("seq", flat=True).first() or 0
+    entries = rows.filter(seq__lte=last).order_by("seq")
     services.log_exported(actor=request.user, filters=details, rows=entries.count())
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response = StreamingHttpResponse(_rows(entries), content_type="text/csv; charset=utf-8")

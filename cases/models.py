@@ -72,6 +72,8 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The case list's order: its pages are index range reads, not a sort of every case.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="cases_case_list_order")]
 
     def __str__(self) -> str:
         return self.reference
@@ -174,6 +176,12 @@ class InboundItem(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["origin", "envelope_id"], name="inbound_item_once")
+        ]
+        indexes = [
+            # The received list's order (index range reads for its pages).
+            models.Index(fields=["-received_at", "-id"], name="cases_inbound_list_order"),
+            # "Not yet assigned" on the home page counts the items still new.
+            models.Index(fields=["status"], name="cases_inbound_status"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import takedown_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -17,8 +17,10 @@ urlpatterns = [
     path("inbound/<int:pk>/act/", views.inbound_act, name="inbound-act"),
     path("threads/<uuid:thread>/", views.thread, name="thread"),
     path("threads/<uuid:thread>/reply/", views.thread_reply, name="thread-reply"),
-    path("takedowns/", views.takedown_list, name="takedowns"),
-    path("takedowns/statistics/", views.takedown_statistics, name="takedown-statistics"),
-    path("takedowns/<int:pk>/", views.takedown_detail, name="takedown-detail"),
-    path("mirrors/<int:pk>/join/", views.proposal_join, name="mirror-join"),
+    path("takedowns/", takedown_views.takedown_list, name="takedowns"),
+    path("takedowns/new/", takedown_views.takedown_create, name="takedown-create"),
+    path("takedowns/<int:pk>/chase/", takedown_views.takedown_chase, name="takedown-chase"),
+    path("takedowns/statistics/", takedown_views.takedown_statistics, name="takedown-statistics"),
+    path("takedowns/<int:pk>/", takedown_views.takedown_detail, name="takedown-detail"),
+    path("mirrors/<int:pk>/join/", takedown_views.proposal_join, name="mirror-join"),
 ]

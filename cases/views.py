@@ -10,24 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import (
-    access,
-    charts,
-    conversation,
-    forms,
-    labels,
-    ports,
-    selectors,
-    services,
-    takedowns,
-)
+from cases import access, conversation, forms, labels, ports, selectors, services, takedowns
 from cases import handling as handling_rules
-from cases.models import Handling, MirrorProposal
+from cases.filters import CaseFilter, InboundFilter
+from cases.models import Handling
+from net247 import lists
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
 
@@ -40,8 +32,11 @@ def _worker(request: HttpRequest) -> None:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     _worker(request)
-    cases = selectors.case_list(request.user, status=request.GET.get("status", ""))[:200]
-    return render(request, "cases/case_list.html", {"cases": cases})
+    cases = selectors.case_list(request.user, lists.filter_params(request.GET, CaseFilter))
+    listing = lists.page_of(request, CaseFilter(request.GET, queryset=cases, request=request))
+    return lists.render_list(
+        request, "cases/case_list.html", "cases/_case_listing.html", {"list": listing}
+    )
 
 
 def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
@@ -200,11 +195,13 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inbound_list(request: HttpRequest) -> HttpResponse:
-    items = selectors.inbound_list(request.user, kind=request.GET.get("kind", ""))[:200]
-    return render(
+    items = selectors.inbound_list(request.user, lists.filter_params(request.GET, InboundFilter))
+    listing = lists.page_of(request, InboundFilter(request.GET, queryset=items, request=request))
+    return lists.render_list(
         request,
         "cases/inbound_list.html",
-        {"items": items, "metadata_only": access.is_auditor(request.user)},
+        "cases/_inbound_listing.html",
+        {"list": listing, "metadata_only": access.is_auditor(request.user)},
     )
 
 
@@ -285,57 +282,6 @@ def thread_reply(request: HttpRequest, thread: Any) -> HttpResponse:
             messages.success(request, _("Message signed and queued."))
             return redirect("cases:thread", thread=thread)
     return _thread_page(request, str(thread), view, form, status=400)
-
-
-@login_required
-def takedown_list(request: HttpRequest) -> HttpResponse:
-    _worker(request)
-    items = selectors.takedowns_for(request.user).order_by("-created_at")[:200]
-    proposals = selectors.proposals_for(request.user).filter(status=MirrorProposal.Status.PROPOSED)
-    return render(request, "cases/takedown_list.html", {"items": items, "proposals": proposals})
-
-
-@login_required
-def takedown_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    takedown = selectors.takedown_get(request.user, pk)
-    return render(
-        request,
-        "cases/takedown_detail.html",
-        {"t": takedown, "board": takedowns.board(takedown)},
-    )
-
-
-@login_required
-@require_POST
-def proposal_join(request: HttpRequest, pk: int) -> HttpResponse:
-    if not access.sees_everything(request.user):
-        raise PermissionDenied
-    proposal = get_object_or_404(selectors.proposals_for(request.user), pk=pk)
-    try:
-        mirror = takedowns.mirror_join(actor=request.user, proposal=proposal)
-    except services.ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:takedowns")
-    except DjangoValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-        return redirect("cases:takedowns")
-    return redirect("cases:takedown-detail", pk=mirror.pk)
-
-
-@login_required
-def takedown_statistics(request: HttpRequest) -> HttpResponse:
-    _worker(request)
-    figures = takedowns.statistics_figures()
-    hours = {c: round(v / 3600, 1) for c, v in figures["median_seconds"].items()}
-    return render(
-        request,
-        "cases/takedown_statistics.html",
-        {
-            "median_chart": charts.bars(hours, unit=" h"),
-            "age_chart": charts.bars({k: float(v) for k, v in figures["open_by_age"].items()}),
-            "figures": figures,
-        },
-    )
 
 
 @login_required

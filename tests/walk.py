@@ -32,6 +32,7 @@ NOT_PAGES = {
     "cases:edit",
     "cases:status",
     "cases:thread-reply",
+    "cases:takedown-chase",
     "alerts:ack",
     "alerts:resolve",
     "alerts:rota-publish",

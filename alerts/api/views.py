@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,15 +14,19 @@ from rest_framework.views import APIView
 
 from alerts import selectors, services
 from alerts.api.serializers import AlertOutput, OnCallQuery, ResolveInput
+from alerts.filters import AlertFilter
+from net247 import lists
 from net247.api import Pagination
 
 
 class AlertListApi(APIView):
+    """The alert history's rows and filters (`alerts.filters.AlertFilter`, as the page)."""
+
+    filterset_class = AlertFilter
+
+    @extend_schema(parameters=lists.schema_parameters(AlertFilter))
     def get(self, request: Request) -> Response:
-        qs = selectors.alerts_for(request.user).select_related("acknowledged_by")
-        state = request.query_params.get("state")
-        if state:
-            qs = qs.filter(state=state)
+        qs = lists.api_filtered(request, selectors.alert_history(request.user), self)
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         response: Response = paginator.get_paginated_response(AlertOutput(page, many=True).data)

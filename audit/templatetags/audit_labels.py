@@ -1,12 +1,54 @@
-"""Words for the audit log's outcomes, actor kinds and roles on its page."""
+"""Outcomes, actor kinds and roles of audit entries in words; action names and object
+types stay as recorded (they are what an auditor searches and exports)."""
 
 from __future__ import annotations
 
-from django import template
+import json
 
-from audit import labels
+from django import template
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
-register.filter("outcome_label", labels.outcome_label)
-register.filter("actor_kind_label", labels.actor_kind_label)
-register.filter("role_label", labels.role_label)
+
+OUTCOME_LABELS: dict[str, Promise] = {
+    "success": _("success"),
+    "denied": _("denied"),
+    "failure": _("failure"),
+    "refused": _("refused"),
+    "rejected": _("rejected"),
+}
+ACTOR_KIND_LABELS: dict[str, Promise] = {
+    "user": _("user"),
+    "peer": _("peer country"),
+    "system": _("system"),
+    "anonymous": _("anonymous"),
+}
+# accounts.models.Role, named here because audit imports no app above it.
+ROLE_LABELS: dict[str, Promise] = {
+    "prosecutor": _("Prosecutor"),
+    "coordinator": _("National coordinator"),
+    "auditor": _("Auditor"),
+    "admin": _("Administrator"),
+}
+
+
+@register.filter
+def as_json(value: object) -> str:
+    """An entry's details as recorded (JSON), not as Python prints a dict."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@register.filter
+def outcome_label(value: str) -> Promise | str:
+    return OUTCOME_LABELS.get(value, value)
+
+
+@register.filter
+def actor_kind_label(value: str) -> Promise | str:
+    return ACTOR_KIND_LABELS.get(value, value)
+
+
+@register.filter
+def role_label(value: str) -> Promise | str:
+    return ROLE_LABELS.get(value, value)

@@ -338,6 +338,7 @@ class StepOutput(serializers.Serializer[Any]):
     at = serializers.DateTimeField()
     took_seconds = serializers.IntegerField()
     note = serializers.CharField()
+    kind = serializers.ChoiceField(choices=("step", "correction", "ignored"))
 
 
 class BoardRowOutput(serializers.Serializer[Any]):
@@ -345,6 +346,9 @@ class BoardRowOutput(serializers.Serializer[Any]):
     country = serializers.CharField()
     status = serializers.CharField()
     elapsed_seconds = serializers.IntegerField()
+    pending_seconds = serializers.IntegerField(allow_null=True)
+    corrected = serializers.BooleanField()
+    reason = serializers.CharField()
     steps = StepOutput(many=True)
 
 
@@ -388,6 +392,10 @@ class ProposalOutput(serializers.Serializer[Any]):
 class StatisticsOutput(serializers.Serializer[Any]):
     median_seconds = serializers.DictField(child=serializers.FloatField())
     open_by_age = serializers.DictField(child=serializers.IntegerField())
+    # {country: {done, median_seconds, refused, platform_unresponsive, pending}}
+    per_country = serializers.JSONField()
+    # {weeks: [Monday, ...], countries: {country: [median seconds or null per week]}}
+    trend = serializers.JSONField()
 
 
 class ComparisonPreviewOutput(serializers.Serializer[Any]):

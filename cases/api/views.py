@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -19,7 +20,10 @@ from rest_framework.views import APIView
 
 from cases import access, ports, selectors, services, takedowns
 from cases.api import serializers as s
+from cases.filters import CaseFilter, InboundFilter
 from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
+from cases.takedown_forms import TakedownFilter
+from net247 import lists
 from net247.api import Pagination
 
 ERRORS: dict[int, Any] = {400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
@@ -69,14 +73,18 @@ LIST_PARAMS = [
 
 
 class CaseListCreateApi(APIView):
+    filterset_class = CaseFilter
+
     @extend_schema(
-        parameters=[OpenApiParameter(n, str, required=False) for n in ("status", "urgency", "q")],
-        responses={200: s.CaseListPage},
+        parameters=lists.schema_parameters(CaseFilter),
+        responses={200: s.CaseListPage, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
-        qs = selectors.case_list(request.user, **_filters(request, "status", "urgency", "q"))
-        return _page(request, self, qs, s.CaseListOutput)
+        qs = selectors.case_list(
+            request.user, lists.filter_params(request.query_params, CaseFilter)
+        )
+        return _page(request, self, lists.api_filtered(request, qs, self), s.CaseListOutput)
 
     @extend_schema(request=s.CaseCreateInput, responses={201: s.CaseCreateOutput, **ERRORS})
     def post(self, request: Request) -> Response:
@@ -195,17 +203,15 @@ def _inbound_out(item: InboundItem) -> dict[str, Any]:
 
 
 class InboundListApi(APIView):
+    filterset_class = InboundFilter
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter(n, str, required=False)
-            for n in ("kind", "status", "origin", "urgency")
-        ],
-        responses={200: s.InboundListPage},
+        parameters=lists.schema_parameters(InboundFilter),
+        responses={200: s.InboundListPage, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        qs = selectors.inbound_list(
-            request.user, **_filters(request, "kind", "status", "origin", "urgency")
-        )
+        params = lists.filter_params(request.query_params, InboundFilter)
+        qs = lists.api_filtered(request, selectors.inbound_list(request.user, params), self)
         out = s.InboundMetaOutput if access.is_auditor(request.user) else s.InboundListOutput
         return _page(request, self, qs, out)
 
@@ -318,16 +324,18 @@ class RequestDetailApi(APIView):
 
 
 class TakedownListCreateApi(APIView):
+    filterset_class = TakedownFilter  # the board's FilterSet (cases.takedown_forms)
+
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, required=False)],
-        responses={200: s.TakedownListPage},
+        parameters=[
+            OpenApiParameter(name, str, required=False) for name in TakedownFilter.base_filters
+        ],
+        responses={200: s.TakedownListPage, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         _worker(request)
         qs = selectors.takedowns_for(request.user).select_related("mirror_of")
-        wanted = _filters(request, "status")["status"]
-        if wanted:
-            qs = qs.filter(status=wanted)
+        qs = DjangoFilterBackend().filter_queryset(request, qs, self)
         return _page(request, self, qs.order_by("-created_at", "-id"), s.TakedownListOutput)
 
     @extend_schema(request=s.TakedownCreateInput, responses={201: s.TakedownOutput, **ERRORS})
