@@ -7,30 +7,26 @@ The values themselves are the wire contract's (federation-v1); only their words 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cases.takedowns import ACTION_LABELS as REQUESTED_ACTION_LABELS
+from cases.takedowns import STATUS_LABELS as TAKEDOWN_STATUS_LABELS
 from exchange.labels import REQUEST_KIND_LABELS, message_type_label, request_kind_label
 
-__all__ = ["REQUEST_KIND_LABELS", "message_type_label", "request_kind_label"]
+# The takedown lifecycle's words live with the lifecycle (cases.takedowns); the protocol's
+# message types and request kinds with the protocol (exchange.labels).
+__all__ = [
+    "REQUESTED_ACTION_LABELS",
+    "REQUEST_KIND_LABELS",
+    "TAKEDOWN_STATUS_LABELS",
+    "message_type_label",
+    "request_kind_label",
+]
 
-TAKEDOWN_STATUS_LABELS: dict[str, Promise] = {
-    "sent": pgettext_lazy("takedown", "Sent, no answer yet"),
-    "received": pgettext_lazy("takedown", "Received"),
-    "under_review": pgettext_lazy("takedown", "Under review"),
-    "order_issued": pgettext_lazy("takedown", "Order issued"),
-    "blocked": pgettext_lazy("takedown", "Blocked"),
-    "removed": pgettext_lazy("takedown", "Removed"),
-    "refused": pgettext_lazy("takedown", "Refused"),
-    "platform_unresponsive": pgettext_lazy("takedown", "Platform does not respond"),
-}
-REQUESTED_ACTION_LABELS: dict[str, Promise] = {
-    "block": _("Block access"),
-    "remove": _("Remove the content"),
-}
 ANSWER_STATUS_LABELS: dict[str, Promise] = {
     "answered": pgettext_lazy("answer", "Answered in full"),
     "partial": pgettext_lazy("answer", "Answered in part"),
@@ -38,7 +34,7 @@ ANSWER_STATUS_LABELS: dict[str, Promise] = {
 }
 
 
-def _word(table: dict[str, Promise], value: str) -> str:
+def _word(table: Mapping[str, Promise], value: str) -> str:
     label = table.get(value or "")
     return str(label) if label is not None else value
 

@@ -28,6 +28,11 @@ AXE_OPTIONS = {
 ORDER = ("coordinator", "auditor", "prosecutor", "admin")
 # Photographed at both widths (the pages of this branch).
 PHOTOGRAPHED = {
+    "cases:list",
+    "cases:detail",
+    "cases:thread",
+    "cases:takedowns",
+    "cases:takedown-create",
     "home",
     "alerts:desk",
     "alerts:detail",
