@@ -112,7 +112,7 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                                 f"{violation['help']} at {targets}"
                             )
                     if photo:
-                        slug = re.sub(r"[^a-z0-9]+", "-", name.split(":")[-1])
+                        slug = re.sub(r"[^a-z0-9]+", "-", name)
                         screens.save(page, f"walk-{language}-{slug}-1366")
                         page.set_viewport_size({"width": 390, "height": 844})
                         overflow = page.evaluate(
