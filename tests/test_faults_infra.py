@@ -41,6 +41,7 @@ from tests.infra import (  # noqa: F401 (fixtures)
     redis_up,
     small_disk,
 )
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.federation
 # The cells on private PostgreSQL and Redis servers need neither of the suite's stacks, so
@@ -71,18 +72,6 @@ NOTIFICATION = {
     "indicators": [],
     "urgency": "urgent",
 }
-
-
-def wait_for(what: Callable[[], Any], timeout: float = 60.0, step: float = 0.3) -> Any:
-    """Poll until `what` is true; the bound is for a loaded machine, not a speed check."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s (last: {value!r})")
-        time.sleep(step)
 
 
 def readyz(node: Node) -> tuple[int, dict[str, Any]]:

@@ -13,7 +13,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from websockets.typing import Origin
 from deploy.federation import Federation
 from tests.accounts.helpers import PASSWORD, new_secret
 from tests.fednet import make_federation
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.federation
 
@@ -107,20 +108,6 @@ def notify(world: World, urgency: str = "urgent", title: str = CASE["title"]) ->
     sent = md.post(f"/cases/{created.json()['id']}/notify/", json={"to": ["KZ"], "handling": "H1"})
     assert sent.status_code == 202, sent.text
     return dict(sent.json())
-
-
-def wait_for(what: Callable[[], Any], timeout: float = 60.0, step: float = 0.1) -> Any:
-    """Poll until `what` holds. The bound is for a loaded CI machine, not a speed check
-    (bench/alert_latency.py measures speed); a delivery that loses its immediate task is
-    still picked up by the 10-s sweep well within it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(step)
 
 
 async def frames_until(ws: Any, count: int, timeout: float = 60) -> list[dict[str, Any]]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ import pytest
 from deploy.federation import Federation
 from tests.accounts.helpers import PASSWORD, new_secret
 from tests.fednet import make_federation
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.federation, pytest.mark.browser]
 
@@ -107,17 +107,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     finally:
         fed.stop()
         fed.drop_databases()
-
-
-def wait_for(what: Callable[[], Any], timeout: float = 60.0, step: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {getattr(what, 'last', '')}")
-        time.sleep(step)
 
 
 def _acknowledge_on_kz(world: World, title: str) -> None:

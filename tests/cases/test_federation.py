@@ -21,6 +21,7 @@ import pytest
 from deploy.federation import Federation
 from tests.accounts.helpers import PASSWORD, code_for_secret, new_secret
 from tests.fednet import make_federation
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.federation
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -99,17 +100,6 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     finally:
         fed.stop()
         fed.drop_databases()
-
-
-def wait_for(what: Callable[[], Any], timeout: float = 60.0, step: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {getattr(what, 'last', None)}")
-        time.sleep(step)
 
 
 def only(api: Api, kind: str, **filters: Any) -> Callable[[], list[dict[str, Any]]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from deploy.federation import Federation
 from tests import screens
 from tests.accounts.helpers import PASSWORD, launch_chromium, login_browser, new_secret
 from tests.fednet import federation  # noqa: F401 (the fixture)
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.federation, pytest.mark.browser]
 
@@ -49,17 +49,6 @@ WORDS = {
     },
 }
 REASON = "Материалы не противоправны по законодательству Таджикистана"
-
-
-def wait_for(what: Callable[[], Any], timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def people(fed: Federation) -> dict[str, str]:
