@@ -37,6 +37,11 @@ audit-deps: $(STAMP)  # the lock is complete; no known vulnerability (live sourc
 screenshots:  # after `make test`: the browser tests' screenshots become the README's
 	mkdir -p docs/screenshots && cp var/screenshots/duty-desk.png var/screenshots/alert-page.png \
 	  var/screenshots/duty-desk-phone.png var/screenshots/thread.png docs/screenshots/
+	cp var/screenshots/case-page-ru-1366.png docs/screenshots/case-page.png
+	cp var/screenshots/thread-ru-1366.png docs/screenshots/conversation.png
+	cp var/screenshots/takedown-board-ru-1366.png docs/screenshots/takedown-board.png
+	cp var/screenshots/takedown-statistics-ru-1366.png docs/screenshots/takedown-statistics.png
+	cp var/screenshots/rota-ru-phone.png docs/screenshots/rota-phone.png
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
