@@ -38,10 +38,14 @@ def _coordinator(request: HttpRequest) -> None:
 
 def _grid(takedown: Any) -> dict[str, Any]:
     """One request's board as rows = targets, columns = countries."""
-    cells = {(r["target"], r["country"]): r for r in takedowns.board(takedown)}
+    board = takedowns.board(takedown)
+    cells = {(r["target"], r["country"]): r for r in board}
     return {
         "t": takedown,
         "countries": takedown.destinations,
+        # Where the request stands, from its cells: the stored open/closed says nothing here.
+        "awaited": sum(1 for r in board if r["pending"]),
+        "cells_total": len(board),
         "rows": [
             {"target": name, "cells": [cells[(name, c)] for c in takedown.destinations]}
             for name in takedown.target_names

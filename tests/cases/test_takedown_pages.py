@@ -171,6 +171,14 @@ def test_board_is_a_grid_in_words_with_reasons_and_chase(kg: None, language: str
     for w in words:
         assert w in text, w
     assert "st-blocked" in html and "st-refused" in html and "✓" in html and "✕" in html
+    # Where the request stands, from its cells (b.example is waiting in both countries).
+    assert {"ru": "ожидаются 2 ответа из 4", "en": "2 of 4 answers awaited"}[language] in text
+    step(t, "MD", "removed", 40, target="https://b.example/x")
+    step(t, "UZ", "platform_unresponsive", 50, target="https://b.example/x")
+    decided = visible(client_for(coord, language).get("/cases/takedowns/").content.decode())
+    assert {"ru": "все страны приняли решение", "en": "every country has decided"}[
+        language
+    ] in decided
     detail = client_for(coord, language).get(f"/cases/takedowns/{t.pk}/").content.decode()
     assert ("не применён" if language == "ru" else "not applied") in visible(detail)
 
