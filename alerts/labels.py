@@ -23,6 +23,7 @@ KIND_LABELS: dict[str, Promise] = {
     "peer_silent": _("Country not heard from"),
     "not_acknowledged": _("Our message not acknowledged"),
     "due_soon": _("Deadline near"),
+    "case_message": _("Message about one of our cases"),
 }
 URGENCY_LABELS: dict[str, Promise] = {
     "immediate": _("Immediate"),
@@ -72,6 +73,7 @@ SYSTEM_TITLES: dict[str, Promise] = {
     "peer_silent": _("Nothing heard from %(country)s since %(since)s"),
     "not_acknowledged": _("%(type)s not acknowledged by %(country)s within %(minutes)s min"),
     "inbound_request": _("%(country)s: %(kind)s, %(ref)s"),
+    "case_message": _("%(country)s wrote about our case %(ref)s"),
 }
 CLOCK_SKEW_ADVICE = _(
     "Check the time synchronisation of this node and ask the coordinator of %(country)s to "
@@ -126,6 +128,8 @@ def alert_summary(alert: Any) -> str:
         return str(alert.summary)
     if alert.kind == "inbound_request":
         return ""  # the title says it all; the stored summary repeats it with the raw kind
+    if alert.kind == "case_message":
+        return str(alert.summary)  # the peer's own words
     values = _values(alert)
     lines: list[str] = []
     if alert.kind == "clock_skew":

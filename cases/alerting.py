@@ -17,7 +17,7 @@ from django.utils import timezone
 from alerts import subjects
 from alerts.models import Alert
 from cases import selectors, services
-from exchange.models import OutboundMessage
+from exchange.models import InboundMessage, OutboundMessage
 from legal_map.presentation import comparison_view
 
 
@@ -67,6 +67,20 @@ def _thread_url(alert: Alert) -> str | None:
     return reverse("cases:thread", args=[thread]) if thread else None
 
 
+def _case_url(alert: Alert) -> str | None:
+    """A peer's message about one of our cases: the conversation it arrived on."""
+    thread = (
+        InboundMessage.objects.filter(envelope_id=alert.envelope_id)
+        .values_list("thread", flat=True)
+        .first()
+    )
+    if thread:
+        return reverse("cases:thread", args=[thread])
+    return (
+        reverse("cases:detail", args=[int(alert.object_id)]) if alert.object_id.isdigit() else None
+    )
+
+
 def register() -> None:
     subjects.register(
         "cases.inbounditem",
@@ -78,3 +92,4 @@ def register() -> None:
         ),
     )
     subjects.register("exchange.outboundmessage", subjects.Subject(url=_thread_url))
+    subjects.register("cases.case", subjects.Subject(url=_case_url))

@@ -186,6 +186,21 @@ def _message_about_ours(msg: Any) -> bool:
         object_id=case.pk,
         details={"envelope_id": msg.envelope_id, "thread": msg.thread},
     )
+    # The people on the case are told (a reply must not wait for someone to look), with
+    # the case's urgency; acknowledging signs `alert.ack` back like any received message.
+    ports.alert(
+        kind="case_message",
+        title=f"{msg.origin}: {case.reference}",
+        params={"country": msg.origin, "ref": case.reference},
+        urgency=case.urgency,
+        summary=str(msg.body.get("note", ""))[:2000],
+        object_type="cases.case",
+        object_id=str(case.pk),
+        origin=msg.origin,
+        envelope_id=msg.envelope_id,
+        users=[*case.assigned.all(), case.created_by],
+        dedupe_key=f"case-message:{msg.origin}:{msg.envelope_id}",
+    )
     return True
 
 

@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from alerts import subjects
+from alerts.labels import alert_summary, alert_title
+from alerts.models import Alert
 from audit.models import AuditEntry
 from cases import services
 from cases.models import Case
@@ -197,6 +201,14 @@ def test_a_reply_is_a_case_update_with_no_changes_in_the_thread_both_ways(kz: No
         assert raw_value not in _text(html)
     assert "Сообщение" in html and "MD: ещё не доставлено" in html
     assert f'href="/cases/{case.pk}/"' in html
+    # The case's coordinator is told: an alert in words that opens the conversation.
+    alert = Alert.objects.get(kind="case_message", envelope_id=answer["id"])
+    first = alert.snapshot["steps"][0]
+    assert first["action"] == "users" and first["users"] == [coord.pk], alert.snapshot
+    with translation.override("ru"):
+        assert alert_title(alert) == f"Молдова: сообщение по нашему делу {case.reference}"
+        assert alert_summary(alert) == "Получено, работаем"
+    assert subjects.url_of(alert) == f"/cases/threads/{thread}/"
 
 
 def test_reply_on_a_received_notification_goes_to_its_origin(kz: None) -> None:
