@@ -184,7 +184,7 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
     print(f"    case {case['reference']} created (id {case['id']})")
     for row in md.get(f"/cases/{case['id']}/compare/", to=["KZ", "KG"]):
         top = [_offence_line(r) for r in row["comparison"].get("results", [])[:2]]
-        print(f"    legal map for {row['country']}: dual criminality {row['verdict']}; "
+        print(f"    legal map for {row['country']}: dual criminality {words(row['verdict'])}; "
               f"closest: {'; '.join(top)}")  # fmt: skip
     notified_at = time.monotonic()
     sent = md.post(f"/cases/{case['id']}/notify/", {"to": ["KZ", "KG"], "handling": "H1"})
@@ -200,11 +200,11 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
     detail = kz.get(f"/inbound/{item['id']}/")
     origin = detail["origin"]
     print(f"    inbound #{item['id']} from {origin['country']}, signature verified with "
-          f"{origin['key_id']}: {origin['verified']}")  # fmt: skip
+          f"{origin['key_id']}: {words(origin['verified'])}")  # fmt: skip
     top = [_offence_line(r) for r in detail["comparison"].get("results", [])[:3]]
     print(f"    comparable KZ offences: {'; '.join(top)}")
     verdict = detail["comparison"].get("dual_criminality", {}).get("verdict")
-    print(f"    dual criminality: {verdict}")
+    print(f"    dual criminality: {words(verdict)}")
 
     say("3", f"KZ's on-call prosecutor ({on_call}) is alerted and acknowledges")
     alert = _wait_for(
@@ -224,7 +224,7 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
         print(f"    thread {thread['thread']}: acknowledged by {ack['by']} "
               f"at {ack['at'][11:19]} UTC")  # fmt: skip
     for delivery in thread["messages"][0].get("deliveries", []):
-        print(f"    signed receipt from {delivery['destination']}: {delivery['status']} "
+        print(f"    signed receipt from {delivery['destination']}: {words(delivery['status'])} "
               f"at {(delivery['delivered_at'] or '')[11:19]} UTC")  # fmt: skip
     print(f"    (page: {federation.node('MD').url}/cases/threads/{sent['envelope_id']}/)")
 
@@ -253,11 +253,11 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
             for step in dict.fromkeys(["under_review", status]):
                 coord.post(f"/inbound/{received['id']}/takedown-status/",
                            {"target": target, "status": step, "note": "demo decision"})  # fmt: skip
-        print(f"    {country}: {status}")
+        print(f"    {country}: {words(status)}")
     board = _wait_for("the board at KG", lambda: _board_complete(kg, takedown["id"]))
     print("    KG's board (times in KG local time):")
     for row in board:
-        steps = " -> ".join(f"{s['status']} {s['at'][11:19]}" for s in row["steps"])
+        steps = " -> ".join(f"{words(s['status'])} {s['at'][11:19]}" for s in row["steps"])
         print(f"    board: {row['target']:26} {row['country']}  {steps}")
 
     say("7", "A new domain shares the phone number: it is proposed as a mirror and joined")
@@ -288,9 +288,37 @@ def on_call_now(api: Api) -> str | None:
     return None
 
 
+# The narration is the operator's console (English): protocol and catalogue values in words.
+# This process runs no Django, so the apps' translated label tables are not at hand.
+WORDS = {
+    "in_force": "in force",
+    "verified_official": "verified against the official text",
+    "verified_secondary": "verified from a secondary source",
+    "partly_verified": "partly verified",
+    "unverified": "unverified, a lead only",
+    "satisfied": "satisfied",
+    "not_satisfied": "not satisfied",
+    "uncertain": "not clear",
+    "under_review": "under review",
+    "order_issued": "order issued",
+    "platform_unresponsive": "platform unresponsive",
+    "delivered": "delivered",
+    "queued": "queued",
+    "failed": "failed",
+}
+
+
+def words(value: Any) -> str:
+    """A value as the narration says it: True/False as yes/no, codes in words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return WORDS.get(text, text.replace("_", " "))
+
+
 def _offence_line(result: dict[str, Any]) -> str:
     part = f"/{result['part']}" if result.get("part") else ""
-    return f"{result['article']}{part} ({result['status']}, {result['verification']})"
+    return f"{result['article']}{part} ({words(result['status'])}, {words(result['verification'])})"
 
 
 def _acked(md: Api, sent: dict[str, Any]) -> dict[str, Any] | None:
