@@ -98,7 +98,7 @@ def test_restrictions_and_the_source_of_a_mirror_are_shown(
             browser.close()
     for width in (1366, 390):
         ru, en = seen[f"item-ru-{width}"], seen[f"item-en-{width}"]
-        assert "Ограничения, установленные MD" in ru and RESTRICTION in ru
-        assert "Restrictions set by MD" in en and RESTRICTION in en
+        assert "Ограничения отправителя (Молдова)" in ru and RESTRICTION in ru
+        assert "Restrictions set by Moldova" in en and RESTRICTION in en
         assert "получено из MD с кодом H3" in seen[f"board-ru-{width}"]
         assert "received from MD under H3" in seen[f"board-en-{width}"]
