@@ -135,11 +135,16 @@ class CacheSpy:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, monkeypatch):
+@pytest.mark.parametrize(("renew_every", "touches"), [(0.0, 3), (60.0, 0)])
+def test_a_peers_run_is_a_lease_renewed_as_it_goes(
+    settings, tmp_path, kz_url, monkeypatch, renew_every, touches
+):
     """A worker SIGKILLed mid-run never deletes its lock: the lock must lapse within one
     LEASE (as the claim on the entry it was posting does), not hold the peer's whole queue
-    for the run's budget. A live run renews it after every entry it finishes.
+    for the run's budget. A live run renews it as it finishes entries, at most every
+    RENEW_EVERY seconds (a cache round trip per entry was a tenth of a delivery's CPU).
     (tests/test_faults_infra.py kills a real worker mid-delivery.)"""
+    monkeypatch.setattr(outbox, "RENEW_EVERY", renew_every)
     settings.NODE_KEY_DIR = tmp_path / "keys"
     settings.NODE_COUNTRY = "MD"
     node_services.node_init()
@@ -159,7 +164,7 @@ def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, mo
     lease = outbox.LEASE.total_seconds()
     run = [(verb, timeout) for verb, key, timeout in spy.calls if key == RUN_LOCK]
     assert run[0] == ("add", lease)
-    assert run.count(("touch", lease)) == 3  # once per entry
+    assert run.count(("touch", lease)) == touches  # once per entry when every 0 s
     assert run[-1] == ("delete", None)
 
 
