@@ -209,6 +209,29 @@ def test_a_run_out_of_budget_queues_its_successor(md_with_kz, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_burst_of_sends_queues_one_run_and_none_while_a_run_holds_the_lock(md_with_kz):
+    """A committed message asks for a run of its peer's queue: a burst costs one task (its
+    flag stands until the task starts), none while a run holds the lock (that run sees
+    the entries, in its loop or in _after_run), and a new one once the task has started."""
+    cache.delete("exchange:deliver-peer-requested:KZ")
+    md_with_kz.clear()
+    _queue_conversations(3)
+    assert md_with_kz == [("exchange.tasks.deliver_peer", "KZ")]
+    assert outbox.deliver_peer("KZ") == 3  # the task: clears the flag, drains the queue
+    md_with_kz.clear()
+    assert cache.add(RUN_LOCK, 1, timeout=60)  # a run in progress
+    try:
+        _queue_conversations(2)
+        assert md_with_kz == []
+    finally:
+        cache.delete(RUN_LOCK)
+    _queue_conversations(1)
+    assert md_with_kz == [("exchange.tasks.deliver_peer", "KZ")]
+    assert outbox.deliver_peer("KZ") == 3  # what came while the lock was held, and after
+    assert OutboxEntry.objects.filter(status="delivered").count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_key_announcement_goes_first_and_the_run_does_not_stop_for_it(md_with_kz):
     """A queued node.keys is delivered before the conversations behind it, once, and the
     conversations do not race for it (a loser used to end the whole run)."""
