@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
@@ -35,15 +34,17 @@ def _audit_read(
     outcome: str = "success",
     **details: Any,
 ) -> None:
-    with transaction.atomic():
-        record(
-            action=what,
-            actor=actor,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-            details=details,
-        )
+    # No transaction of its own: record() appends in the caller's transaction, or alone
+    # in one statement (PostgreSQL's audit_append) or its own transaction (elsewhere);
+    # BEGIN and COMMIT around it were two more round trips on every read.
+    record(
+        action=what,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        outcome=outcome,
+        details=details,
+    )
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
