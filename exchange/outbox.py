@@ -542,11 +542,17 @@ def request_run(country: str) -> None:
     looks at the queue until it is empty, and _after_run looks again after the lock is
     gone, which is after this check. Whatever ends that run early (a failing peer, an
     error) leaves the entry to the back-off, the probe and the sweep, as it would a task
-    of its own that found the lock taken."""
-    if cache.get(_run_lock(country)) is not None:
-        return
-    if cache.add(_run_requested(country), 1, timeout=RUN_REQUESTED_TTL):
-        jobs.dispatch("exchange.tasks.deliver_peer", country)
+    of its own that found the lock taken. It runs after the commit: with Redis down it
+    logs and leaves the entry to the sweep rather than fail an action that is done."""
+    try:
+        if cache.get(_run_lock(country)) is not None:
+            return
+        if cache.add(_run_requested(country), 1, timeout=RUN_REQUESTED_TTL):
+            jobs.dispatch("exchange.tasks.deliver_peer", country)
+    except Exception:
+        logger.warning(
+            "no delivery run asked for %s; the sweep will start one", country, exc_info=True
+        )
 
 
 def deliver_peer(country: str) -> int:
