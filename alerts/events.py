@@ -73,8 +73,9 @@ def event_frame(event: AlertEvent) -> dict[str, Any]:
 
 def emit(user_id: int, alert: Alert, type: str) -> AlertEvent:
     """Append an event for a user (inside the caller's transaction); push after commit."""
-    EventCursor.objects.get_or_create(user_id=user_id)
-    EventCursor.objects.filter(user_id=user_id).update(last_seq=F("last_seq") + 1)
+    if not EventCursor.objects.filter(user_id=user_id).update(last_seq=F("last_seq") + 1):
+        EventCursor.objects.get_or_create(user_id=user_id)  # the user's first event
+        EventCursor.objects.filter(user_id=user_id).update(last_seq=F("last_seq") + 1)
     seq = EventCursor.objects.values_list("last_seq", flat=True).get(user_id=user_id)
     event = AlertEvent.objects.create(
         user_id=user_id, seq=seq, alert=alert, type=type, data=alert_data(alert)

@@ -99,7 +99,9 @@ def _join(leader: Alert, alert: Alert) -> Alert:
     if not rows.insert(alert, conflict=("dedupe_key",)):
         return Alert.objects.get(dedupe_key=alert.dedupe_key)
     Alert.objects.filter(pk=leader.pk).update(group_size=F("group_size") + 1)
-    leader.group_size = Alert.objects.values_list("group_size", flat=True).get(pk=leader.pk)
+    # The leader was read under _open_leader's lock (the slot and its leader, FOR NO KEY
+    # UPDATE), which every joiner takes first: its count is the one just incremented.
+    leader.group_size += 1
     alert.group_size = leader.group_size  # what the desk shows on the group's row
     record(
         action="alert.raised",

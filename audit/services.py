@@ -6,9 +6,10 @@ moves the head. The lock is held until the caller's transaction ends, so concurr
 writers queue up behind it: the sequence has no gaps (a rolled-back action rolls back
 its seq too) and the chain never forks. On PostgreSQL all of it is one call of the
 audit_append() function (one round trip; see migration 0003); elsewhere it is three
-statements. `at` is taken when `record` is called, before waiting for the lock, so
-under contention the times of neighbouring entries may be a few milliseconds out of
-seq order; seq is the order of the log.
+statements, for one entry or a whole `deferred` block (the head moves once by its
+count). `at` is taken when `record` is called, before waiting for the lock, so under
+contention the times of neighbouring entries may be a few milliseconds out of seq
+order; seq is the order of the log.
 
 Deferred appending (`deferred`): inside it, `record` builds the entry at once (time,
 actor, request) but appends it when the outermost `deferred` block ends, just before the
@@ -42,7 +43,7 @@ from net247 import sql
 SECRET_KEYS = {"password", "token", "secret", "otp", "private_key", "seed"}
 
 _ADVANCE = (
-    "UPDATE audit_audithead SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
+    "UPDATE audit_audithead SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq, last_hash"
 )
 _APPEND_PG = (
     "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append("
@@ -83,8 +84,7 @@ def deferred() -> Iterator[None]:
         if connection.vendor == "postgresql":
             _append_all_postgresql(entries)
         else:
-            for entry in entries:
-                _append_portable(entry)
+            _append_all_portable(entries)
 
 
 @contextmanager
@@ -152,25 +152,35 @@ def entry_fields(entry: AuditEntry) -> dict[str, Any]:
     return chain.entry_fields(entry)
 
 
-def _advance_head() -> tuple[int, str]:
-    """Lock the head and take the next seq; creates the head on a fresh database."""
+def _advance_head(count: int = 1) -> tuple[int, str]:
+    """Lock the head and take the next `count` seqs: the last one and the hash before the
+    first; creates the head on a fresh database."""
     with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE)
+        cursor.execute(_ADVANCE, [count])
         row = cursor.fetchone()
         if row is None:
             AuditHead.objects.get_or_create(id=1)
-            cursor.execute(_ADVANCE)
+            cursor.execute(_ADVANCE, [count])
             row = cursor.fetchone()
     return int(row[0]), str(row[1])
 
 
 def _append_portable(entry: AuditEntry) -> None:
     """Any database: three statements in one transaction."""
+    _append_all_portable([entry])
+
+
+def _append_all_portable(entries: list[AuditEntry]) -> None:
+    """Any database: `entries` in order with three statements in one transaction, however
+    many they are (the head moves once, the rows go in one INSERT)."""
     with transaction.atomic(savepoint=False):
-        entry.seq, entry.prev_hash = _advance_head()
-        entry.entry_hash = chain.entry_digest(entry.prev_hash, chain.entry_fields(entry))
-        entry.save(force_insert=True)
-        AuditHead.objects.filter(id=1).update(last_hash=entry.entry_hash)
+        last_seq, prev_hash = _advance_head(len(entries))
+        for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
+            entry.seq, entry.prev_hash = seq, prev_hash
+            entry.entry_hash = chain.entry_digest(prev_hash, chain.entry_fields(entry))
+            prev_hash = entry.entry_hash
+        AuditEntry.objects.bulk_create(entries)
+        AuditHead.objects.filter(id=1).update(last_hash=prev_hash)
 
 
 def _append_postgresql(entry: AuditEntry) -> None:

@@ -40,15 +40,17 @@ def _audit_read(
     outcome: str = "success",
     **details: Any,
 ) -> None:
-    with transaction.atomic():
-        record(
-            action=what,
-            actor=actor,
-            object_type=object_type,
-            object_id=object_id,
-            outcome=outcome,
-            details=details,
-        )
+    # No transaction of its own: record() appends in the caller's transaction, or alone
+    # in one statement (PostgreSQL's audit_append) or its own transaction (elsewhere);
+    # BEGIN and COMMIT around it were two more round trips on every read.
+    record(
+        action=what,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        outcome=outcome,
+        details=details,
+    )
 
 
 def granted_ids(user: Any, model: type[Model], codename: str) -> QuerySet[Any]:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record
+from audit.services import audited_transaction, record
 from cases import access, matching, ports
 from cases import handling as handling_rules
 from cases.handling import Release
@@ -164,7 +164,9 @@ def case_notify(
     if settings.NODE_COUNTRY in countries:
         raise ServiceError("to", _("A node does not notify itself."))
     decision = _release(case, countries, handling, restrictions)
-    with transaction.atomic():
+    # The message's and the notification's audit entries go with the COMMIT (one round
+    # trip on PostgreSQL; the chain's lock is held for the commit only).
+    with audited_transaction():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         already = set(locked.notifications.values_list("country", flat=True))
         if already & set(countries):

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from exchange import schemas, signing
+from exchange import schemas, selectors, signing
 from exchange.models import Peer, PeerKey
 from node import crypto, keystore
 from node.models import NodeKey
@@ -42,8 +42,7 @@ def valid_at(valid_from: datetime | None, valid_until: datetime | None, moment: 
 
 def trusted_key(origin: str, key_id: str, created_at: datetime) -> PeerKey:
     """The trusted key of `origin` named `key_id` valid at `created_at`, or KeyProblem."""
-    key = PeerKey.objects.filter(key_id=key_id, peer__country=origin, trusted=True).first()
-    return usable_key(origin, key_id, key, created_at)
+    return usable_key(origin, key_id, selectors.trusted_peer_key(origin, key_id), created_at)
 
 
 def usable_key(origin: str, key_id: str, key: PeerKey | None, created_at: datetime) -> PeerKey:

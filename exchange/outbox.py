@@ -29,10 +29,19 @@ few worker threads serve every peer in turn; the next run is queued at once when
 are still due, at Retry-After after a 429, and left to the probe and the sweep while the
 peer fails (_after_run).
 
-The run's lock is a lease too: LEASE long, renewed after every entry the run finishes. A
-worker SIGKILLed in the middle of a run cannot release it; the lease then lapses with the
-claim on the entry it was posting, and the next sweep resumes the peer's queue (a lock
-held for the whole run's budget kept every delivery to that peer waiting for minutes).
+The run's lock is a lease too: LEASE long, renewed as the run finishes entries (at most
+every RENEW_EVERY). A worker SIGKILLed in the middle of a run cannot release it; the lease
+then lapses with the claim on the entry it was posting, and the next sweep resumes the
+peer's queue (a lock held for the whole run's budget kept every delivery to that peer
+waiting for minutes).
+
+A committed message asks for a run of each destination's queue (request_run), not for
+a task per entry: while a run holds the peer's lock the entry is that run's to see (in
+its loop, or in _after_run, which looks again after the lock is released, so after the
+commit); otherwise one deliver_peer task is queued per peer until one starts (a flag
+with a TTL, cleared by the task before it looks at the queue). A burst of notifications
+costs a few tasks, not one each; a lost task or flag costs at most the sweep's interval,
+as a lost task always did.
 """
 
 from __future__ import annotations
@@ -69,6 +78,9 @@ RETRY_STATUSES = {408, 429}
 PEER_BATCH = 50
 PEER_PARALLEL = 4
 PEER_BUDGET_SECONDS = 20.0  # then the run gives its worker back (_after_run)
+RENEW_EVERY = 5.0  # seconds between renewals of a run's lease (LEASE is 60 s)
+RUN_REQUESTED_TTL = 30  # seconds: a lost deliver_peer task blocks new ones no longer
+HEARD_EVERY = timedelta(seconds=5)  # last_heard_at / last_receipt_at: health, not state
 ERROR_CODE_RE = re.compile(r"[a-z_]{1,40}")
 
 
@@ -82,7 +94,7 @@ def backoff_delay(level: int) -> float:
 def peer_heard(peer: Peer) -> None:
     """A valid message or receipt came from `peer`: reset its back-off, retry now."""
     now = timezone.now()
-    if peer.last_heard_at is None or now - peer.last_heard_at > timedelta(seconds=5):
+    if peer.last_heard_at is None or now - peer.last_heard_at > HEARD_EVERY:
         Peer.objects.filter(pk=peer.pk).update(last_heard_at=now)
         peer.last_heard_at = now
     if peer.backoff_level or peer.failing_since or peer.retry_at:
@@ -255,19 +267,24 @@ def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int
 
 
 def _delivered(entry: OutboxEntry, receipt: dict[str, Any], status: int) -> None:
+    """The entry's state change is one guarded UPDATE (atomic on its own). The peer's
+    last_receipt_at is health for operators, moved at most every HEARD_EVERY, like
+    last_heard_at: a row write per receipt was a third of a delivery's statements."""
     now = timezone.now()
-    with transaction.atomic():
-        OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
-            status=OutboxStatus.DELIVERED,
-            delivered_at=now,
-            receipt=receipt,
-            attempts=entry.attempts + 1,
-            last_status=status,
-            last_error="",
-            leased_until=None,
-        )
-        Peer.objects.filter(pk=entry.destination_id).update(last_receipt_at=now)
-    peer_heard(entry.destination)
+    OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
+        status=OutboxStatus.DELIVERED,
+        delivered_at=now,
+        receipt=receipt,
+        attempts=entry.attempts + 1,
+        last_status=status,
+        last_error="",
+        leased_until=None,
+    )
+    peer = entry.destination
+    if peer.last_receipt_at is None or now - peer.last_receipt_at > HEARD_EVERY:
+        Peer.objects.filter(pk=peer.pk).update(last_receipt_at=now)
+        peer.last_receipt_at = now
+    peer_heard(peer)
 
 
 def _older_key_announcement(entry: OutboxEntry) -> int | None:
@@ -284,8 +301,22 @@ def _older_key_announcement(entry: OutboxEntry) -> int | None:
     )
 
 
-def deliver(entry_id: int) -> str:
-    """Try one entry once if it is due and unclaimed; returns what happened."""
+def _keys_queued(country: str) -> bool:
+    """Is a `node.keys` queued to this peer (due or not, claimed or not)?"""
+    return (
+        OutboxEntry.objects.filter(
+            destination__country=country, status=OutboxStatus.QUEUED, message__type="node.keys"
+        )
+        .values("pk")
+        .exists()
+    )
+
+
+def deliver(entry_id: int, *, keys_checked: bool = False) -> str:
+    """Try one entry once if it is due and unclaimed; returns what happened.
+
+    keys_checked: the caller (a run, once per batch) found no `node.keys` queued to this
+    peer, so the look for an older one before this entry is skipped."""
     now = timezone.now()
     entry = (
         OutboxEntry.objects.select_related("message", "destination")
@@ -294,7 +325,7 @@ def deliver(entry_id: int) -> str:
     )
     if entry is None:
         return "done"
-    if entry.message.type != "node.keys":
+    if entry.message.type != "node.keys" and not keys_checked:
         first = _older_key_announcement(entry)
         if first is not None and deliver(first) != "delivered":
             return "waiting-for-keys"
@@ -333,21 +364,23 @@ def _due(country: str | None = None) -> Any:
     return due
 
 
-def _deliver_logged(entry_id: int) -> str:
+def _deliver_logged(entry_id: int, keys_checked: bool = False) -> str:
     try:
-        return deliver(entry_id)
+        return deliver(entry_id, keys_checked=keys_checked)
     except Exception:
         logger.exception("delivery of outbox entry %s failed", entry_id)
         return "error"
 
 
-def _deliver_thread_in_order(entry_ids: list[int], renew: Callable[[], object]) -> list[str]:
+def _deliver_thread_in_order(
+    entry_ids: list[int], renew: Callable[[], object], keys_checked: bool = False
+) -> list[str]:
     """One conversation's entries, oldest first; a later one waits while an earlier one is
     not delivered, so a receiver sees a case's notification before its updates. `renew`
     extends the run's lease after each entry."""
     outcomes: list[str] = []
     for entry_id in entry_ids:
-        outcome = _deliver_logged(entry_id)
+        outcome = _deliver_logged(entry_id, keys_checked)
         renew()
         outcomes.append(outcome)
         if outcome not in ("delivered", "done"):
@@ -372,7 +405,7 @@ class _Conversations:
 
     def __init__(self, country: str, renew: Callable[[], object]) -> None:
         self.renew = renew
-        self.todo: queue.SimpleQueue[tuple[str, list[int]] | None] = queue.SimpleQueue()
+        self.todo: queue.SimpleQueue[tuple[str, list[int], bool] | None] = queue.SimpleQueue()
         self.done: queue.SimpleQueue[tuple[str, list[str]]] = queue.SimpleQueue()
         self.threads = [
             threading.Thread(target=self._work, name=f"deliver-{country}-{n}", daemon=True)
@@ -384,9 +417,9 @@ class _Conversations:
     def _work(self) -> None:
         try:
             while (item := self.todo.get()) is not None:
-                thread, entry_ids = item
+                thread, entry_ids, keys_checked = item
                 try:
-                    outcomes = _deliver_thread_in_order(entry_ids, self.renew)
+                    outcomes = _deliver_thread_in_order(entry_ids, self.renew, keys_checked)
                 except Exception:  # never lose the answer: the run waits for it
                     logger.exception("delivery of conversation %s failed", thread)
                     outcomes = ["error"]
@@ -434,6 +467,7 @@ def _run_peer(country: str, renew: Callable[[], object]) -> tuple[int, str]:
     workers = _Conversations(country, renew)
     in_flight: set[str] = set()
     waiting: list[tuple[str, list[int]]] = []
+    keys_checked = False
     try:
         while True:
             if not ended and time.monotonic() - started >= PEER_BUDGET_SECONDS:
@@ -448,12 +482,15 @@ def _run_peer(country: str, renew: Callable[[], object]) -> tuple[int, str]:
                 keys_delivered, ended = _deliver_keys_first(rows, renew)
                 delivered += keys_delivered
                 waiting = _by_thread([(pk, t) for pk, t, type_ in rows if type_ != "node.keys"])
+                # Once per batch rather than once per entry (deliver's own look): no
+                # announcement is queued, so none of this batch waits for one.
+                keys_checked = bool(waiting) and not ended and not _keys_queued(country)
                 if not rows and not in_flight:
                     ended = ended or "drained"
             while not ended and waiting and len(in_flight) < PEER_PARALLEL:
                 thread, entry_ids = waiting.pop(0)
                 in_flight.add(thread)
-                workers.todo.put((thread, entry_ids))
+                workers.todo.put((thread, entry_ids, keys_checked))
             if not in_flight:
                 if ended:
                     return delivered, ended
@@ -489,18 +526,57 @@ def _after_run(country: str, ended: str) -> None:
         jobs.dispatch("exchange.tasks.deliver_peer", country)
 
 
+def _run_lock(country: str) -> str:
+    return f"exchange:deliver-peer:{country}"
+
+
+def _run_requested(country: str) -> str:
+    return f"exchange:deliver-peer-requested:{country}"
+
+
+def request_run(country: str) -> None:
+    """After a commit that queued entries for `country`: see that a run will deliver
+    them, queueing at most one deliver_peer task per peer at a time (module docstring).
+
+    A run holding the lock now sees whatever was committed before this call: its loop
+    looks at the queue until it is empty, and _after_run looks again after the lock is
+    gone, which is after this check. Whatever ends that run early (a failing peer, an
+    error) leaves the entry to the back-off, the probe and the sweep, as it would a task
+    of its own that found the lock taken. It runs after the commit: with Redis down it
+    logs and leaves the entry to the sweep rather than fail an action that is done."""
+    try:
+        if cache.get(_run_lock(country)) is not None:
+            return
+        if cache.add(_run_requested(country), 1, timeout=RUN_REQUESTED_TTL):
+            jobs.dispatch("exchange.tasks.deliver_peer", country)
+    except Exception:
+        logger.warning(
+            "no delivery run asked for %s; the sweep will start one", country, exc_info=True
+        )
+
+
 def deliver_peer(country: str) -> int:
     """Work through one peer's due entries until done, failing or out of budget:
     PEER_PARALLEL conversations (threads) in flight, each thread's entries in the order
     they were queued. One run per peer at a time (a cache lock); see _after_run for what
     follows a run. A queued node.keys still goes before anything else (see deliver).
     """
-    lock = f"exchange:deliver-peer:{country}"
+    # First: a commit after this line queues a new task, and one before it is seen by
+    # this run or by the run that holds the lock (request_run).
+    cache.delete(_run_requested(country))
+    lock = _run_lock(country)
     lease = int(LEASE.total_seconds())
     if not cache.add(lock, 1, timeout=lease):
         return 0
+    renewed = time.monotonic()
+    renewing = threading.Lock()
 
     def renew() -> None:
+        nonlocal renewed
+        with renewing:
+            if time.monotonic() - renewed < RENEW_EVERY:
+                return
+            renewed = time.monotonic()
         cache.touch(lock, lease)
 
     try:

@@ -107,6 +107,26 @@ def inbox_context(origin: str, key_id: str, thread: str) -> InboxContext:
     return InboxContext(peer, key, row[-2], bool(row[-1]))
 
 
+@cache
+def _trusted_key_sql(vendor: str) -> str:
+    key = _columns(PeerKey, "k")
+    # Only table and column names from the models are formatted in; values are parameters.
+    return (
+        f"SELECT {', '.join(key)} FROM {PeerKey._meta.db_table} k"  # noqa: S608
+        f" JOIN {Peer._meta.db_table} p ON p.id = k.peer_id"
+        f" WHERE k.key_id = %s AND p.country = %s AND k.trusted"
+    )
+
+
+def trusted_peer_key(origin: str, key_id: str) -> PeerKey | None:
+    """The trusted key `key_id` of the peer `origin`, or None. Read on every call, as the
+    inbox reads its keys (a distrusted key stops counting at once), in one cached
+    statement: a sender verifies a receipt per delivery, and building the ORM query was a
+    quarter of a delivery's CPU."""
+    found = sql.fetch(_trusted_key_sql(connection.vendor), [key_id, origin])
+    return _instance(PeerKey, found[0]) if found else None
+
+
 def sent_to(envelope_id: str, country: str) -> bool:
     """Did this node send the message `envelope_id` to `country`?"""
     return OutboxEntry.objects.filter(

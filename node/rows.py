@@ -1,6 +1,6 @@
-"""One-statement inserts for the federation inbox's hot path (the message, and its
+"""One-statement inserts for the federation's hot paths: the inbox (the message, and its
 handlers' rows: an acknowledgement, a received item and its indicators, an alert, its
-pages and step runs).
+pages and step runs) and the sender (a signed message and its outbox rows).
 
 Model.save() costs about 0.3 ms of Python per row here (SQL compiled per call), and a
 unique conflict inside a transaction needs a savepoint to survive. `insert` writes a

@@ -135,11 +135,16 @@ class CacheSpy:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, monkeypatch):
+@pytest.mark.parametrize(("renew_every", "touches"), [(0.0, 3), (60.0, 0)])
+def test_a_peers_run_is_a_lease_renewed_as_it_goes(
+    settings, tmp_path, kz_url, monkeypatch, renew_every, touches
+):
     """A worker SIGKILLed mid-run never deletes its lock: the lock must lapse within one
     LEASE (as the claim on the entry it was posting does), not hold the peer's whole queue
-    for the run's budget. A live run renews it after every entry it finishes.
+    for the run's budget. A live run renews it as it finishes entries, at most every
+    RENEW_EVERY seconds (a cache round trip per entry was a tenth of a delivery's CPU).
     (tests/test_faults_infra.py kills a real worker mid-delivery.)"""
+    monkeypatch.setattr(outbox, "RENEW_EVERY", renew_every)
     settings.NODE_KEY_DIR = tmp_path / "keys"
     settings.NODE_COUNTRY = "MD"
     node_services.node_init()
@@ -159,7 +164,7 @@ def test_a_peers_run_is_a_lease_renewed_per_entry(settings, tmp_path, kz_url, mo
     lease = outbox.LEASE.total_seconds()
     run = [(verb, timeout) for verb, key, timeout in spy.calls if key == RUN_LOCK]
     assert run[0] == ("add", lease)
-    assert run.count(("touch", lease)) == 3  # once per entry
+    assert run.count(("touch", lease)) == touches  # once per entry when every 0 s
     assert run[-1] == ("delete", None)
 
 
@@ -201,6 +206,29 @@ def test_a_run_out_of_budget_queues_its_successor(md_with_kz, monkeypatch):
     md_with_kz.clear()
     assert outbox.deliver_peer("KZ") == 3
     assert md_with_kz == []  # drained: nothing more to do
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_sends_queues_one_run_and_none_while_a_run_holds_the_lock(md_with_kz):
+    """A committed message asks for a run of its peer's queue: a burst costs one task (its
+    flag stands until the task starts), none while a run holds the lock (that run sees
+    the entries, in its loop or in _after_run), and a new one once the task has started."""
+    cache.delete("exchange:deliver-peer-requested:KZ")
+    md_with_kz.clear()
+    _queue_conversations(3)
+    assert md_with_kz == [("exchange.tasks.deliver_peer", "KZ")]
+    assert outbox.deliver_peer("KZ") == 3  # the task: clears the flag, drains the queue
+    md_with_kz.clear()
+    assert cache.add(RUN_LOCK, 1, timeout=60)  # a run in progress
+    try:
+        _queue_conversations(2)
+        assert md_with_kz == []
+    finally:
+        cache.delete(RUN_LOCK)
+    _queue_conversations(1)
+    assert md_with_kz == [("exchange.tasks.deliver_peer", "KZ")]
+    assert outbox.deliver_peer("KZ") == 3  # what came while the lock was held, and after
+    assert OutboxEntry.objects.filter(status="delivered").count() == 6
 
 
 @pytest.mark.django_db(transaction=True)
