@@ -146,7 +146,15 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         # The history's order: its pages are index range reads, not a sort of every alert.
-        indexes = [models.Index(fields=["-created_at", "-id"], name="alerts_alert_history_order")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="alerts_alert_history_order"),
+            # The desk's order: per state, the newest open leaders (alerts.selectors.desk_alerts).
+            models.Index(
+                fields=["state", "-created_at", "-id"],
+                name="alerts_alert_desk_order",
+                condition=models.Q(group__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title}"

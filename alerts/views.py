@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from alerts import desk_text, selectors, services, subjects
 from alerts.filters import AlertFilter
-from alerts.models import Alert, AlertState, EventCursor
+from alerts.models import Alert, EventCursor
 from net247 import lists
 
 
@@ -31,13 +31,16 @@ def desk(request: HttpRequest) -> HttpResponse:
     """Live alerts (WebSocket), who is on call now and the next hand-off."""
     _desk_user(request)
     cursor = EventCursor.objects.filter(user_id=int(request.user.pk or 0)).first()
-    rows = selectors.desk_alerts(request.user)
+    desk = selectors.desk_alerts(request.user)
     return render(
         request,
         "alerts/desk.html",
         {
-            "alerts": [_row(alert) for alert in rows],
-            "unacked": sum(1 for a in rows if a.state == AlertState.TRIGGERED),
+            "alerts": [_row(alert) for alert in desk.rows],
+            "unacked": desk.unacked_total,
+            "open_total": desk.open_total,
+            "hidden": desk.hidden,
+            "hidden_unacked": desk.hidden_unacked,
             "on_call": selectors.on_call_view(),
             "last_seq": cursor.last_seq if cursor else 0,
             "labels": desk_text.desk_labels(),

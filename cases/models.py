@@ -17,6 +17,8 @@ Lifecycles (the services in services.py are the only writers):
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -272,7 +274,12 @@ class Takedown(models.Model):
 
     @property
     def target_names(self) -> list[str]:
-        return [t.get("url") or t.get("domain", "") for t in self.targets]
+        return [target_name(t) for t in self.targets]
+
+
+def target_name(target: dict[str, Any]) -> str:
+    """How a takedown's target is named in its steps and on the board: its URL or domain."""
+    return str(target.get("url") or target.get("domain", ""))
 
 
 class TakedownStep(models.Model):

@@ -39,7 +39,7 @@ import dataclasses
 import datetime as dt
 import re
 import statistics
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -57,6 +57,7 @@ from cases.models import (
     OutboundRequest,
     Takedown,
     TakedownStep,
+    target_name,
 )
 from cases.services import ServiceError, next_reference
 from node.templatetags.node_time import duration_words
@@ -418,7 +419,32 @@ class Folded:
     current: str  # the state after this step
 
 
-def _order(step: TakedownStep) -> tuple[Any, ...]:
+class StepLike(Protocol):
+    """What the fold reads of a step: a `TakedownStep`, or a `StepRow` read as values."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def at(self) -> dt.datetime: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def envelope_id(self) -> str: ...
+    @property
+    def pk(self) -> Any: ...
+
+
+class StepRow(NamedTuple):
+    """A step read as a tuple (the statistics fold every step: no model instances)."""
+
+    status: str
+    at: dt.datetime
+    note: str
+    envelope_id: str
+    pk: int
+
+
+def _order(step: StepLike) -> tuple[Any, ...]:
     # `at` has whole seconds; a UUIDv7's first 48 bits are the sender's milliseconds.
     # Without them (an id that is not a UUID), the lifecycle order decides a tie.
     millis = step.envelope_id[:13] if UUID7_RE.match(step.envelope_id) else ""
@@ -429,7 +455,7 @@ def _cell_steps(takedown: Takedown, target: str, country: str) -> list[TakedownS
     return list(takedown.steps.filter(target=target, country=country))
 
 
-def fold(steps: list[TakedownStep]) -> list[Folded]:
+def fold(steps: list[TakedownStep] | list[StepRow]) -> list[Folded]:
     """The steps of one (target, country) in order, through the lifecycle rule."""
     current = "sent"
     out = []
@@ -622,25 +648,39 @@ def statistics_figures(now: dt.datetime | None = None, weeks: int = 12) -> dict[
     per: dict[str, dict[str, Any]] = {}
     done: dict[str, list[float]] = {}
     trend: dict[str, dict[dt.date, list[float]]] = {}
-    for t in Takedown.objects.prefetch_related("steps"):
-        for row in board(t, now=now):
-            c = per.setdefault(
-                row["country"],
-                {"done": 0, "refused": 0, "platform_unresponsive": 0, "pending": 0},
-            )
-            if row["status"] in DONE:
-                c["done"] += 1
-                reached = next(s for s in _applied_done(row["steps"]) if s["status"] in DONE)
-                seconds = max(0.0, (reached["at"] - t.created_at).total_seconds())
-                done.setdefault(row["country"], []).append(seconds)
-                if t.created_at >= since:
-                    local = timezone.localtime(t.created_at).date()
-                    week = local - dt.timedelta(days=local.weekday())
-                    trend.setdefault(row["country"], {}).setdefault(week, []).append(seconds)
-            elif row["status"] in ("refused", "platform_unresponsive"):
-                c[row["status"]] += 1
-            else:
-                c["pending"] += 1
+    # The cells folded as on the board (`board`), from the steps read as tuples: no model
+    # instances, no labels (the board's display), one read of each table.
+    cells: dict[int, dict[tuple[str, str], list[StepRow]]] = {}
+    fields = ("takedown_id", "target", "country", *StepRow._fields)
+    rows = TakedownStep.objects.order_by().values_list(*fields).iterator(chunk_size=5000)
+    for takedown_id, target, country, *rest in rows:
+        cell = cells.setdefault(takedown_id, {}).setdefault((target, country), [])
+        cell.append(StepRow._make(rest))
+    takedowns = Takedown.objects.order_by().values_list(
+        "pk", "created_at", "targets", "destinations"
+    )
+    for pk, created_at, targets, destinations in takedowns.iterator(chunk_size=2000):
+        steps = cells.get(pk, {})
+        for name in (target_name(t) for t in targets):
+            for country in destinations:
+                folded = fold(steps.get((name, country), []))
+                status = folded[-1].current if folded else "sent"
+                c = per.setdefault(
+                    country, {"done": 0, "refused": 0, "platform_unresponsive": 0, "pending": 0}
+                )
+                if status in DONE:
+                    c["done"] += 1
+                    reached = next(f for f in _applied_done(folded) if f.status in DONE)
+                    seconds = max(0.0, (reached.at - created_at).total_seconds())
+                    done.setdefault(country, []).append(seconds)
+                    if created_at >= since:
+                        local = timezone.localtime(created_at).date()
+                        week = local - dt.timedelta(days=local.weekday())
+                        trend.setdefault(country, {}).setdefault(week, []).append(seconds)
+                elif status in ("refused", "platform_unresponsive"):
+                    c[status] += 1
+                else:
+                    c["pending"] += 1
     medians = {c: statistics.median(v) for c, v in sorted(done.items())}
     for country, c in per.items():
         c["median_seconds"] = medians.get(country)
@@ -667,12 +707,12 @@ def statistics_figures(now: dt.datetime | None = None, weeks: int = 12) -> dict[
     }
 
 
-def _applied_done(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _applied_done(folded: list[Folded]) -> list[Folded]:
     """The applied steps from the last time the cell left the done states (a correction
     out of `blocked` and a new `blocked` later counts from the new one)."""
-    applied = [s for s in steps if s["kind"] != "ignored"]
+    applied = [f for f in folded if f.kind != "ignored"]
     start = 0
-    for i, s in enumerate(applied):
-        if s["status"] not in DONE:
+    for i, f in enumerate(applied):
+        if f.status not in DONE:
             start = i + 1
     return applied[start:] or applied

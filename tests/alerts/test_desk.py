@@ -174,3 +174,42 @@ def test_groups_are_per_origin_kind_and_urgency(kz: dict[str, Any]) -> None:
     leaders = Alert.objects.filter(group__isnull=True).order_by("pk")
     assert [(a.urgency, a.group_size) for a in leaders] == [("urgent", 2), ("immediate", 1)]
     assert Page.objects.filter(user=kz["duty"]).count() == 2
+
+
+def test_the_desk_shows_the_newest_cards_and_says_how_many_it_leaves_out(
+    kz: dict[str, Any],
+) -> None:
+    """The desk renders at most DESK_LIMIT cards (unacknowledged first, newest first); the
+    rest are counted and linked, and the badge and the live count include the hidden
+    unacknowledged ones, so none is left out without saying so."""
+    from alerts import selectors
+
+    duty = kz["duty"]
+    limit = selectors.DESK_LIMIT
+    made = []
+    for i in range(limit + 5):
+        state = AlertState.TRIGGERED if i < limit + 2 else AlertState.ACKNOWLEDGED
+        alert = Alert.objects.create(kind="test", title=f"t{i}", urgency="urgent", state=state)
+        Page.objects.create(alert=alert, step=0, repeat=0, user=duty)
+        made.append(alert)
+    Alert.objects.create(kind="test", title="not mine", urgency="urgent")
+    desk = selectors.desk_alerts(duty)
+    assert [a.pk for a in desk.rows] == [a.pk for a in reversed(made[: limit + 2])][:limit]
+    assert desk.unacked_total == limit + 2
+    assert desk.open_total == limit + 5
+    assert sorted(desk.hidden_unacked) == [made[0].pk, made[1].pk]
+    assert desk.hidden == 5
+
+    page = page_of(duty, "/alerts/", "en")
+    html = page.content.decode()
+    assert html.count('class="alert-card') == limit
+    assert "5 more open alerts are not shown here." in html
+    assert "2 of them are not acknowledged." in html
+    assert f'aria-hidden="true">{limit + 2}</span>' in html
+    assert f"[{made[1].pk}, {made[0].pk}]" in html or f"[{made[0].pk}, {made[1].pk}]" in html
+    ru = page_of(duty, "/alerts/", "ru").content.decode()
+    assert "Ещё 5 открытых тревог здесь не показано." in ru
+    assert "Из них 2 не приняты." in ru
+
+    few = selectors.desk_alerts(kz["other"])
+    assert few.rows == [] and few.hidden == 0 and few.unacked_total == 0

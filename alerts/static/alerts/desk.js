@@ -72,8 +72,12 @@
     mutedLabel.textContent = until ? fmt(T.muted_until, { at: zoned(new Date(until).toISOString()) }) : "";
   }
 
+  // Unacknowledged alerts the desk has no card for (it shows the newest few): they count
+  // until an event says they were acknowledged or closed.
+  var hiddenUnacked = new Set(JSON.parse(document.getElementById("alerts-hidden-unacked").textContent));
+
   function unacknowledged() {
-    return list.querySelectorAll('li.alert-card[data-state="triggered"]').length;
+    return list.querySelectorAll('li.alert-card[data-state="triggered"]').length + hiddenUnacked.size;
   }
 
   function drawFavicon(count) {
@@ -225,6 +229,8 @@
   // Returns true when the alert is new on this desk.
   function render(alert) {
     var row = findCard(alert.id);
+    // A hidden one that moves (paged again, acknowledged) gets its card; closed, it goes.
+    hiddenUnacked.delete(alert.id);
     if (alert.state === "resolved") {
       if (row) { row.remove(); }
       return false;
