@@ -103,7 +103,8 @@ def test_readyz_says_when_the_nodes_disk_is_full(client, settings):
     assert full.status_code == 503
     assert full.json()["disk"].startswith("error: disk full")
     settings.READYZ_MIN_FREE_BYTES = 0
-    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "disk": "ok"}
+    ready = client.get("/readyz").json()  # with "redis" too where REDIS_URL is set
+    assert ready["status"] == "ok" and ready["disk"] == "ok", ready
 
 
 @pytest.mark.parametrize(
