@@ -303,7 +303,7 @@ def test_wsgi_and_asgi_services_are_alive_and_ready(node: Node) -> None:
     for port in (node.web, node.ws):
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", headers={"Host": tls.HOST}, timeout=10)
         assert ready.status_code == 200, ready.text
-        assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+        assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok", "disk": "ok"}
     health = httpx.get(
         f"http://127.0.0.1:{node.web}/healthz", headers={"Host": tls.HOST}, timeout=10
     )
