@@ -635,8 +635,9 @@ def takedown_chase(*, actor: Any, takedown: Takedown, country: str) -> OutboundR
 
 def statistics_figures(now: dt.datetime | None = None, weeks: int = 12) -> dict[str, Any]:
     """Per country: cells done (blocked or removed) with the median time to get there,
-    refused, platform unresponsive and still pending; open requests by age; and the
-    median time to removal per week (of the request) and country over the last `weeks`.
+    refused, platform unresponsive and still pending; requests still awaiting a country's
+    decision, by age; and the median time to removal per week (of the request) and
+    country over the last `weeks`.
 
     Each cell is folded through the lifecycle (`board`), so a corrected step counts as
     the country finally said, and a step back without a reason counts for nothing."""
@@ -659,8 +660,10 @@ def statistics_figures(now: dt.datetime | None = None, weeks: int = 12) -> dict[
     takedowns = Takedown.objects.order_by().values_list(
         "pk", "created_at", "targets", "destinations"
     )
+    buckets = {"<1d": 0, "1-3d": 0, "3-7d": 0, ">7d": 0}
     for pk, created_at, targets, destinations in takedowns.iterator(chunk_size=2000):
         steps = cells.get(pk, {})
+        awaited = False
         for name in (target_name(t) for t in targets):
             for country in destinations:
                 folded = fold(steps.get((name, country), []))
@@ -681,16 +684,14 @@ def statistics_figures(now: dt.datetime | None = None, weeks: int = 12) -> dict[
                     c[status] += 1
                 else:
                     c["pending"] += 1
+                    awaited = True
+        if awaited:  # open while a country has not decided (the stored status never closes)
+            age = (now - created_at).total_seconds() / 86400
+            key = "<1d" if age < 1 else "1-3d" if age < 3 else "3-7d" if age < 7 else ">7d"
+            buckets[key] += 1
     medians = {c: statistics.median(v) for c, v in sorted(done.items())}
     for country, c in per.items():
         c["median_seconds"] = medians.get(country)
-    buckets = {"<1d": 0, "1-3d": 0, "3-7d": 0, ">7d": 0}
-    for created in Takedown.objects.filter(status=Takedown.Status.OPEN).values_list(
-        "created_at", flat=True
-    ):
-        age = (now - created).total_seconds() / 86400
-        key = "<1d" if age < 1 else "1-3d" if age < 3 else "3-7d" if age < 7 else ">7d"
-        buckets[key] += 1
     return {
         "median_seconds": medians,
         "open_by_age": buckets,
