@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from exchange import keyring, selectors, services
 from exchange.forms import PeerAddForm, ReasonForm
-from exchange.models import Peer
 
 
 def _coordinator(request: HttpRequest) -> None:
@@ -113,7 +112,7 @@ def key_distrust(request: HttpRequest, key_id: str) -> HttpResponse:
 def peer_deactivate(request: HttpRequest, country: str) -> HttpResponse:
     """Confirm, with a reason, that exchange with a peer stops (it stays listed)."""
     _coordinator(request)
-    peer = Peer.objects.filter(country=country.upper(), active=True).first()
+    peer = selectors.active_peer(country)
     if peer is None:
         raise Http404
     form = ReasonForm(request.POST or None)

@@ -390,3 +390,8 @@ def peers_page() -> list[dict[str, Any]]:
 
 def peer_key(key_id: str) -> PeerKey | None:
     return PeerKey.objects.select_related("peer").filter(key_id=key_id).first()
+
+
+def active_peer(country: str) -> Peer | None:
+    """The enrolled peer of that country we still exchange with, if any."""
+    return Peer.objects.filter(country=country.upper(), active=True).first()
