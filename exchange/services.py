@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record
+from audit.services import audited_transaction, record
 from exchange import canonical, ids, keyring, outbox, schemas, signing, transport
 from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer, PeerKey
 from node import crypto, keystore, rows
+from node.db import retry_on_conflict
 
 
 def _clean_url(url: str) -> str:
@@ -98,6 +99,7 @@ def _pin(peer: Peer, key: PinnedKey) -> None:
     existing.save(update_fields=fields)
 
 
+@retry_on_conflict
 def peer_add(
     *,
     country: str,
@@ -121,7 +123,7 @@ def peer_add(
     pinned_keys = [k if isinstance(k, PinnedKey) else PinnedKey(*k) for k in keys]
     _check_keys(country, pinned_keys)
     now = timezone.now()
-    with transaction.atomic():
+    with audited_transaction():
         peer, created = Peer.objects.get_or_create(
             country=country, defaults={"url": url, "enrolled_at": now}
         )
@@ -153,11 +155,12 @@ def peer_add(
     return peer, [k.key_id for k in pinned_keys]
 
 
+@retry_on_conflict
 def peer_distrust_key(*, key_id: str, actor: Any = None, reason: str = "") -> PeerKey:
     """Stop trusting one key of a peer at once and for good (a compromise): whatever its
     dates, a later enrolment or a `node.keys` (contract section 6). `reason` (the page
     asks for one) goes into the audit entry."""
-    with transaction.atomic():
+    with audited_transaction():
         key = (
             PeerKey.objects.select_for_update().select_related("peer").filter(key_id=key_id).first()
         )
@@ -182,10 +185,11 @@ def peer_distrust_key(*, key_id: str, actor: Any = None, reason: str = "") -> Pe
     return key
 
 
+@retry_on_conflict
 def peer_deactivate(*, country: str, actor: Any = None, reason: str = "") -> Peer:
     """Stop exchanging with a peer: its messages are refused (unknown_peer) and its keys
     are no longer trusted; enrolling it again pins the keys the coordinators compared."""
-    with transaction.atomic():
+    with audited_transaction():
         peer = Peer.objects.select_for_update(no_key=True).filter(country=country.upper()).first()
         if peer is None:
             raise ValidationError(
