@@ -31,7 +31,11 @@ Last line: JSON with p50_ms, p95_ms, p99_ms, sent, received, lost, floor_p99_ms.
 --sweep: one federation, a warm-up, then steps of --step-seconds at increasing rates; it
 stops after the first step past the knee (p99 over 1 s, or a notification lost). Each
 step gives p50/p99/lost and MD's outbox-to-receipt p50/p99 and how many entries needed a
-retry (a 429 from KZ's inbox rate limit shows there), and the CPU MD's and KZ's processes
+retry (a 429 from --serve production: each node served by the production kit's own units (bench/
+production_node.py: gunicorn for HTTP, uvicorn for WebSockets only, the Celery workers and
+beat), as deploy/production runs it; PostgreSQL + Redis only.
+
+KZ's inbox rate limit shows there), and the CPU MD's and KZ's processes
 used per notification (md_cpu_ms, kz_cpu_ms: the load of a shared machine moves it less
 than it moves latency). Last line: JSON with knee_rate (the
 highest rate whose p99 is within 1 s with nothing lost, 0 if none) and the steps.
@@ -60,7 +64,7 @@ from websockets.typing import Origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deploy.federation import Federation
+from deploy.federation import Federation, free_port
 
 PASSWORD = "Bench-horse-battery-9"
 SETUP = """
@@ -99,7 +103,7 @@ def tokens_for(fed: Federation, country: str, people: list[tuple[str, str]]) -> 
 class Desk:
     """MD's API client and KZ's open duty-desk WebSocket, shared by the steps of a run."""
 
-    def __init__(self, fed: Federation, tokens: dict[str, str]) -> None:
+    def __init__(self, fed: Federation, tokens: dict[str, str], kz_ws_url: str) -> None:
         md, kz = fed.node("MD"), fed.node("KZ")
         headers = {"Authorization": f"Bearer {tokens['md.coord']}"}
         self.md_api = httpx.AsyncClient(base_url=md.url + "/api/v1", headers=headers, timeout=30)
@@ -109,6 +113,7 @@ class Desk:
             timeout=30,
         )
         self.kz_url = kz.url
+        self.kz_ws_url = kz_ws_url
         self.arrived: dict[str, float] = {}
         self.pongs: dict[int, float] = {}
         self.started: dict[str, float] = {}
@@ -175,7 +180,7 @@ class Desk:
 
 async def _open_desk(desk: Desk) -> Any:
     ticket = (await desk.kz_api.post("/alerts/ws-ticket/")).json()["ticket"]
-    url = desk.kz_url.replace("http://", "ws://") + "/ws/alerts/"
+    url = desk.kz_ws_url + "/ws/alerts/"
     ws = await websockets.connect(url, origin=Origin(desk.kz_url), max_queue=None)
     await ws.send(json.dumps({"ticket": ticket, "last_seq": 0}))
     assert json.loads(await ws.recv())["type"] == "hello"
@@ -183,8 +188,7 @@ async def _open_desk(desk: Desk) -> Any:
 
 
 async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str]) -> dict[str, Any]:
-    md = fed.node("MD")
-    desk = Desk(fed, tokens)
+    desk = Desk(fed, tokens, args.kz_ws_url)
     warm_ids = await desk.create_cases(int(args.rate * args.warmup))
     ids = await desk.create_cases(int(args.rate * args.seconds))
     warm, count = len(warm_ids), len(ids)
@@ -218,7 +222,7 @@ async def run(args: argparse.Namespace, fed: Federation, tokens: dict[str, str])
         print("the notify call alone (ms):", calls, file=sys.stderr)
     floor_ms = [f * 1000 for f in floor]
     return {
-        "mode": "postgresql+redis" if md.database_url else "embedded",
+        "mode": args.mode,
         "rate": args.rate,
         "seconds": args.seconds,
         "inbox_rate": args.inbox_rate,
@@ -249,7 +253,7 @@ async def sweep(
     """Increasing rates, one short step each, until the first step past the knee."""
     md = fed.node("MD")
     rates = [float(r) for r in args.rates.split(",")]
-    desk = Desk(fed, tokens)
+    desk = Desk(fed, tokens, args.kz_ws_url)
     ws = await _open_desk(desk)
     reading = asyncio.create_task(desk.reader(ws))
     warm_ids = await desk.create_cases(int(rates[0] * args.warmup))
@@ -292,7 +296,7 @@ async def sweep(
     await ws.close()
     await desk.close()
     return {
-        "mode": "postgresql+redis" if md.database_url else "embedded",
+        "mode": args.mode,
         "knee_rate": knee,
         "knee_p99_ms": KNEE_MS,
         "step_seconds": args.step_seconds,
@@ -359,6 +363,23 @@ def breakdown(fed: Federation) -> dict[str, Any]:
     }
 
 
+def start(fed: Federation, production: bool) -> tuple[str, str]:
+    """Start both nodes; the run's mode and the WebSocket base URL of KZ's duty desk."""
+    kz = fed.node("KZ")
+    if not production:
+        fed.start()
+        mode = "postgresql+redis" if kz.database_url else "embedded"
+        return mode, kz.url.replace("http://", "ws://")
+    ws_ports = {node.country: free_port() for node in fed}
+    script = str(Path(__file__).resolve().parent / "production_node.py")
+    for node in fed:
+        ports = ["--http-port", str(node.port), "--ws-port", str(ws_ports[node.country])]
+        node.start([sys.executable, script, *ports])
+    for node in fed:
+        node.wait_ready()
+    return "production (gunicorn+uvicorn+celery)", f"ws://127.0.0.1:{ws_ports['KZ']}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=20)
@@ -375,7 +396,17 @@ def main() -> None:
     parser.add_argument(
         "--inbox-rate", type=int, default=1000, help="the nodes' EXCHANGE_INBOX_RATE (per peer)"
     )
+    parser.add_argument(
+        "--serve",
+        choices=["node", "production"],
+        default="node",
+        help="`node run` (one ASGI process and its worker), or the production kit's units "
+        "(gunicorn, uvicorn for WebSockets, Celery workers and beat; PostgreSQL + Redis)",
+    )
     args = parser.parse_args()
+    production = args.serve == "production"
+    if production and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        parser.error("--serve production needs DATABASE_URL and REDIS_URL")
     directory = Path(tempfile.mkdtemp(prefix="net247-alert-bench-"))
     env = {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
@@ -384,7 +415,7 @@ def main() -> None:
     fed = Federation(["MD", "KZ"], directory, env=env, fresh=True, db_suffix="_alertbench")
     try:
         fed.init()
-        fed.start()
+        args.mode, args.kz_ws_url = start(fed, production)
         tokens = tokens_for(fed, "MD", [("md.coord", "coordinator")])
         tokens |= tokens_for(fed, "KZ", [("kz.p1", "prosecutor")])
         fed.node("KZ").manage("oncall", "set", "--users", "kz.p1", "--handoff", "00:00")
