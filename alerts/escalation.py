@@ -38,7 +38,7 @@ from alerts import delivery, events
 from alerts.models import Alert, AlertState, Page, StepRun
 from alerts.snapshot import Snapshot, SnapshotError, Step
 from audit.services import record
-from node import rows
+from net247 import db
 
 logger = logging.getLogger(__name__)
 
@@ -175,12 +175,12 @@ def run_claimed(alert: Alert, claim: Claim, now: datetime) -> int:
     for user_id in targets_of(spec, now):
         page = Page(alert=alert, step=step, repeat=repeat, user_id=user_id)
         # One statement, no savepoint: a page already there is the guard holding.
-        if not rows.insert(page, conflict=("alert", "step", "repeat", "user")):
+        if not db.insert(page, conflict=("alert", "step", "repeat", "user")):
             continue  # this person was already paged by this step
         events.emit(user_id, alert, "alert.paged")
         delivery.queue_for_page(page, now, spec.channels)
         paged += 1
-    rows.insert(StepRun(alert=alert, step=step, repeat=repeat, due_at=claim.due, paged=paged))
+    db.insert(StepRun(alert=alert, step=step, repeat=repeat, due_at=claim.due, paged=paged))
     record(
         action="alert.step_ran",
         actor=None,

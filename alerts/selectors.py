@@ -6,7 +6,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,12 +16,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
-from alerts import rota
+from alerts import queries, rota
 from alerts.models import (
     Alert,
     AlertState,
     Delivery,
-    EscalationPolicy,
     Page,
     PeerContact,
     RemoteAck,
@@ -30,7 +28,7 @@ from alerts.models import (
     StepRun,
     Urgency,
 )
-from net247 import latency, sql
+from net247 import db, latency
 
 
 def node_zone() -> ZoneInfo:
@@ -63,51 +61,38 @@ def on_call_ids(name: str, at: datetime | None = None, *, published_only: bool =
     Asked for every alert raised: the schedule is one prepared statement (the ORM's
     query building cost more than the query); its layers and overrides only if it is
     there."""
-    table = Schedule._meta.db_table
-    found = sql.fetch(f'SELECT id, published FROM "{table}" WHERE name = %s', [name])  # noqa: S608
-    if not found or (published_only and not found[0][1]):
+    found = db.fetch(queries.schedule_by_name(db.vendor()), [name])
+    if not found:
         return []
-    schedule = Schedule(pk=found[0][0], name=name, published=bool(found[0][1]))
+    schedule = db.load(Schedule, found[0])
+    if published_only and not schedule.published:
+        return []
     return rota.on_call(schedule_spec(schedule), at or timezone.now())
 
 
 def escalation_policy(urgency: str) -> tuple[list[dict[str, Any]], int, int] | None:
     """(steps, repeat, ack window in minutes) of an urgency's policy, None if it has none.
     Read for every alert raised, so one prepared statement."""
-    table = EscalationPolicy._meta.db_table
-    found = sql.fetch(
-        f'SELECT steps, "repeat", ack_window_minutes FROM "{table}" WHERE urgency = %s',  # noqa: S608
-        [urgency],
-    )
+    found = db.fetch(queries.escalation_policy(db.vendor()), [urgency])
     if not found:
         return None
-    steps, repeat, window = found[0]
-    return (json.loads(steps) if isinstance(steps, str) else steps), int(repeat), int(window)
-
-
-@cache
-def _active_sql(vendor: str) -> str:
-    """Active users among the ids, and every active coordinator and admin: one statement
-    whatever the number of ids (a PostgreSQL array; a JSON list on SQLite)."""
-    table = User._meta.db_table
-    among = (
-        "id = ANY(%s::bigint[])"
-        if vendor == "postgresql"
-        else "id IN (SELECT value FROM json_each(%s))"
-    )
+    row = found[0]
+    steps = row["steps"]
     return (
-        f'SELECT id, role FROM "{table}" WHERE is_active'  # noqa: S608
-        f" AND ({among} OR role IN (%s, %s))"
+        (json.loads(steps) if isinstance(steps, str) else steps),
+        int(row["repeat"]),
+        int(row["ack_window_minutes"]),
     )
 
 
 def active_roles(ids: list[int]) -> dict[int, str]:
     """{id: role} of the active users among `ids`, and of every active coordinator and
     admin (escalation's fallbacks)."""
-    vendor = sql.db().vendor
-    listed: Any = ids if vendor == "postgresql" else json.dumps(ids)
-    found = sql.fetch(_active_sql(vendor), [listed, Role.COORDINATOR, Role.ADMIN])
-    return {int(pk): str(role) for pk, role in found}
+    vendor = db.vendor()
+    found = db.fetch(
+        queries.active_roles(vendor), [db.list_param(ids, vendor), Role.COORDINATOR, Role.ADMIN]
+    )
+    return {int(row["id"]): str(row["role"]) for row in found}
 
 
 def on_call_view(at: datetime | None = None) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ from alerts.models import (
 )
 from alerts.snapshot import POLICY_ACTIONS, SnapshotError, Step
 from audit.services import record
-from node import rows
+from net247 import db
 
 TICKET_TTL = timedelta(seconds=60)
 
@@ -88,7 +88,7 @@ def _claim_slot(key: str, leader: Alert, now: datetime) -> None:
     if not moved:
         # A concurrent first raiser may insert the same key: its group stands, ours is
         # a group of its own (two pages for one burst at worst, never none).
-        rows.insert(AlertGroupSlot(key=key, leader=leader, opened_at=now), conflict=("key",))
+        db.insert(AlertGroupSlot(key=key, leader=leader, opened_at=now), conflict=("key",))
 
 
 def _join(leader: Alert, alert: Alert) -> Alert:
@@ -96,7 +96,7 @@ def _join(leader: Alert, alert: Alert) -> Alert:
     the leader paged are told (no new page), and the leader counts it."""
     alert.group = leader
     alert.next_step_at = None
-    if not rows.insert(alert, conflict=("dedupe_key",)):
+    if not db.insert(alert, conflict=("dedupe_key",)):
         return Alert.objects.get(dedupe_key=alert.dedupe_key)
     Alert.objects.filter(pk=leader.pk).update(group_size=F("group_size") + 1)
     # The leader was read under _open_leader's lock (the slot and its leader, FOR NO KEY
@@ -170,7 +170,7 @@ def alert_raise(
         # The first step is due now: the new row is written already pointing past it,
         # so no runner can take it twice and no claim UPDATE follows.
         first = escalation.advance(alert, now)
-        if not rows.insert(alert, conflict=("dedupe_key",)):
+        if not db.insert(alert, conflict=("dedupe_key",)):
             return Alert.objects.get(dedupe_key=dedupe_key)
         if key:
             _claim_slot(key, alert, now)

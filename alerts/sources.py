@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from alerts import events, selectors, services
 from alerts.models import EscalationPolicy, RemoteAck
 from audit.services import record
-from node import rows
+from net247 import db
 
 WATCHED_TYPES = ("case.notification", "case.request", "takedown.request")
 
@@ -129,7 +129,7 @@ def on_alert_ack(msg: Any) -> None:
     )
     # One statement, no savepoint in the inbox's transaction (exists() then create() took
     # two round trips on every acknowledgement).
-    if rows.insert(ack, conflict=("message_id",)):
+    if db.insert(ack, conflict=("message_id",)):
         record(action="alert.ack_received", actor=None, peer=msg.origin,
                object_type="exchange.outboundmessage", object_id=body["ref"])  # fmt: skip
 

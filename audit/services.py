@@ -36,19 +36,11 @@ from typing import Any, TypedDict
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from audit import chain, context, merkle
+from audit import chain, context, merkle, queries
 from audit.models import AuditEntry, AuditHead
-from net247 import sql
+from net247 import db
 
 SECRET_KEYS = {"password", "token", "secret", "otp", "private_key", "seed"}
-
-_ADVANCE = (
-    "UPDATE audit_audithead SET last_seq = last_seq + %s WHERE id = 1 RETURNING last_seq, last_hash"
-)
-_APPEND_PG = (
-    "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append("
-    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
-)
 
 
 _pending = threading.local()  # a stack of lists of entries, one per open `deferred` block
@@ -155,14 +147,12 @@ def entry_fields(entry: AuditEntry) -> dict[str, Any]:
 def _advance_head(count: int = 1) -> tuple[int, str]:
     """Lock the head and take the next `count` seqs: the last one and the hash before the
     first; creates the head on a fresh database."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE, [count])
-        row = cursor.fetchone()
-        if row is None:
-            AuditHead.objects.get_or_create(id=1)
-            cursor.execute(_ADVANCE, [count])
-            row = cursor.fetchone()
-    return int(row[0]), str(row[1])
+    statement = queries.advance_head(db.vendor())
+    found = db.fetch(statement, [count])
+    if not found:
+        AuditHead.objects.get_or_create(id=1)
+        found = db.fetch(statement, [count])
+    return int(found[0]["last_seq"]), str(found[0]["last_hash"])
 
 
 def _append_portable(entry: AuditEntry) -> None:
@@ -204,7 +194,7 @@ def _append_postgresql(entry: AuditEntry) -> None:
         entry.request_id,
         json.dumps(entry.details, ensure_ascii=False),
     ]
-    _appended(entry, sql.fetch(_APPEND_PG, params)[0])
+    _appended(entry, db.fetch(queries.APPEND, params)[0])
 
 
 def _payload_prefix(entry: AuditEntry) -> str:
@@ -214,9 +204,9 @@ def _payload_prefix(entry: AuditEntry) -> str:
     return chain.payload_prefix(fields)
 
 
-def _appended(entry: AuditEntry, row: tuple[Any, ...]) -> None:
-    seq, prev_hash, entry_hash = row
-    entry.seq, entry.prev_hash, entry.entry_hash = int(seq), str(prev_hash), str(entry_hash)
+def _appended(entry: AuditEntry, row: db.Row) -> None:
+    entry.seq = int(row["o_seq"])
+    entry.prev_hash, entry.entry_hash = str(row["o_prev_hash"]), str(row["o_entry_hash"])
     entry._state.adding = False
     entry._state.db = connection.alias
 
@@ -229,11 +219,8 @@ def _append_all_postgresql(entries: list[AuditEntry], *, commit: bool = False) -
         fields = chain.entry_fields(entry)  # the hashed columns, `at` as ISO text
         del fields["seq"]
         items.append({**fields, "payload_prefix": chain.payload_prefix(fields)})
-    run = sql.fetch_then_commit if commit else sql.fetch
-    rows = run(
-        "SELECT o_seq, o_prev_hash, o_entry_hash FROM audit_append_all(%s::jsonb)",
-        [json.dumps(items, ensure_ascii=False)],
-    )
+    run = db.fetch_then_commit if commit else db.fetch
+    rows = run(queries.APPEND_ALL, [json.dumps(items, ensure_ascii=False)])
     for entry, row in zip(entries, rows, strict=True):  # one row per entry, or it raises
         _appended(entry, row)
 

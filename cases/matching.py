@@ -10,17 +10,14 @@ open takedown of ours, and is not yet among its targets, is proposed as a mirror
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from typing import Any
 
 from django.conf import settings
 
-from cases import handling, ports
+from cases import handling, ports, queries
 from cases import indicators as norm
 from cases.models import Case, InboundItem, Indicator, IndicatorHit, MirrorProposal, Takedown
-from net247 import sql
-from node import rows as node_rows
+from net247 import db
 
 MIRROR_KINDS = ("phone", "telegram", "instagram", "vk", "image_sha256")
 
@@ -51,7 +48,7 @@ def store(items: list[dict[str, Any]], *, region: str = "", **owner: Any) -> lis
         )
     # One cached statement (bulk_create builds its query on every call): the inbox's
     # request stores a received item's indicators here.
-    return node_rows.insert_all(rows)
+    return db.insert_all(rows)
 
 
 def _hosts(rows: list[Indicator]) -> set[str]:
@@ -62,25 +59,6 @@ def _hosts(rows: list[Indicator]) -> set[str]:
         elif row.kind == "url":
             hosts.add(row.value.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0])
     return hosts
-
-
-@cache
-def _local_matches_sql(vendor: str) -> str:
-    """Ids of local indicators (no received item) equal to any (kind, value) pair, of an
-    open case or an open takedown: one prepared statement whatever the number of pairs
-    (two PostgreSQL arrays; a JSON list of pairs on SQLite)."""
-    if vendor == "postgresql":
-        pairs = "SELECT * FROM unnest(%s::text[], %s::text[])"
-    else:
-        pairs = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)"
-    indicator, case, takedown = (m._meta.db_table for m in (Indicator, Case, Takedown))
-    return (
-        f'SELECT i.id FROM "{indicator}" i'  # noqa: S608
-        f' LEFT JOIN "{case}" c ON c.id = i.case_id'
-        f' LEFT JOIN "{takedown}" t ON t.id = i.takedown_id'
-        f" WHERE i.inbound_id IS NULL AND (i.kind, i.value) IN ({pairs})"
-        " AND (c.status = %s OR t.status = %s)"
-    )
 
 
 def local_matches(rows: list[Indicator]) -> list[Indicator]:
@@ -94,13 +72,12 @@ def local_matches(rows: list[Indicator]) -> list[Indicator]:
     pairs = sorted({(row.kind, row.value) for row in rows})
     if not pairs:
         return []
-    vendor = sql.db().vendor
-    if vendor == "postgresql":
-        params: list[Any] = [[k for k, _ in pairs], [v for _, v in pairs]]
-    else:
-        params = [json.dumps(pairs)]
-    found = sql.fetch(_local_matches_sql(vendor), [*params, Case.Status.OPEN, Takedown.Status.OPEN])
-    matched = [pk for (pk,) in found]
+    vendor = db.vendor()
+    found = db.fetch(
+        queries.local_matches(vendor),
+        [*db.pairs_params(pairs, vendor), Case.Status.OPEN, Takedown.Status.OPEN],
+    )
+    matched = [row["id"] for row in found]
     if not matched:
         return []
     return list(Indicator.objects.filter(pk__in=matched).select_related("case", "takedown"))

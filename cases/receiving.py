@@ -21,7 +21,7 @@ from audit.services import record
 from cases import matching, ports, takedowns
 from cases.models import Case, InboundItem, OutboundRequest
 from cases.services import DUE_AFTER
-from node import rows as node_rows
+from net247 import db
 
 
 def _urgency_for_due(due: dt.datetime | None) -> str:
@@ -70,7 +70,7 @@ def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
         received_at=msg.received_at or timezone.now(),
         **fields,
     )
-    if not node_rows.insert(item, conflict=("origin", "envelope_id")):
+    if not db.insert(item, conflict=("origin", "envelope_id")):
         existing = InboundItem.objects.get(origin=msg.origin, envelope_id=msg.envelope_id)
         return existing, False
     record(

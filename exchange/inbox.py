@@ -49,7 +49,8 @@ from exchange import (
     signing,
 )
 from exchange.models import InboundMessage, InboundState, Peer
-from node import counters, keystore, rows
+from net247 import db
+from node import counters, keystore
 
 logger = logging.getLogger(__name__)
 MAX_SKEW = timedelta(seconds=300)
@@ -356,7 +357,7 @@ def _store(verified: Verified) -> Outcome:
 
 
 # What the database refuses to store (PostgreSQL: text with NUL, a value too long). The
-# unique (origin, id) conflict never raises (rows.insert skips it: a repeat); a lost
+# unique (origin, id) conflict never raises (db.insert skips it: a repeat); a lost
 # connection is not here either: that is a 500, and the peer retries.
 _STORAGE_ERRORS = (DataError, IntegrityError)
 
@@ -416,7 +417,7 @@ def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) 
     with audited_transaction():
         if handler is not None:
             message.state, message.attempts = InboundState.PROCESSED, 1
-        if not rows.insert(message, conflict=ONCE):
+        if not db.insert(message, conflict=ONCE):
             return False
         _record_received(message)
         if handler is None:
@@ -438,7 +439,7 @@ def _save_unprocessed(message: InboundMessage, error: BaseException | None) -> b
     _set_outcome(message, error)
     message.attempts = 1
     with audited_transaction():
-        if not rows.insert(message, conflict=ONCE):
+        if not db.insert(message, conflict=ONCE):
             return False
         _record_received(message)
         _record_failure(message)

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from exchange import schemas
+from exchange import queries, schemas
 from exchange.models import (
     InboundMessage,
     InboundState,
@@ -24,11 +23,8 @@ from exchange.models import (
     Peer,
     PeerKey,
 )
-from net247 import latency, sql
+from net247 import db, latency
 from node import counters
-from node.models import NodeKey
-
-M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -41,81 +37,22 @@ class InboxContext:
     thread_waiting: bool  # messages of the envelope's thread wait for something
 
 
-def _columns(model: type[models.Model], alias: str) -> list[str]:
-    quote = connection.ops.quote_name
-    return [f"{alias}.{quote(f.column or f.attname)}" for f in model._meta.concrete_fields]
-
-
-@cache
-def _inbox_sql(vendor: str) -> str:
-    peer, key = _columns(Peer, "p"), _columns(PeerKey, "k")
-    # Only table and column names from the models are formatted in; values are parameters.
-    return (
-        f"SELECT {', '.join(peer + key)},"  # noqa: S608
-        f" (SELECT n.key_id FROM {NodeKey._meta.db_table} n WHERE n.is_current),"
-        f" EXISTS (SELECT 1 FROM {InboundMessage._meta.db_table} m"
-        f"  WHERE m.thread = %s AND m.state = %s)"
-        f" FROM {Peer._meta.db_table} p"
-        f" LEFT JOIN {PeerKey._meta.db_table} k"
-        f"  ON k.peer_id = p.id AND k.key_id = %s AND k.trusted"
-        f" WHERE p.country = %s AND p.active"
-    )
-
-
-@cache
-def _converters(model: type[models.Model], vendor: str) -> list[tuple[Any, list[Any]]]:
-    """Per concrete field: its column and the converters the ORM applies to its values."""
-    result = []
-    for field in model._meta.concrete_fields:
-        column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        result.append((column, converters))
-    return result
-
-
-def _instance(model: type[M], values: Sequence[Any]) -> M:
-    """A model instance from its concrete columns in a raw row, converted as the ORM does
-    (SQLite hands back datetimes as text)."""
-    connection = sql.db()
-    converted = []
-    for (column, converters), value in zip(
-        _converters(model, connection.vendor), values, strict=True
-    ):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    names = [f.attname for f in model._meta.concrete_fields]
-    return model.from_db(connection.alias, names, converted)
-
-
 def inbox_context(origin: str, key_id: str, thread: str) -> InboxContext:
     """One round trip per envelope, in plain SQL: the ORM's cost for the three lookups
     was most of the inbox's own time. Peers and keys are still read on every request,
     so `peer add` and a learnt `node.keys` count at once."""
-    found = sql.fetch(_inbox_sql(connection.vendor), [thread, InboundState.WAITING, key_id, origin])
+    found = db.fetch(
+        queries.inbox_context(db.vendor()), [thread, InboundState.WAITING, key_id, origin]
+    )
     if not found:
         return InboxContext(None, None, None, False)
     row = found[0]
-    n_peer = len(Peer._meta.concrete_fields)
-    n_key = len(PeerKey._meta.concrete_fields)
-    peer = _instance(Peer, row[:n_peer])
-    key_values = row[n_peer : n_peer + n_key]
+    peer = db.load(Peer, row, "peer__")
     key = None
-    if key_values[0] is not None:
-        key = _instance(PeerKey, key_values)
+    if row["key__id"] is not None:
+        key = db.load(PeerKey, row, "key__")
         key.peer = peer
-    return InboxContext(peer, key, row[-2], bool(row[-1]))
-
-
-@cache
-def _trusted_key_sql(vendor: str) -> str:
-    key = _columns(PeerKey, "k")
-    # Only table and column names from the models are formatted in; values are parameters.
-    return (
-        f"SELECT {', '.join(key)} FROM {PeerKey._meta.db_table} k"  # noqa: S608
-        f" JOIN {Peer._meta.db_table} p ON p.id = k.peer_id"
-        f" WHERE k.key_id = %s AND p.country = %s AND k.trusted"
-    )
+    return InboxContext(peer, key, row["signing_key_id"], bool(row["thread_waiting"]))
 
 
 def trusted_peer_key(origin: str, key_id: str) -> PeerKey | None:
@@ -123,8 +60,8 @@ def trusted_peer_key(origin: str, key_id: str) -> PeerKey | None:
     inbox reads its keys (a distrusted key stops counting at once), in one cached
     statement: a sender verifies a receipt per delivery, and building the ORM query was a
     quarter of a delivery's CPU."""
-    found = sql.fetch(_trusted_key_sql(connection.vendor), [key_id, origin])
-    return _instance(PeerKey, found[0]) if found else None
+    found = db.fetch(queries.trusted_key(db.vendor()), [key_id, origin])
+    return db.load(PeerKey, found[0]) if found else None
 
 
 def sent_to(envelope_id: str, country: str) -> bool:

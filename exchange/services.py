@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from audit.services import audited_transaction, record
 from exchange import canonical, ids, keyring, outbox, schemas, signing, transport
 from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer, PeerKey
-from node import crypto, keystore, rows
+from net247 import db
+from node import crypto, keystore
 from node.db import retry_on_conflict
 
 
@@ -320,8 +321,8 @@ def message_send(
             urgency=_body_urgency(body),
             created_at=moment,
         )
-        rows.insert(message)  # the sender's hot path: one cached INSERT each (node.rows)
-        rows.insert_all(
+        db.insert(message)  # the sender's hot path: one cached INSERT each (net247.db)
+        db.insert_all(
             [
                 OutboxEntry(message=message, destination=peers[c], next_attempt_at=now)
                 for c in destinations

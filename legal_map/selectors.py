@@ -12,13 +12,12 @@ import datetime as dt
 import threading
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 
-from legal_map import engine
-from legal_map.models import CatalogueState, CuratedEquivalence, NationalCode, Offence
+from legal_map import engine, queries
+from legal_map.models import CuratedEquivalence, NationalCode, Offence
 from legal_map.vocabulary import TAGS
-from net247 import sql
+from net247 import db
 
 COUNTRIES = ("KZ", "KG", "UZ", "TJ", "MD")
 
@@ -125,9 +124,8 @@ def _build() -> engine.Catalogue:
 def current_token() -> str:
     """Read on every comparison (a received notification makes one), so as plain SQL:
     the ORM's query building cost twice the round trip."""
-    table = connection.ops.quote_name(CatalogueState._meta.db_table)
-    found = sql.fetch(f"SELECT token FROM {table} WHERE id = 1", [])  # noqa: S608
-    return str(found[0][0]) if found and found[0][0] else ""
+    found = db.fetch(queries.catalogue_token(db.vendor()))
+    return str(found[0]["token"]) if found and found[0]["token"] else ""
 
 
 def catalogue() -> engine.Catalogue:

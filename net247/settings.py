@@ -193,7 +193,7 @@ if DATABASE_URL:
                 DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
             )
         }
-    # Prepared statements only where the code asks (net247.sql.fetch: the inbox's few hot
+    # Prepared statements only where the code asks (net247.db.fetch: the inbox's few hot
     # statements); Django's own queries are bound client-side and never prepared (the
     # threshold is out of reach). Django turns them off by default for poolers such as
     # PgBouncer in transaction mode before 1.21: DB_PREPARED_STATEMENTS=0 there.

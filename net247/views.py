@@ -21,7 +21,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db import connection
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -40,6 +39,7 @@ from accounts.models import Role
 from accounts.views import LANDING_SESSION_KEY
 from alerts import selectors as alert_selectors
 from cases import selectors as case_selectors
+from net247 import db, queries
 from net247 import metrics as node_metrics
 
 DESK_ROLES = (Role.PROSECUTOR, Role.COORDINATOR, Role.ADMIN)
@@ -79,8 +79,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Ready: the database answers, Redis when it is configured, and the node's disk has room."""
     checks: dict[str, str] = {}
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        db.fetch(queries.PING)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
