@@ -25,7 +25,6 @@ from exchange import canonical, ids, keyring, outbox, schemas, signing, transpor
 from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer, PeerKey
 from net247 import db
 from node import crypto, keystore
-from node.db import retry_on_conflict
 
 
 def _clean_url(url: str) -> str:
@@ -100,7 +99,7 @@ def _pin(peer: Peer, key: PinnedKey) -> None:
     existing.save(update_fields=fields)
 
 
-@retry_on_conflict
+@db.retry_on_conflict
 def peer_add(
     *,
     country: str,
@@ -156,7 +155,7 @@ def peer_add(
     return peer, [k.key_id for k in pinned_keys]
 
 
-@retry_on_conflict
+@db.retry_on_conflict
 def peer_distrust_key(*, key_id: str, actor: Any = None, reason: str = "") -> PeerKey:
     """Stop trusting one key of a peer at once and for good (a compromise): whatever its
     dates, a later enrolment or a `node.keys` (contract section 6). `reason` (the page
@@ -186,7 +185,7 @@ def peer_distrust_key(*, key_id: str, actor: Any = None, reason: str = "") -> Pe
     return key
 
 
-@retry_on_conflict
+@db.retry_on_conflict
 def peer_deactivate(*, country: str, actor: Any = None, reason: str = "") -> Peer:
     """Stop exchanging with a peer: its messages are refused (unknown_peer) and its keys
     are no longer trusted; enrolling it again pins the keys the coordinators compared."""

@@ -1,4 +1,4 @@
-"""A deadlock victim's action runs again (node.db.retry_on_conflict), on real PostgreSQL.
+"""A deadlock victim's action runs again (net247.db.retry_on_conflict), on real PostgreSQL.
 
 Two actions lock the same two peer rows in opposite orders, each in its own thread and
 database connection: PostgreSQL aborts one of them (40P01). Without the retry that action
@@ -13,7 +13,7 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from exchange.models import Peer
-from node.db import is_retryable, retry_on_conflict
+from net247.db.retry import is_retryable, retry_on_conflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

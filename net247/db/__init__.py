@@ -7,6 +7,8 @@
 - `table`, `column`, `columns`: names quoted one way (the connection's `quote_name`).
 - `any_of`, `list_param`, `pairs`, `pairs_params`: a list of values as one parameter, over
   the PostgreSQL (arrays) / SQLite (JSON) split.
+- `retry_on_conflict`: run a short write action again when PostgreSQL aborted it as a
+  deadlock victim.
 
 The ruff rule TID251 (pyproject.toml) keeps raw cursors inside this package and the
 `queries.py` modules.
@@ -14,6 +16,7 @@ The ruff rule TID251 (pyproject.toml) keeps raw cursors inside this package and 
 
 from net247.db.lists import any_of, list_param, pairs, pairs_params
 from net247.db.names import column, columns, quote, table
+from net247.db.retry import retry_on_conflict
 from net247.db.rows import CHUNK, SaveSignalsError, insert, insert_all, load
 from net247.db.run import Row, connection, fetch, fetch_then_commit, vendor
 
@@ -34,6 +37,7 @@ __all__ = [
     "pairs",
     "pairs_params",
     "quote",
+    "retry_on_conflict",
     "table",
     "vendor",
 ]
