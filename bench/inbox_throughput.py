@@ -57,9 +57,24 @@ BODY = {
 }
 
 
+ACK_REF = "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f"
+# A peer acknowledges only what it was sent ("Key trust and replies"): KZ's record of
+# having sent ACK_REF to MD, delivered, for the alert.ack phase to refer to.
+SENT_TO_PEER = f"""
+from django.utils import timezone
+from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer
+now = timezone.now()
+message = OutboundMessage.objects.create(
+    envelope_id="{ACK_REF}", envelope={{}}, digest="bench", type="case.notification",
+    thread="{ACK_REF}", created_at=now)
+OutboxEntry.objects.create(message=message, destination=Peer.objects.get(country="MD"),
+    status=OutboxStatus.DELIVERED, next_attempt_at=now, delivered_at=now)
+"""
+
+
 def _body(type_: str) -> dict[str, Any]:
     if type_ == "alert.ack":
-        return {"ref": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f", "at": "2026-11-28T15:04:05Z"}
+        return {"ref": ACK_REF, "at": "2026-11-28T15:04:05Z"}
     return BODY
 
 
@@ -91,6 +106,7 @@ def bench_node(directory: Path, database_url: str, redis_url: str, peer: Any) ->
     )
     fed.init()
     fed.node("KZ").manage(*peer.enrol_args())
+    fed.node("KZ").manage("shell", "-c", SENT_TO_PEER)
     return fed
 
 
