@@ -14,15 +14,15 @@ from accounts.models import User
 from audit.models import AuditEntry
 from cases import selectors, services
 from cases.models import Case, InboundItem
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
-from tests.cases.factories import CASE, bearer
+from tests.factories import bearer
 
 pytestmark = pytest.mark.django_db
 
 
 def _case(owner: Any) -> Case:
-    fields = {k: CASE[k] for k in ("title", "summary", "offence", "facts", "urgency")}
-    return services.case_create(actor=owner, indicators=[], **fields)
+    return factories.case(owner, indicators=[])
 
 
 def _item() -> InboundItem:

@@ -12,10 +12,9 @@ from alerts.models import Alert
 from cases import services
 from cases.models import InboundItem, InboundTakedownTarget, IndicatorHit
 from exchange import canonical
-from exchange import services as exchange_services
 from exchange.models import InboundMessage, OutboundMessage
-from node import services as node_services
-from tests.cases.factories import CASE, user
+from tests import factories
+from tests.factories import CASE, user
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -23,12 +22,7 @@ MD = FakePeer("MD")
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def post(envelope: dict[str, Any]) -> int:

@@ -18,11 +18,10 @@ from cases import selectors, services, takedowns
 from cases.access import grant
 from cases.models import Case, InboundItem, MirrorProposal
 from exchange import canonical
-from exchange import services as exchange_services
 from exchange.models import OutboundMessage
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import verified_client
-from tests.cases.factories import CASE, bearer, user
+from tests.factories import CASE, bearer, user
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -32,13 +31,7 @@ PHONE = "+37369123456"
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    for peer in (MD, UZ):
-        exchange_services.peer_add(
-            country=peer.country, url="http://127.0.0.1:9", keys=[(peer.key_id, peer.public_key)]
-        )
+    factories.node(settings, tmp_path, "KZ", MD, UZ)
 
 
 def api(u: Any) -> APIClient:

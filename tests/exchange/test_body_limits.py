@@ -12,9 +12,8 @@ from django.test import Client
 
 from alerts.models import Alert
 from exchange import canonical, schemas
-from exchange import services as exchange_services
 from exchange.models import InboundMessage
-from node import services as node_services
+from tests import factories
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -22,12 +21,7 @@ MD = FakePeer("MD")
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def notification(**body: Any) -> dict[str, Any]:
