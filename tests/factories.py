@@ -10,6 +10,9 @@ computes its codes and gives sessions that passed TOTP).
 - bearer(user, scope="write") -> {"HTTP_AUTHORIZATION": "Bearer ..."} for the test client
 - node(settings, tmp_path, country="KZ", *peers): this process is that country's node
   (keys under tmp_path) with the FakePeers enrolled
+- notification(peer, to="KZ", handling="H0", **body) -> a case.notification envelope from
+  `peer`; signed_post(peer, envelope) -> the inbox's answer (Django's test client)
+- inbound_item(**fields) -> InboundItem: a received notification written directly
 - CASE, case(owner, **fields) -> Case; takedown(owner, request_ref, **fields) -> Takedown
 - people_on(node, [(name, role, unit)], paged=False) -> {name: Person(token, totp_secret)}:
   the same people on a real node process (tests/fednet.py), through its `manage.py shell`
@@ -22,11 +25,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from django.test import Client
+from django.utils import timezone
+
 from accounts import services as accounts
 from accounts.models import User
 from cases import services as cases
-from cases.models import Case, Takedown
+from cases.models import Case, InboundItem, Takedown
 from deploy.federation import Node
+from exchange import canonical
 from exchange import services as exchange
 from node import services as node_services
 from tests.accounts.helpers import PASSWORD, create_user, new_secret
@@ -77,6 +84,48 @@ def node(settings: Any, tmp_path: Path, country: str = "KZ", *peers: FakePeer) -
         exchange.peer_add(
             country=peer.country, url="http://127.0.0.1:9", keys=[(peer.key_id, peer.public_key)]
         )
+
+
+def notification(
+    peer: FakePeer, to: str = "KZ", handling: str = "H0", **body: Any
+) -> dict[str, Any]:
+    """A case.notification envelope from `peer` (unsigned: signed_post signs it)."""
+    fields = {
+        "case_ref": f"{peer.country}-2026-0042",
+        "title": "Вербовка веб-моделей",
+        "summary": "Объявления в Telegram",
+        "offence": {"country": peer.country, "code": "CC", "article": "220/1", "part": "1"},
+        "facts": ["adult_victim", "online"],
+        "indicators": [{"kind": "phone", "value": "+37369123456"}],
+        "urgency": "urgent",
+        **body,
+    }
+    return peer.envelope([to], type="case.notification", body=fields, handling=handling)
+
+
+def signed_post(peer: FakePeer, envelope: dict[str, Any]) -> Any:
+    """`envelope` signed by `peer`, posted to this process's inbox over Django's client
+    (its response: status_code, content, json())."""
+    raw = canonical.dumps(peer.sign(envelope))
+    return Client().post("/federation/v1/inbox", raw, content_type="application/json")
+
+
+def inbound_item(**fields: Any) -> InboundItem:
+    """A notification received from KZ, written directly: nobody is granted or paged."""
+    values: dict[str, Any] = {
+        "kind": "notification",
+        "origin": "KZ",
+        "envelope_id": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
+        "thread": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
+        "handling": "H0",
+        "ref": "KZ-2026-0071",
+        "title": "t",
+        "text": "s",
+        "body": {"offence": {"country": "KZ", "code": "CC", "article": "309"}, "facts": []},
+        "received_at": timezone.now(),
+        **fields,
+    }
+    return InboundItem.objects.create(**values)
 
 
 CASE: dict[str, Any] = {

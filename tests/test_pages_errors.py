@@ -32,19 +32,7 @@ def kz(settings: Any, tmp_path: Any) -> None:
 
 def received_item() -> InboundItem:
     """A notification from MD through the real inbox: it exists, nobody was granted it."""
-    envelope = MD.envelope(
-        ["KZ"],
-        type="case.notification",
-        body={
-            "case_ref": "MD-2026-0042",
-            "title": "Вербовка веб-моделей",
-            "summary": "Объявления в Telegram",
-            "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-            "facts": ["adult_victim", "online"],
-            "indicators": [],
-            "urgency": "urgent",
-        },
-    )
+    envelope = factories.notification(MD, indicators=[])
     post(envelope)
     return InboundItem.objects.get()
 

@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -26,18 +25,7 @@ def _case(owner: Any) -> Case:
 
 
 def _item() -> InboundItem:
-    return InboundItem.objects.create(
-        kind="notification",
-        origin="KZ",
-        envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
-        thread="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
-        handling="H0",
-        ref="KZ-2026-0071",
-        title="t",
-        text="s",
-        body={"offence": {"country": "KZ", "code": "CC", "article": "309"}, "facts": []},
-        received_at=timezone.now(),
-    )
+    return factories.inbound_item()
 
 
 def _api(user: User) -> APIClient:

@@ -11,7 +11,6 @@ from django.test import Client
 from alerts.models import Alert
 from cases import services
 from cases.models import InboundItem, InboundTakedownTarget, IndicatorHit
-from exchange import canonical
 from exchange.models import InboundMessage, OutboundMessage
 from tests import factories
 from tests.factories import CASE, user
@@ -26,24 +25,13 @@ def kz(db: Any, settings: Any, tmp_path: Any) -> None:
 
 
 def post(envelope: dict[str, Any]) -> int:
-    raw = canonical.dumps(MD.sign(envelope))
-    response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    response = factories.signed_post(MD, envelope)
     assert response.status_code in (200, 202), response.content
-    return response.status_code
+    return int(response.status_code)
 
 
 def notification(**body: Any) -> dict[str, Any]:
-    fields = {
-        "case_ref": "MD-2026-0042",
-        "title": "Вербовка веб-моделей",
-        "summary": "Объявления в Telegram",
-        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-        "facts": ["adult_victim", "online"],
-        "indicators": [{"kind": "phone", "value": "+37369123456"}],
-        "urgency": "urgent",
-    }
-    fields.update(body)
-    return MD.envelope(["KZ"], type="case.notification", body=fields)
+    return factories.notification(MD, **body)
 
 
 def test_update_before_its_notification_waits_then_applies(kz: None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEntry
@@ -67,18 +66,7 @@ def test_case_list_holds_the_scope_and_audits_the_filters(people: People) -> Non
 
 
 def received() -> InboundItem:
-    return InboundItem.objects.create(
-        kind="notification",
-        origin="MD",
-        envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
-        thread="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
-        handling="H0",
-        ref="MD-2026-0071",
-        title="t",
-        text="s",
-        body={"offence": {"country": "MD", "code": "CC", "article": "220/1"}, "facts": []},
-        received_at=timezone.now(),
-    )
+    return factories.inbound_item()
 
 
 def test_a_received_item_is_seen_once_assigned_by_its_assignee_s_unit(people: People) -> None:

@@ -18,19 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _item(handling: str = "H0", origin: str = "KZ", **extra: Any) -> InboundItem:
-    return InboundItem.objects.create(
-        kind="notification",
-        origin=origin,
-        envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
-        thread="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
-        handling=handling,
-        ref="KZ-2026-0007",
-        title="t",
-        text="s",
-        body={"offence": {"country": "KZ", "code": "CC", "article": "309"}, "facts": []},
-        received_at=timezone.now(),
-        **extra,
-    )
+    return factories.inbound_item(handling=handling, origin=origin, ref="KZ-2026-0007", **extra)
 
 
 def test_references_count_per_node_and_year():

@@ -18,7 +18,6 @@ from audit.models import AuditEntry
 from cases import takedowns
 from cases.models import InboundItem, InboundTakedownTarget, OutboundRequest, Takedown
 from cases.services import ServiceError
-from exchange import canonical
 from exchange.models import OutboundMessage
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
@@ -34,8 +33,7 @@ def kz(db: Any, settings: Any, tmp_path: Any) -> None:
 
 
 def post(envelope: dict[str, Any]) -> None:
-    raw = canonical.dumps(MD.sign(envelope))
-    response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    response = factories.signed_post(MD, envelope)
     assert response.status_code in (200, 202), response.content
 
 

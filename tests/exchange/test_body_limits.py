@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from alerts.models import Alert
-from exchange import canonical, schemas
+from exchange import schemas
 from exchange.models import InboundMessage
 from tests import factories
 from tests.fednet import FakePeer
@@ -25,22 +24,11 @@ def kz(db: Any, settings: Any, tmp_path: Any) -> None:
 
 
 def notification(**body: Any) -> dict[str, Any]:
-    fields = {
-        "case_ref": "MD-2026-0042",
-        "title": "Вербовка веб-моделей",
-        "summary": "Объявления в Telegram",
-        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-        "facts": ["adult_victim", "online"],
-        "indicators": [{"kind": "phone", "value": "+37369123456"}],
-        "urgency": "urgent",
-    }
-    fields.update(body)
-    return MD.envelope(["KZ"], type="case.notification", body=fields)
+    return factories.notification(MD, **body)
 
 
 def post(envelope: dict[str, Any]) -> Any:
-    raw = canonical.dumps(MD.sign(envelope))
-    return Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    return factories.signed_post(MD, envelope)
 
 
 @pytest.mark.parametrize(
