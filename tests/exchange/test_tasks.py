@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from exchange import services, signals, tasks
-from exchange.models import OutboundMessage, OutboxEntry, OutboxStatus, Peer
+from exchange.models import (
+    InboundMessage,
+    InboundState,
+    OutboundMessage,
+    OutboxEntry,
+    OutboxStatus,
+    Peer,
+)
 from tests import factories
 from tests.fednet import FakePeer
 
@@ -126,3 +133,24 @@ def test_a_run_to_a_peer_that_does_not_answer_backs_off_once(settings: Any, tmp_
     assert Peer.objects.get(country="KZ").backoff_level == 1
     assert tasks.deliver(entry.pk) == 0
     assert OutboxEntry.objects.get(pk=entry.pk).attempts == 1
+
+
+def test_the_sweep_applies_a_waiting_message_once_what_it_waited_for_is_there(md: None) -> None:
+    """A case.update that came before its notification waits (handlers.NotYet); the sweep
+    retries it, applies it once the notification's item exists, and never again."""
+    update = KZ.envelope(["MD"], body={"case_ref": "KZ-2026-0071", "changes": {"title": "New"}})
+    assert factories.signed_post(KZ, update).status_code == 202
+    message = InboundMessage.objects.get(envelope_id=update["id"])
+    assert message.state == InboundState.WAITING
+
+    tasks.sweep_outbox()  # still nothing to apply it to
+    assert InboundMessage.objects.get(pk=message.pk).state == InboundState.WAITING
+
+    # Written directly, not through the inbox: nothing but the sweep retries the update.
+    item = factories.inbound_item(origin="KZ", thread=update["thread"])
+    tasks.sweep_outbox()
+    tasks.sweep_outbox()
+
+    item.refresh_from_db()
+    assert InboundMessage.objects.get(pk=message.pk).state == InboundState.PROCESSED
+    assert item.title == "New" and len(item.updates) == 1
