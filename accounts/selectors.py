@@ -11,7 +11,7 @@ from accounts.models import ApiToken, User
 
 def people() -> QuerySet[User]:
     """Real users: without django-guardian's stand-in row for anonymous visitors."""
-    anonymous = getattr(settings, "ANONYMOUS_USER_NAME", "AnonymousUser")
+    anonymous = settings.ANONYMOUS_USER_NAME
     return User.objects.exclude(username=anonymous) if anonymous else User.objects.all()
 
 

@@ -161,7 +161,7 @@ def user_set_role(*, user: User, role: str, actor: Any = None, via: str = "") ->
     flags follow the role, so a demoted administrator loses is_staff and is_superuser."""
     _check_role(role)
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         before = locked.role
         locked.role = role
         locked.is_staff = locked.is_superuser = role == Role.ADMIN
@@ -183,7 +183,7 @@ def user_set_role(*, user: User, role: str, actor: Any = None, via: str = "") ->
 def user_deactivate(*, user: User, actor: Any = None, via: str = "") -> User:
     """Deactivate, end every session, revoke every token, close live connections."""
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         locked.is_active = False
         locked.save(update_fields=["is_active"])
         revoked = _end_sessions(locked, reason="deactivated")
@@ -216,7 +216,7 @@ def logout_everywhere(*, user: User) -> int:
     """End every session of the user (sessions carry the generation they were opened
     with), revoke the user's API tokens and close the user's live connections."""
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         revoked = _end_sessions(locked, reason="logout_everywhere")
         record(
             action="auth.logout_everywhere",
@@ -238,7 +238,7 @@ def password_change(*, user: User, new_password: str) -> int:
     except ValidationError as exc:
         raise AccountError(" ".join(exc.messages)) from exc
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         locked.set_password(new_password)
         locked.save(update_fields=["password"])
         _end_sessions(locked, reason="password_changed", revoke_tokens=False)
@@ -315,7 +315,7 @@ def token_create(
 def token_revoke(*, token_id: int, user: User | None = None, actor: Any = None) -> ApiToken:
     """Revoke a token; with `user`, only that user's own token (else AccountError)."""
     with transaction.atomic():
-        tokens = ApiToken.objects.select_for_update().filter(pk=token_id)
+        tokens = ApiToken.objects.select_for_update(no_key=True).filter(pk=token_id)
         if user is not None:
             tokens = tokens.filter(user=user)
         token = tokens.select_related("user").first()
@@ -343,7 +343,7 @@ def totp_enrolment_device(user: User) -> TOTPDevice:
     if confirmed_device(user) is not None:
         raise AccountError(_("Two-factor authentication is already set up."))
     with transaction.atomic():
-        User.objects.select_for_update().get(pk=user.pk)
+        User.objects.select_for_update(no_key=True).get(pk=user.pk)
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
             device = _new_device(user, None, confirmed=False)
@@ -352,7 +352,7 @@ def totp_enrolment_device(user: User) -> TOTPDevice:
 
 def _verify(device: TOTPDevice, code: str) -> bool:
     """Inside a transaction: lock the device, enforce the step rules, verify once."""
-    locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    locked = TOTPDevice.objects.select_for_update(no_key=True).get(pk=device.pk)
     locked.tolerance = 0
     locked.drift = 0
     locked.step = TOTP_STEP
@@ -385,7 +385,7 @@ def totp_confirm(*, user: User, code: str) -> TOTPDevice | None:
     """Enrolment: the first correct code confirms the device (audited either way)."""
     with transaction.atomic():
         device = (
-            TOTPDevice.objects.select_for_update()
+            TOTPDevice.objects.select_for_update(no_key=True)
             .filter(user=user, confirmed=False)
             .order_by("pk")
             .first()
@@ -426,7 +426,7 @@ def totp_reset(*, user: User, actor: Any = None, via: str = "") -> int:
     """Remove the user's TOTP devices (lost phone); the next login goes to enrolment.
     Whoever holds the phone must not keep a way in: sessions, tokens, live connections end."""
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         deleted, _counts = TOTPDevice.objects.filter(user=locked).delete()
         revoked = _end_sessions(locked, reason="totp_reset")
         details: dict[str, Any] = {"devices_removed": deleted, "tokens_revoked": revoked}

@@ -35,7 +35,7 @@ MAX_ATTEMPTS = 6
 
 
 def retry_base_seconds() -> float:
-    return float(getattr(settings, "ALERTS_RETRY_BASE_SECONDS", 10))
+    return float(settings.ALERTS_RETRY_BASE_SECONDS)
 
 
 def queue_for_page(page: Page, now: datetime, kinds: Sequence[str] = ()) -> list[Delivery]:

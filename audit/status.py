@@ -44,7 +44,7 @@ def _usable(saved: object, max_age: float, now: float) -> Checkpoint | None:
 
 def current() -> tuple[Verification, datetime]:
     """(result, time of the last full walk behind it)."""
-    max_age = float(getattr(settings, "AUDIT_FULL_VERIFY_SECONDS", 300))
+    max_age = float(settings.AUDIT_FULL_VERIFY_SECONDS)
     now = time.time()
     saved = cache.get(KEY)
     start = _usable(saved, max_age, now)

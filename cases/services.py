@@ -57,7 +57,7 @@ def next_reference(kind: str = "") -> str:
     """`MD-2026-0001` (cases) or `MD-TD-2026-0001` (takedowns); call inside a transaction."""
     year = timezone.now().year
     prefix = f"{settings.NODE_COUNTRY}-{kind + '-' if kind else ''}{year}"
-    counter, _ = Counter.objects.select_for_update().get_or_create(name=prefix)
+    counter, _ = Counter.objects.select_for_update(no_key=True).get_or_create(name=prefix)
     counter.value += 1
     counter.save(update_fields=["value"])
     return f"{prefix}-{counter.value:04d}"
@@ -167,7 +167,7 @@ def case_notify(
     # The message's and the notification's audit entries go with the COMMIT (one round
     # trip on PostgreSQL; the chain's lock is held for the commit only).
     with audited_transaction():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         already = set(locked.notifications.values_list("country", flat=True))
         if already & set(countries):
             raise ServiceError(
@@ -429,7 +429,7 @@ def response_send(
     if item.kind != InboundItem.Kind.REQUEST:
         raise ServiceError("id", "only a received request can be answered")
     with transaction.atomic():
-        locked = InboundItem.objects.select_for_update().get(pk=item.pk)
+        locked = InboundItem.objects.select_for_update(no_key=True).get(pk=item.pk)
         decision = handling_rules.release([handling_rules.source_of(locked)], [locked.origin])
         body: dict[str, Any] = {"case_ref": locked.ref, "text": text, "status": status}
         if indicators:
@@ -462,7 +462,7 @@ def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str
     if not access.sees_everything(actor):
         raise ServiceError("assignee", "only a coordinator assigns")
     with transaction.atomic():
-        locked = InboundItem.objects.select_for_update().get(pk=item.pk)
+        locked = InboundItem.objects.select_for_update(no_key=True).get(pk=item.pk)
         previous, previous_unit = locked.assigned_to, locked.unit
         locked.assigned_to = user
         locked.unit = unit or (user.unit if user is not None else "")

@@ -223,7 +223,7 @@ def _mirror_release(proposal: MirrorProposal, original: Takedown) -> handling_ru
 def mirror_join(*, actor: Any, proposal: MirrorProposal) -> Takedown:
     """Join a proposed mirror domain to its request, in one action."""
     with transaction.atomic():
-        locked = MirrorProposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = MirrorProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
         if locked.status != MirrorProposal.Status.PROPOSED:
             raise ServiceError("status", _("This mirror was already joined or dismissed."))
         original = Takedown.objects.get(pk=locked.takedown.root_id)

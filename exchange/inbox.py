@@ -524,7 +524,7 @@ def process(message_id: int) -> str:
     """Hand one stored, not yet processed message to its handler; returns its new state."""
     with transaction.atomic():
         message = (
-            InboundMessage.objects.select_for_update()
+            InboundMessage.objects.select_for_update(no_key=True)
             .filter(pk=message_id, state__in=[InboundState.PENDING, InboundState.WAITING])
             .first()
         )

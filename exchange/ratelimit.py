@@ -56,7 +56,7 @@ def hit(counter: str, slot: int, window: int, limit: int) -> int:
     outlives it.
     """
     name = f"{counter}:{slot}"
-    url = getattr(settings, "REDIS_URL", "")
+    url = settings.REDIS_URL
     if not url:
         return _hit_local(name, window)
     batch = batch_size(limit)

@@ -122,7 +122,7 @@ class PeerState:
 def silence_after() -> timedelta:
     """How long a peer may say nothing (no message, receipt or verified key document)
     before it counts as silent; alerts raises `peer_silent` on the same threshold."""
-    return timedelta(minutes=int(getattr(settings, "ALERTS_PEER_SILENCE_MINUTES", 60)))
+    return timedelta(minutes=int(settings.ALERTS_PEER_SILENCE_MINUTES))
 
 
 def peer_state(peer: Peer, now: datetime) -> tuple[str, datetime | None]:

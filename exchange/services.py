@@ -71,7 +71,7 @@ def _check_keys(country: str, keys: list[PinnedKey]) -> None:
 def _pin(peer: Peer, key: PinnedKey) -> None:
     """Pin one key of `peer`: new, or trusted again with the dates given. A key the
     operator distrusted stays refused (contract, "Key trust and replies")."""
-    existing = PeerKey.objects.select_for_update().filter(key_id=key.key_id).first()
+    existing = PeerKey.objects.select_for_update(no_key=True).filter(key_id=key.key_id).first()
     if existing is None:
         PeerKey.objects.create(
             peer=peer,
@@ -162,7 +162,10 @@ def peer_distrust_key(*, key_id: str, actor: Any = None, reason: str = "") -> Pe
     asks for one) goes into the audit entry."""
     with audited_transaction():
         key = (
-            PeerKey.objects.select_for_update().select_related("peer").filter(key_id=key_id).first()
+            PeerKey.objects.select_for_update(no_key=True)
+            .select_related("peer")
+            .filter(key_id=key_id)
+            .first()
         )
         if key is None:
             raise ValidationError(

@@ -50,7 +50,7 @@ def catalogue_load(
     """
     version, checksum, rows, codes = loader.read(path or loader.DEFAULT_FILE)
     with transaction.atomic():
-        state, _created = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        state, _created = CatalogueState.objects.select_for_update(no_key=True).get_or_create(pk=1)
         if not force and state.checksum == checksum and Offence.objects.exists():
             return False, version, len(rows)
         Offence.objects.all().delete()
@@ -452,7 +452,7 @@ def equivalence_record(
             note=note.strip(),
             created_by=actor,
         )
-        state, _created = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        state, _created = CatalogueState.objects.select_for_update(no_key=True).get_or_create(pk=1)
         _touch(state)
         audit.record(
             action="legal_map.equivalence_recorded",
@@ -468,12 +468,16 @@ def equivalence_revoke(*, actor: Any, equivalence_id: int) -> CuratedEquivalence
     if actor is None or getattr(actor, "role", "") not in ("coordinator", "admin"):
         raise LegalMapError("actor", _("only coordinators curate equivalences"))
     with transaction.atomic():
-        eq = CuratedEquivalence.objects.select_for_update().filter(pk=equivalence_id).first()
+        eq = (
+            CuratedEquivalence.objects.select_for_update(no_key=True)
+            .filter(pk=equivalence_id)
+            .first()
+        )
         if eq is None or eq.revoked_at is not None:
             raise LegalMapError("id", _("no such active equivalence"))
         eq.revoked_at = timezone.now()
         eq.save(update_fields=["revoked_at"])
-        state, _created = CatalogueState.objects.select_for_update().get_or_create(pk=1)
+        state, _created = CatalogueState.objects.select_for_update(no_key=True).get_or_create(pk=1)
         _touch(state)
         audit.record(
             action="legal_map.equivalence_revoked",

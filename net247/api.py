@@ -1,9 +1,11 @@
-"""API-wide error shape: every error answers {"error": {...}} beside DRF's field errors.
+"""API-wide errors in DRF's shapes: a refusal is 400 `{field: [message]}`, anything else
+`{"detail": message}` with its status.
 
 One exception handler for every endpoint: a refused domain action (any
 `node.errors.ServiceError`, whatever the app) and Django's ValidationError (a model's or the
 exchange's checks) become 400 with the field's name, so an endpoint calls its service and
-lets a refusal propagate.
+lets a refusal propagate; a body over DATA_UPLOAD_MAX_MEMORY_SIZE is 413 instead of
+Django's HTML 400 page.
 """
 
 from __future__ import annotations

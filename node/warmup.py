@@ -1,9 +1,9 @@
 """Pay a process's one-time costs before it serves, not on the first alert after a start.
 
-Measured with bench/alert_latency.py on PostgreSQL + Redis: the first notification after
-the nodes started took about 275 ms instead of 60 (the URLconf's imports, the first
-database and Redis connections, the broker connection, the first signature), and the
-messages behind it queued, so the first second at 20/s had a p99 of 300-370 ms. Each web
+The first request a process serves otherwise pays for the URLconf's imports, the first
+database, Redis and broker connections and the first signature, several times its usual
+cost, and the alerts queued behind it wait as long: a node that just restarted would page
+late exactly when it matters. Each web
 process and worker calls `warm_up()` once when it starts (`node run`, gunicorn's
 post_worker_init, Celery's worker start); a failure is logged and never stops the start.
 """

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.accounts.helpers import create_user, verified_client
-from tests.cases.factories import bearer
+from tests.factories import bearer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from tests.legal_map.conftest import make_user, verified
+from tests import factories
+from tests.accounts.helpers import verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
@@ -61,11 +62,11 @@ def test_no_page_breaks_the_policy(live_server: Any) -> None:
 
     sessions: dict[str, tuple[str, int]] = {}
     for role in PAGES:
-        user = make_user(f"csp-{role}", role)
+        user = factories.user(f"csp-{role}", role)
         if role == "admin":
             user.is_staff = user.is_superuser = True
             user.save()
-        client = verified(Client(), user)
+        client = verified_client(Client(), user)
         sessions[role] = (client.cookies[settings.SESSION_COOKIE_NAME].value, user.pk)
     connection.close()  # Playwright's sync API runs an event loop in this thread
     with sync_playwright() as playwright:

@@ -182,3 +182,21 @@ def test_each_api_setting_imports_first_in_a_fresh_process(setting, tmp_path):
         capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_a_sqlite_database_url_starts_without_the_postgresql_pool(tmp_path):
+    """DATABASE_URL=sqlite:///path (a benchmark's throw-away database) gets neither the
+    psycopg pool nor prepared statements: SQLite refused them ("'pool' is an invalid
+    keyword argument") and the node did not start."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check", "--database", "default"],
+        env={**clean, "SECRET_KEY": "x", "NODE_VAR_DIR": str(tmp_path),
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}", "DB_POOL_MAX_SIZE": "8"},
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "System check identified no issues" in run.stdout

@@ -14,9 +14,8 @@ from django.test import Client, RequestFactory
 from accounts import services as accounts
 from cases.models import InboundItem
 from exchange import canonical
-from exchange import services as exchange_services
 from net247.views import error_500
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
 from tests.fednet import FakePeer
 from tests.screens import save
@@ -28,29 +27,12 @@ NAV = re.compile(r'<nav aria-label="[^"]+">(.*?)</nav>', re.S)
 
 @pytest.fixture
 def kz(settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def received_item() -> InboundItem:
     """A notification from MD through the real inbox: it exists, nobody was granted it."""
-    envelope = MD.envelope(
-        ["KZ"],
-        type="case.notification",
-        body={
-            "case_ref": "MD-2026-0042",
-            "title": "Вербовка веб-моделей",
-            "summary": "Объявления в Telegram",
-            "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-            "facts": ["adult_victim", "online"],
-            "indicators": [],
-            "urgency": "urgent",
-        },
-    )
+    envelope = factories.notification(MD, indicators=[])
     post(envelope)
     return InboundItem.objects.get()
 

@@ -23,7 +23,6 @@ def kz(settings: Any, tmp_path: Any) -> walk.World:
     settings.NODE_KEY_DIR = tmp_path / "keys"
     settings.NODE_COUNTRY = "KZ"
     settings.TIME_ZONE = "Asia/Almaty"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return walk.world()
 
 

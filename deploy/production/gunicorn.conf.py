@@ -1,9 +1,9 @@
 """gunicorn settings for the node's HTTP pages and API (net247-web.service).
 
-Why sync workers: Django's views, DRF and the ORM are synchronous. Measured on a 2-core
-machine, a bare DRF endpoint answered about 2,300-3,000 requests/s behind gunicorn sync
-workers and about 450-850 behind ASGI servers (uvicorn, daphne), which run sync views in a
-thread pool. So HTTP goes here and only WebSockets go to the ASGI server (docs/serving.md).
+Why sync workers: Django's views, DRF and the ORM are synchronous; ASGI servers (uvicorn,
+daphne) run sync views in a thread pool, handing each request between threads, and
+answered a bare endpoint at a fraction of sync workers' rate (docs/serving.md). So HTTP
+goes here and only WebSockets go to the ASGI server (docs/serving.md).
 
 The bind address is on the unit's command line (--bind), so the unit shows where it listens.
 """
@@ -23,8 +23,8 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then, so a slow leak never grows without bound. Not often: a new
-# worker loads Django and warms up, about 1.3 s of CPU here, which every 2,000 requests
-# was 0.65 ms per request, half the cost of a bare API call.
+# worker loads Django and warms up (node.warmup), which spread over a few thousand requests
+# would cost each of them a sizeable share of a bare API call.
 max_requests = 20000
 max_requests_jitter = 2000
 # Headers and request line limits (nginx limits bodies in front).

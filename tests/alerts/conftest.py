@@ -2,12 +2,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Test users only: PBKDF2's deliberate slowness buys nothing here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _tasks_driven_by_the_test(settings):
     """In-process tests call the tasks themselves (sweep, deliver): enqueued tasks go to
     Celery's in-memory broker, which nothing consumes, instead of this process's thread

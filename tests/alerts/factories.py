@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from alerts import services
-from tests.accounts.helpers import create_user
+from tests.factories import user as create_user
 
 
 def person(username: str, role: str = "prosecutor", *, webhook: str = "", email: str = "") -> User:

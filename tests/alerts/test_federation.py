@@ -22,7 +22,8 @@ import websockets
 from websockets.typing import Origin
 
 from deploy.federation import Federation
-from tests.accounts.helpers import PASSWORD, new_secret
+from tests import factories
+from tests.accounts.helpers import PASSWORD
 from tests.fednet import make_federation
 from tests.polling import wait_for
 
@@ -35,24 +36,10 @@ PEOPLE = {
 }
 # Five real nodes, as in production: KG, UZ and TJ only enrol and answer.
 COUNTRIES = ["MD", "KZ", "KG", "UZ", "TJ"]
-CREATE_PEOPLE = """
-import json
-from accounts import services
-from alerts import services as alerts
-out = {}
-for name, role, secret in json.loads(%r):
-    user = services.user_create(username=name, role=role, password=%r, totp_secret=secret,
-                                phone="+7 700 000 0000")
-    alerts.channel_add(user=user, kind="email", target=name + "@example.org")
-    out[name] = services.token_create(user=user, name="test")[1]
-print(json.dumps(out))
-"""
 CASE: dict[str, Any] = {
+    **factories.CASE,
     "title": "Вербовка веб-моделей через Telegram",
     "summary": "Объявления о «работе онлайн».",
-    "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-    "facts": ["adult_victim", "online", "webcam"],
-    "urgency": "urgent",
     "indicators": [],
 }
 
@@ -78,12 +65,9 @@ class World:
 def set_up(fed: Federation) -> World:
     world = World(fed)
     for country, people in PEOPLE.items():
-        spec = []
-        for name, role in people:
-            world.secrets[name] = new_secret()
-            spec.append((name, role, world.secrets[name]))
-        out = fed.node(country).manage("shell", "-c", CREATE_PEOPLE % (json.dumps(spec), PASSWORD))
-        world.tokens.update(json.loads(out.strip().splitlines()[-1]))
+        made = factories.people_on(fed.node(country), [(n, r, "") for n, r in people], paged=True)
+        for name, person in made.items():
+            world.tokens[name], world.secrets[name] = person
     fed.node("KZ").manage(
         "oncall", "set", "--schedule", "default", "--users", "kz.p1", "--handoff", "00:00",
         "--rotation", "daily",

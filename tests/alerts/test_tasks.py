@@ -11,13 +11,17 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.utils import timezone
 
 from alerts import delivery, services, tasks
 from alerts.models import Alert, Delivery, Page
 from audit.models import AuditEntry
+from exchange.models import Peer
+from tests import factories
 from tests.alerts.factories import person, rota
 from tests.alerts.test_delivery import Inbox, smtp  # noqa: F401
+from tests.fednet import FakePeer
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +188,42 @@ def test_alerts_tasks_have_their_queue_and_time_limits() -> None:
         assert task.time_limit > task.soft_time_limit
     assert app.amqp.router.route({}, "exchange.tasks.sweep_outbox")["queue"].name == "celery"
     assert settings.EMAIL_TIMEOUT == 10
+
+
+def test_a_due_step_pages_and_mails_once_however_often_the_sweep_runs() -> None:
+    """Celery may run the sweep twice (a retry, two beats): the rows decide, nobody is
+    paged or mailed twice for one step."""
+    person("p1"), person("c1", "coordinator")
+    rota("p1")
+    two_steps()
+    alert = services.alert_raise(kind="k", title="nobody answers", urgency="urgent")
+    make_due(alert)
+
+    first, second = tasks.sweep_escalations(), tasks.sweep_escalations()
+
+    assert (first["paged"], second["paged"]) == (1, 0)
+    assert sorted(Page.objects.filter(alert=alert).values_list("step", "user__username")) == [
+        (0, "p1"),
+        (1, "c1"),
+    ]
+    assert set(Delivery.objects.filter(page__alert=alert).values_list("status", flat=True)) == {
+        "sent"
+    }
+    to_c1 = [m for m in mail.outbox if m.to == ["c1@example.org"]]
+    assert len(to_c1) == 1
+
+
+def test_a_silent_peer_raises_one_alert_per_silence_over_many_sweeps(
+    settings: Any, tmp_path: Any
+) -> None:
+    factories.node(settings, tmp_path, "KZ", FakePeer("MD"))
+    person("c1", "coordinator")
+    long_ago = timezone.now() - timedelta(minutes=settings.ALERTS_PEER_SILENCE_MINUTES + 5)
+    Peer.objects.filter(country="MD").update(last_heard_at=long_ago)
+
+    results = [tasks.sweep_escalations() for _ in range(2)]
+
+    assert [r["silent"] for r in results] == [1, 1]  # looked at twice ...
+    [alert] = Alert.objects.filter(kind="peer_silent")  # ... raised once (its dedupe key)
+    assert alert.params["country"] == "MD"
+    assert Page.objects.filter(alert=alert, user__username="c1").count() == 1

@@ -7,37 +7,25 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from audit.models import AuditEntry
 from cases import selectors, services
 from cases.models import Case, InboundItem
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
-from tests.cases.factories import CASE, bearer
+from tests.factories import bearer
 
 pytestmark = pytest.mark.django_db
 
 
 def _case(owner: Any) -> Case:
-    fields = {k: CASE[k] for k in ("title", "summary", "offence", "facts", "urgency")}
-    return services.case_create(actor=owner, indicators=[], **fields)
+    return factories.case(owner, indicators=[])
 
 
 def _item() -> InboundItem:
-    return InboundItem.objects.create(
-        kind="notification",
-        origin="KZ",
-        envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
-        thread="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e81",
-        handling="H0",
-        ref="KZ-2026-0071",
-        title="t",
-        text="s",
-        body={"offence": {"country": "KZ", "code": "CC", "article": "309"}, "facts": []},
-        received_at=timezone.now(),
-    )
+    return factories.inbound_item()
 
 
 def _api(user: User) -> APIClient:

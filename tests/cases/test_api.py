@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from audit.models import AuditEntry
 from cases.models import Case, Indicator
-from tests.cases.factories import CASE, bearer, user
+from tests.factories import CASE, bearer, user
 
 pytestmark = pytest.mark.django_db
 

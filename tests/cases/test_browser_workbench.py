@@ -9,7 +9,6 @@ Screenshots at 1366 and 390 px: var/screenshots/case-form-*, case-page-*, thread
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +17,8 @@ import httpx
 import pytest
 
 from deploy.federation import Federation
-from tests.accounts.helpers import PASSWORD, new_secret
+from tests import factories
+from tests.accounts.helpers import PASSWORD
 from tests.fednet import make_federation
 from tests.polling import wait_for
 
@@ -29,18 +29,6 @@ PEOPLE = {
     "MD": [(f"md.coord-{lang}", "coordinator") for lang in LANGUAGES],
     "KZ": [("kz.p1", "prosecutor")] + [(f"kz.coord-{lang}", "coordinator") for lang in LANGUAGES],
 }
-CREATE_PEOPLE = """
-import json
-from accounts import services
-from alerts import services as alerts
-out = {}
-for name, role, secret in json.loads(%r):
-    user = services.user_create(username=name, role=role, password=%r, totp_secret=secret,
-                                phone="+7 700 000 0000")
-    alerts.channel_add(user=user, kind="email", target=name + "@example.org")
-    out[name] = services.token_create(user=user, name="test")[1]
-print(json.dumps(out))
-"""
 WORDS = {
     "ru": {
         "error": "не номер телефона",
@@ -91,14 +79,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     try:
         w = World(fed)
         for country, people in PEOPLE.items():
-            spec = []
-            for name, role in people:
-                w.secrets[name] = new_secret()
-                spec.append((name, role, w.secrets[name]))
-            out = fed.node(country).manage(
-                "shell", "-c", CREATE_PEOPLE % (json.dumps(spec), PASSWORD)
-            )
-            w.tokens.update(json.loads(out.strip().splitlines()[-1]))
+            node = fed.node(country)
+            made = factories.people_on(node, [(n, r, "") for n, r in people], paged=True)
+            for name, person in made.items():
+                w.tokens[name], w.secrets[name] = person
         fed.node("KZ").manage(
             "oncall", "set", "--schedule", "default", "--users", "kz.p1", "--handoff", "00:00",
             "--rotation", "daily",

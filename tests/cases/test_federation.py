@@ -8,7 +8,6 @@ differently; KG's board shows every step; a mirror domain sharing a phone joins.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -19,7 +18,8 @@ import httpx
 import pytest
 
 from deploy.federation import Federation
-from tests.accounts.helpers import PASSWORD, code_for_secret, new_secret
+from tests import factories
+from tests.accounts.helpers import PASSWORD, code_for_secret
 from tests.fednet import make_federation
 from tests.polling import wait_for
 
@@ -38,16 +38,6 @@ PEOPLE = {
     "UZ": [("uz.coord", "coordinator", "hq")],
     "TJ": [("tj.coord", "coordinator", "hq")],
 }
-CREATE_PEOPLE = """
-import json
-from accounts import services
-out = {}
-for name, role, unit, secret in json.loads(%r):
-    user = services.user_create(username=name, role=role, password=%r, unit=unit,
-                                totp_secret=secret)
-    out[name] = services.token_create(user=user, name="test")[1]
-print(json.dumps(out))
-"""
 
 
 class Api:
@@ -87,15 +77,10 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     try:
         world = Net(fed)
         for country, people in PEOPLE.items():
-            spec = []
-            for name, role, unit in people:
-                world.secrets[name] = new_secret()
-                spec.append((name, role, unit, world.secrets[name]))
             node = fed.node(country)
-            out = node.manage("shell", "-c", CREATE_PEOPLE % (json.dumps(spec), PASSWORD))
-            tokens = json.loads(out.strip().splitlines()[-1])
-            for name, token in tokens.items():
-                world.api[name] = Api(node.url, token)
+            for name, person in factories.people_on(node, people).items():
+                world.api[name] = Api(node.url, person.token)
+                world.secrets[name] = person.totp_secret
         yield world
     finally:
         fed.stop()
@@ -107,11 +92,9 @@ def only(api: Api, kind: str, **filters: Any) -> Callable[[], list[dict[str, Any
 
 
 CASE: dict[str, Any] = {
+    **factories.CASE,
     "title": "Вербовка веб-моделей через Telegram",
     "summary": "Объявления о «работе онлайн»; вебкам-студия в Кишинёве.",
-    "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-    "facts": ["adult_victim", "online", "webcam"],
-    "urgency": "urgent",
     "indicators": [
         {"kind": "phone", "value": "+373 69 123 456"},
         {"kind": "domain", "value": "Webcam-Jobs.md"},

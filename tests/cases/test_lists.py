@@ -15,7 +15,7 @@ from cases.filters import CaseFilter, InboundFilter
 from cases.models import Case, InboundItem
 from node import places
 from tests.accounts.helpers import create_user, verified_client
-from tests.cases.factories import bearer
+from tests.factories import bearer
 
 pytestmark = pytest.mark.django_db
 

@@ -8,17 +8,17 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from cases import matching, services
+from cases import matching
 from cases.models import Case, InboundItem, Indicator, Takedown
-from tests.cases.factories import CASE, user
-from tests.cases.factories import takedown as make_takedown
+from tests import factories
+from tests.factories import takedown as make_takedown
+from tests.factories import user
 
 pytestmark = pytest.mark.django_db
 
 
 def _case(owner: Any, indicators: list[dict[str, str]]) -> Case:
-    fields = {k: CASE[k] for k in ("title", "summary", "offence", "facts", "urgency")}
-    return services.case_create(actor=owner, **fields, indicators=indicators)
+    return factories.case(owner, indicators=indicators)
 
 
 def test_hits_are_local_indicators_of_open_cases_and_takedowns_with_an_equal_pair() -> None:

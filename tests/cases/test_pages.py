@@ -5,25 +5,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cases import services
 from cases.models import Case, Takedown, TakedownStep
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
-from tests.cases.factories import CASE
 
 pytestmark = pytest.mark.django_db
 
 
 def _case(owner: Any) -> Case:
-    data = dict(CASE)
-    return services.case_create(
-        actor=owner,
-        title=data["title"],
-        summary=data["summary"],
-        offence=data["offence"],
-        facts=data["facts"],
-        urgency=data["urgency"],
-        indicators=[{"kind": "phone", "value": "+37369123456"}],
-    )
+    return factories.case(owner, indicators=[{"kind": "phone", "value": "+37369123456"}])
 
 
 def test_case_pages_scoped_and_translated():

@@ -11,11 +11,9 @@ from django.test import Client
 from alerts.models import Alert
 from cases import services
 from cases.models import InboundItem, InboundTakedownTarget, IndicatorHit
-from exchange import canonical
-from exchange import services as exchange_services
 from exchange.models import InboundMessage, OutboundMessage
-from node import services as node_services
-from tests.cases.factories import CASE, user
+from tests import factories
+from tests.factories import CASE, user
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -23,33 +21,17 @@ MD = FakePeer("MD")
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def post(envelope: dict[str, Any]) -> int:
-    raw = canonical.dumps(MD.sign(envelope))
-    response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    response = factories.signed_post(MD, envelope)
     assert response.status_code in (200, 202), response.content
-    return response.status_code
+    return int(response.status_code)
 
 
 def notification(**body: Any) -> dict[str, Any]:
-    fields = {
-        "case_ref": "MD-2026-0042",
-        "title": "Вербовка веб-моделей",
-        "summary": "Объявления в Telegram",
-        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-        "facts": ["adult_victim", "online"],
-        "indicators": [{"kind": "phone", "value": "+37369123456"}],
-        "urgency": "urgent",
-    }
-    fields.update(body)
-    return MD.envelope(["KZ"], type="case.notification", body=fields)
+    return factories.notification(MD, **body)
 
 
 def test_update_before_its_notification_waits_then_applies(kz: None) -> None:

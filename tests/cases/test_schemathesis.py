@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from tests.cases.factories import bearer, user
+from tests.factories import bearer, user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

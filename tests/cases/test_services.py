@@ -9,38 +9,21 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from cases import handling, selectors, services
 from cases.matching import store
-from cases.models import Case, InboundItem, MirrorProposal, Takedown
-from tests.cases.factories import CASE, user
-from tests.cases.factories import takedown as make_takedown
+from cases.models import InboundItem, MirrorProposal, Takedown
+from tests import factories
+from tests.factories import takedown as make_takedown
+from tests.factories import user
 
 pytestmark = pytest.mark.django_db
 
 
-def _case(owner: Any, **extra: Any) -> Case:
-    fields = {k: CASE[k] for k in ("title", "summary", "offence", "facts", "urgency")}
-    fields["indicators"] = extra.pop("indicators", CASE["indicators"])
-    return services.case_create(actor=owner, **fields, **extra)
-
-
 def _item(handling: str = "H0", origin: str = "KZ", **extra: Any) -> InboundItem:
-    return InboundItem.objects.create(
-        kind="notification",
-        origin=origin,
-        envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
-        thread="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
-        handling=handling,
-        ref="KZ-2026-0007",
-        title="t",
-        text="s",
-        body={"offence": {"country": "KZ", "code": "CC", "article": "309"}, "facts": []},
-        received_at=timezone.now(),
-        **extra,
-    )
+    return factories.inbound_item(handling=handling, origin=origin, ref="KZ-2026-0007", **extra)
 
 
 def test_references_count_per_node_and_year():
     owner = user("o", "coordinator")
-    refs = [_case(owner).reference for _ in range(3)]
+    refs = [factories.case(owner).reference for _ in range(3)]
     year = timezone.now().year
     assert refs == [f"KZ-{year}-0001", f"KZ-{year}-0002", f"KZ-{year}-0003"]
 
@@ -50,7 +33,7 @@ def test_a_domain_sharing_a_phone_with_an_open_takedown_is_proposed_once():
     takedown = make_takedown(coord, "KZ-TD-2026-0001", destinations=["KG"])
     store([{"kind": "phone", "value": "+37369123456"}], takedown=takedown)
     # A case that repeats the known domain and adds a new one with the same phone.
-    _case(
+    factories.case(
         coord,
         indicators=[
             {"kind": "phone", "value": "+37369123456"},
@@ -62,7 +45,7 @@ def test_a_domain_sharing_a_phone_with_an_open_takedown_is_proposed_once():
     assert [(p.domain, p.shared_kind, p.shared_value) for p in proposals] == [
         ("mirror-work.example.md", "phone", "+37369123456")
     ]
-    _case(
+    factories.case(
         coord,
         indicators=[
             {"kind": "phone", "value": "069123456"},
@@ -72,7 +55,7 @@ def test_a_domain_sharing_a_phone_with_an_open_takedown_is_proposed_once():
     assert MirrorProposal.objects.count() == 1
     # A closed request proposes nothing.
     Takedown.objects.update(status="closed")
-    _case(
+    factories.case(
         coord,
         indicators=[
             {"kind": "phone", "value": "+37369123456"},
@@ -87,7 +70,7 @@ def test_h2_content_is_not_forwarded_to_a_third_country():
     item = _item(handling="H2", origin="MD")
     with pytest.raises(services.ForwardRefused):
         services.inbound_forward(actor=coord, item=item, to=["UZ"], handling="H1")
-    derived = _case(coord, derived_from=item)
+    derived = factories.case(coord, derived_from=item)
     with pytest.raises(services.ForwardRefused):
         services.case_notify(actor=coord, case=derived, to=["UZ", "MD"], handling="H2")
     back = handling.release([handling.source_of(item)], ["MD"], "H2")

@@ -18,10 +18,8 @@ from audit.models import AuditEntry
 from cases import takedowns
 from cases.models import InboundItem, InboundTakedownTarget, OutboundRequest, Takedown
 from cases.services import ServiceError
-from exchange import canonical
-from exchange import services as exchange_services
 from exchange.models import OutboundMessage
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
 from tests.fednet import FakePeer
 
@@ -31,17 +29,11 @@ LEGAL = {"country": "MD", "code": "CC", "article": "220/1"}
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def post(envelope: dict[str, Any]) -> None:
-    raw = canonical.dumps(MD.sign(envelope))
-    response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    response = factories.signed_post(MD, envelope)
     assert response.status_code in (200, 202), response.content
 
 

@@ -15,10 +15,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from cases.models import Takedown, TakedownStep
-from exchange import services as exchange_services
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
-from tests.cases.factories import bearer
+from tests.factories import bearer
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -28,13 +27,7 @@ RAW = ("under_review", "order_issued", "platform_unresponsive", "st-", "H0,")
 
 @pytest.fixture
 def kg(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KG"
-    node_services.node_init()
-    for peer in (MD, UZ):
-        exchange_services.peer_add(
-            country=peer.country, url="http://127.0.0.1:9", keys=[(peer.key_id, peer.public_key)]
-        )
+    factories.node(settings, tmp_path, "KG", MD, UZ)
 
 
 def client_for(user: Any, language: str) -> Client:

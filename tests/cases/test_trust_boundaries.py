@@ -17,12 +17,10 @@ from rest_framework.test import APIClient
 from cases import selectors, services, takedowns
 from cases.access import grant
 from cases.models import Case, InboundItem, MirrorProposal
-from exchange import canonical
-from exchange import services as exchange_services
 from exchange.models import OutboundMessage
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import verified_client
-from tests.cases.factories import CASE, bearer, user
+from tests.factories import CASE, bearer, user
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -32,13 +30,7 @@ PHONE = "+37369123456"
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    for peer in (MD, UZ):
-        exchange_services.peer_add(
-            country=peer.country, url="http://127.0.0.1:9", keys=[(peer.key_id, peer.public_key)]
-        )
+    factories.node(settings, tmp_path, "KZ", MD, UZ)
 
 
 def api(u: Any) -> APIClient:
@@ -48,25 +40,12 @@ def api(u: Any) -> APIClient:
 
 
 def post(peer: FakePeer, envelope: dict[str, Any]) -> Any:
-    raw = canonical.dumps(peer.sign(envelope))
-    return Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    return factories.signed_post(peer, envelope)
 
 
 def notification(peer: FakePeer, handling: str = "H0", **body: Any) -> dict[str, Any]:
-    fields = {
-        "case_ref": f"{peer.country}-2026-0042",
-        "title": "Вербовка веб-моделей",
-        "summary": "Объявления в Telegram",
-        "offence": {"country": peer.country, "code": "CC", "article": "220/1", "part": "1"},
-        "facts": ["adult_victim", "online"],
-        "indicators": [
-            {"kind": "phone", "value": PHONE},
-            {"kind": "domain", "value": "new.example"},
-        ],
-        "urgency": "urgent",
-    }
-    fields.update(body)
-    return peer.envelope(["KZ"], type="case.notification", body=fields, handling=handling)
+    indicators = [{"kind": "phone", "value": PHONE}, {"kind": "domain", "value": "new.example"}]
+    return factories.notification(peer, "KZ", handling, **{"indicators": indicators, **body})
 
 
 def received(peer: FakePeer, handling: str = "H0", **body: Any) -> InboundItem:

@@ -22,9 +22,8 @@ from audit.models import AuditEntry
 from cases import services
 from cases.models import Case
 from exchange import canonical
-from exchange import services as exchange_services
 from exchange.models import InboundMessage, OutboundMessage
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import create_user, verified_client
 from tests.fednet import FakePeer
 
@@ -44,12 +43,7 @@ FORM = {
 
 @pytest.fixture
 def kz(settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def _client(user: Any, language: str = "ru") -> Client:

@@ -27,7 +27,7 @@ from exchange import services as exchange_services
 from exchange.models import InboundMessage, OutboxEntry, OutboxStatus, Peer
 from net247 import metrics
 from node import counters
-from node import services as node_services
+from tests import factories
 from tests.accounts.helpers import create_user
 from tests.deploy import kit
 from tests.fednet import FakePeer
@@ -87,12 +87,7 @@ DASHBOARD_SCHEMA = {
 @pytest.fixture
 def exposition(db: Any, settings: Any, tmp_path: Any) -> str:
     """/metrics' text with at least one sample of every family."""
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
     cache.clear()
     now = timezone.now()
     for _ in range(2):

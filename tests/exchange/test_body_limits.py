@@ -8,13 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from alerts.models import Alert
-from exchange import canonical, schemas
-from exchange import services as exchange_services
+from exchange import schemas
 from exchange.models import InboundMessage
-from node import services as node_services
+from tests import factories
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
@@ -22,31 +20,15 @@ MD = FakePeer("MD")
 
 @pytest.fixture
 def kz(db: Any, settings: Any, tmp_path: Any) -> None:
-    settings.NODE_KEY_DIR = tmp_path / "keys"
-    settings.NODE_COUNTRY = "KZ"
-    node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(MD.key_id, MD.public_key)]
-    )
+    factories.node(settings, tmp_path, "KZ", MD)
 
 
 def notification(**body: Any) -> dict[str, Any]:
-    fields = {
-        "case_ref": "MD-2026-0042",
-        "title": "Вербовка веб-моделей",
-        "summary": "Объявления в Telegram",
-        "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-        "facts": ["adult_victim", "online"],
-        "indicators": [{"kind": "phone", "value": "+37369123456"}],
-        "urgency": "urgent",
-    }
-    fields.update(body)
-    return MD.envelope(["KZ"], type="case.notification", body=fields)
+    return factories.notification(MD, **body)
 
 
 def post(envelope: dict[str, Any]) -> Any:
-    raw = canonical.dumps(MD.sign(envelope))
-    return Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    return factories.signed_post(MD, envelope)
 
 
 @pytest.mark.parametrize(

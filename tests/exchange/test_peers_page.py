@@ -28,7 +28,6 @@ UZ = FakePeer("UZ")
 def node(db: Any, settings: Any, tmp_path: Any) -> None:
     settings.NODE_KEY_DIR = tmp_path / "keys"
     settings.NODE_COUNTRY = "MD"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     node_services.node_init()
     services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from accounts import services as accounts
-from tests.legal_map.conftest import make_user, verified
+from tests import factories
+from tests.accounts.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/legal-map/compare"
@@ -23,7 +24,7 @@ def test_compare_needs_authentication(client: Client):
 
 @pytest.mark.parametrize("role", ["prosecutor", "coordinator", "auditor", "admin"])
 def test_compare_mission_example_any_role(role):
-    client = verified(Client(), make_user(f"lm-api-{role}", role))
+    client = verified_client(Client(), factories.user(f"lm-api-{role}", role))
     response = client.get(
         URL,
         {
@@ -52,7 +53,7 @@ def test_compare_mission_example_any_role(role):
 
 
 def test_compare_with_a_bearer_token():
-    user = make_user("lm-api-token", "prosecutor")
+    user = factories.user("lm-api-token", "prosecutor")
     _token, secret = accounts.token_create(user=user, name="t")
     response = Client().get(
         URL,
@@ -81,14 +82,14 @@ def test_compare_with_a_bearer_token():
     ],
 )
 def test_compare_bad_parameters_give_field_errors(params, field):
-    client = verified(Client(), make_user("lm-api-bad", "prosecutor"))
+    client = verified_client(Client(), factories.user("lm-api-bad", "prosecutor"))
     response = client.get(URL, params)
     assert response.status_code == 400
     assert field in response.json()
 
 
 def test_offence_list_and_detail():
-    client = verified(Client(), make_user("lm-api-list", "prosecutor"))
+    client = verified_client(Client(), factories.user("lm-api-list", "prosecutor"))
     page = client.get("/api/v1/legal-map/offences/", {"country": "MD", "article": "220/1"}).json()
     assert page["count"] == 5
     detail = client.get(f"/api/v1/legal-map/offences/{page['results'][3]['id']}/").json()

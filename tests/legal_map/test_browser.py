@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from tests.legal_map.conftest import make_user, verified
+from tests import factories
+from tests.accounts.helpers import verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = "/usr/bin/chromium"
@@ -28,7 +29,7 @@ def test_explorer_shows_the_mission_example(live_server: Any) -> None:
         pytest.skip("no /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    client = verified(Client(), make_user("lm-browser", "prosecutor"))
+    client = verified_client(Client(), factories.user("lm-browser", "prosecutor"))
     session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
     # Playwright's sync API runs an event loop in this thread; no ORM from here on.
     connection.close()

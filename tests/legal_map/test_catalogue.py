@@ -11,7 +11,7 @@ import pytest
 from audit.models import AuditEntry
 from legal_map import loader, selectors, services
 from legal_map.models import CatalogueState, CuratedEquivalence, Offence
-from tests.legal_map.conftest import make_user
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 DATA = json.loads(loader.DEFAULT_FILE.read_text(encoding="utf-8"))
@@ -101,7 +101,7 @@ def _top(facts: list[str]) -> dict[str, Any]:
 
 
 def test_curated_pin_moves_a_mapping_first_and_is_audited_and_revocable():
-    coordinator = make_user("lm-c1", "coordinator")
+    coordinator = factories.user("lm-c1", "coordinator")
     assert _top(["adult_victim"])["article"] == "309"
     eq = services.equivalence_record(
         actor=coordinator,
@@ -125,7 +125,7 @@ def test_curated_pin_moves_a_mapping_first_and_is_audited_and_revocable():
 
 
 def test_curated_raise_adds_to_the_score():
-    coordinator = make_user("lm-c2", "coordinator")
+    coordinator = factories.user("lm-c2", "coordinator")
     base = services.compare("MD", "220/1", "", "KZ", ["adult_victim"], "2025-03-01")
     before = next(r["score"] for r in base["results"] if r["article"] == "134")
     services.equivalence_record(
@@ -144,8 +144,8 @@ def test_curated_raise_adds_to_the_score():
 
 
 def test_curation_refuses_bad_input_and_other_roles():
-    prosecutor = make_user("lm-p1", "prosecutor")
-    coordinator = make_user("lm-c3", "coordinator")
+    prosecutor = factories.user("lm-p1", "prosecutor")
+    coordinator = factories.user("lm-c3", "coordinator")
     good = {
         "source_country": "MD",
         "source_article": "220/1",

@@ -7,7 +7,8 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from legal_map.models import CuratedEquivalence
-from tests.legal_map.conftest import make_user, verified
+from tests import factories
+from tests.accounts.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 # The mission example with a minor (v2 facts: MD 220/1's act named, issue 16).
@@ -18,7 +19,7 @@ EXAMPLE = (
 
 
 def test_explorer_shows_parts_and_four_countries_in_russian():
-    client = verified(Client(), make_user("lm-page-p", "prosecutor"))
+    client = verified_client(Client(), factories.user("lm-page-p", "prosecutor"))
     html = client.get(EXAMPLE).content.decode()
     assert "Правовая карта" in html
     for country in ("KZ", "KG", "UZ", "TJ"):
@@ -41,7 +42,7 @@ def test_explorer_shows_parts_and_four_countries_in_russian():
 
 
 def test_unverified_records_never_carry_the_verified_badge():
-    client = verified(Client(), make_user("lm-page-b", "prosecutor"))
+    client = verified_client(Client(), factories.user("lm-page-b", "prosecutor"))
     client.post("/i18n/setlang/", {"language": "en", "next": "/legal-map/"})
     html = client.get(EXAMPLE).content.decode()
     # v2 labels: KZ 312 p.2 is unverified, p.1 partly_verified (catalogue v2).
@@ -55,15 +56,15 @@ def test_unverified_records_never_carry_the_verified_badge():
 
 
 def test_explorer_bad_article_says_so():
-    client = verified(Client(), make_user("lm-page-e", "prosecutor"))
+    client = verified_client(Client(), factories.user("lm-page-e", "prosecutor"))
     html = client.get("/legal-map/?country=MD&article=999").content.decode()
     assert 'role="alert"' in html
 
 
 def test_curation_page_for_coordinators_only():
-    prosecutor = verified(Client(), make_user("lm-page-p2", "prosecutor"))
+    prosecutor = verified_client(Client(), factories.user("lm-page-p2", "prosecutor"))
     assert prosecutor.get("/legal-map/curation/").status_code == 403
-    coordinator = verified(Client(), make_user("lm-page-c", "coordinator"))
+    coordinator = verified_client(Client(), factories.user("lm-page-c", "coordinator"))
     assert coordinator.get("/legal-map/curation/").status_code == 200
     form = {
         "source_country": "MD",

@@ -13,14 +13,14 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts import services as accounts
-from tests.legal_map.conftest import make_user
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
 def test_legal_map_api_has_no_server_errors(live_server: Any) -> None:
-    _token, secret = accounts.token_create(user=make_user("lm-st", "prosecutor"), name="st")
+    _token, secret = accounts.token_create(user=factories.user("lm-st", "prosecutor"), name="st")
     auth = {"Authorization": f"Bearer {secret}"}
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/", headers=auth)
     found: list[Any] = list(schema.include(path_regex=r"^/api/v1/legal-map/").get_all_operations())

@@ -1,0 +1,45 @@
+"""Rules over the apps' source that no linter checks for us."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("accounts", "alerts", "audit", "cases", "exchange", "legal_map", "node", "net247")
+SETTING_WITH_DEFAULT = re.compile(r"getattr\(\s*(django_)?settings\s*,")
+CALL = re.compile(r"select_for_update\(([^)]*)\)")
+# Written on the line above a lock that must be a full FOR UPDATE (the row's key changes
+# or the row is deleted while locked), with the reason after it.
+WAIVER = "# full row lock:"
+
+
+def sources() -> list[tuple[str, int, str, list[str]]]:
+    """(file, line number, line, all lines of the file) for every line of the apps."""
+    found = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            lines = path.read_text(encoding="utf-8").splitlines()
+            name = str(path.relative_to(ROOT))
+            found += [(name, n, line, lines) for n, line in enumerate(lines, start=1)]
+    return found
+
+
+def test_every_row_lock_leaves_the_key_alone() -> None:
+    """Row locks are FOR NO KEY UPDATE unless a comment says why a stronger one is needed:
+    a full FOR UPDATE also blocks the foreign-key checks (FOR KEY SHARE) of every insert
+    pointing at the locked row (see exchange/keyring.py)."""
+    plain: list[str] = []
+    for name, number, line, lines in sources():
+        for match in CALL.finditer(line):
+            waived = number > 1 and WAIVER in lines[number - 2]
+            if "no_key=True" not in match.group(1) and not waived:
+                plain.append(f"{name}:{number}")
+    assert plain == [], f"select_for_update without no_key=True: {plain}"
+
+
+def test_every_setting_is_declared_in_the_settings_module() -> None:
+    """A setting read as getattr(settings, NAME, default) is one net247/settings.py does not
+    declare: its default hides in the code and the operator never learns it exists."""
+    hidden = [f"{name}:{n}" for name, n, line, _ in sources() if SETTING_WITH_DEFAULT.search(line)]
+    assert hidden == [], f"settings read with a default instead of declared: {hidden}"
