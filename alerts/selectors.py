@@ -30,6 +30,7 @@ from alerts.models import (
     StepRun,
     Urgency,
 )
+from exchange.contacts import DutyContact
 from net247 import latency, sql
 
 
@@ -376,6 +377,14 @@ def peer_contacts(country: str) -> list[dict[str, str]]:
         {"country": c.country, "name": c.name, "phone": c.phone, "note": c.note}
         for c in PeerContact.objects.filter(country=country)
     ]
+
+
+def peer_contacts_by_country() -> dict[str, list[DutyContact]]:
+    """Every peer's duty contacts, for the peers page (registered in `exchange.contacts`)."""
+    found: dict[str, list[DutyContact]] = {}
+    for c in PeerContact.objects.order_by("country", "name"):
+        found.setdefault(c.country, []).append({"name": c.name, "phone": c.phone, "note": c.note})
+    return found
 
 
 def is_on_call(user: Any, at: datetime | None = None) -> bool:
