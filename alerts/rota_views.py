@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from alerts import labels, rota_selectors, rota_services, selectors, services
 from alerts.errors import AlertsError
-from alerts.models import EscalationPolicy, Layer, NotificationChannel, Override, Schedule, Urgency
+from alerts.models import Layer, NotificationChannel, Override, Schedule, Urgency
 from alerts.rota_forms import (
     LOCAL_INPUT,
     ChannelForm,
@@ -274,7 +274,7 @@ def policy_edit(request: HttpRequest, urgency: str) -> HttpResponse:
     _coordinator(request)
     if urgency not in Urgency.values:
         raise Http404
-    policy = EscalationPolicy.objects.filter(urgency=urgency).first()
+    policy = rota_selectors.policy(urgency)
     steps_error = ""
     if request.method == "POST":
         form = PolicyForm(request.POST)

@@ -331,6 +331,10 @@ def test_a_coordinator_edits_a_policy_and_reads_it_in_words(client: Client) -> N
     policy = EscalationPolicy.objects.get(urgency="immediate")
     assert policy.steps == [{"action": "schedule", "wait_minutes": 5, "schedule": "default",
                              "channels": ["webhook"]}]  # fmt: skip
+    assert rota_selectors.policy("immediate") == policy  # what the form opens with
+    assert 'value="webhook" selected' in client.get("/alerts/policies/immediate/").content.decode()
+    EscalationPolicy.objects.filter(urgency="routine").delete()
+    assert rota_selectors.policy("routine") is None
     page = client.get("/alerts/policies/").content.decode()
     assert "if nobody acknowledges within 5 minutes" in page and "by webhook" in page
     assert AuditEntry.objects.filter(action="alert.policy_changed", actor="c1").exists()
