@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 ISO_DAY = "%Y-%m-%d"
 ISO_PATTERN = r"\d{4}-\d{2}-\d{2}"
-# Shown beside the field and as its placeholder; the letters are the reader's.
+# Shown beside the field (and as its title, which a browser names when the pattern fails);
+# the letters are the reader's.
 FORMAT_HINT = _("YYYY-MM-DD")
 
 
@@ -36,7 +37,6 @@ class IsoDateInput(forms.DateInput):
         hint_id = f"{widget['attrs'].get('id') or name}_format"
         described = widget["attrs"].get("aria-describedby", "")
         widget["attrs"]["aria-describedby"] = f"{described} {hint_id}".strip()
-        widget["attrs"]["placeholder"] = str(FORMAT_HINT)
         widget["attrs"]["title"] = str(FORMAT_HINT)
         widget["format_id"], widget["format_hint"] = hint_id, str(FORMAT_HINT)
         return context

@@ -40,7 +40,7 @@ def test_every_day_field_is_iso_with_its_format_beside_it(language: str, hint: s
             fields += 1
             described = re.search(r'aria-describedby="([^"]+)"', tag)
             assert described is not None and not re.search(r'type="(?!text")', tag), tag
-            assert f'placeholder="{hint}"' in tag, tag
+            assert f'title="{hint}"' in tag, tag
             hint_id = described.group(1).split()[0]
             assert f'id="{hint_id}">{hint}</span>' in html, (path, hint_id)
     assert fields >= 11  # the lists' from/until (4), the board's (2), first day, the map's (2)
