@@ -2,9 +2,12 @@
 
 Authentication, no secret in the URL: either the session cookie of a session that passed
 TOTP, or a single-use ticket (POST /api/v1/alerts/ws-ticket/) in the first frame.
-First client frame: {"ticket"?: str, "last_seq": int}. The server replays every event
-with seq > last_seq from the database, then forwards live pushes; a push whose seq is not
-the next one (a dropped push) triggers a replay from the database instead.
+First client frame: {"ticket"?: str, "last_seq": int, "language"?: str}. The server
+replays every event with seq > last_seq from the database, then forwards live pushes; a
+push whose seq is not the next one (a dropped push) triggers a replay from the database
+instead. Every alert sent is worded in the reader's language (`events.worded`): the one
+the desk page was drawn in (`language`, the page's <html lang>), else the session's
+language cookie, else the node's default.
 Frames out: {"type": "hello", "user", "last_seq"}, {"type": "alert.paged"|..., "seq",
 "alert"}, {"type": "pong"}. A client {"type": "ping"} is answered at once (echo floor).
 
@@ -33,6 +36,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.selectors import session_current
@@ -41,6 +45,17 @@ from alerts import events, services
 logger = logging.getLogger(__name__)
 AUTH_TIMEOUT = 10.0
 REFRESH_SECONDS = 15.0
+
+
+def _language(scope: dict[str, Any], asked: Any) -> str:
+    """The reader's language: the one the page asked for, else the language cookie (as
+    LocaleMiddleware reads it for the pages), else the node's default."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    for candidate in (asked, cookie):
+        if isinstance(candidate, str) and candidate in supported:
+            return candidate
+    return str(settings.LANGUAGE_CODE)
 
 
 def _session_user(scope: dict[str, Any]) -> Any:
@@ -61,6 +76,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     generation: int = 0
     ended: bool = False
     sent_seq: int = 0
+    language: str = ""
     group: str = ""
     _refresher: asyncio.Task[None] | None = None
 
@@ -98,6 +114,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.generation = int(user.session_generation)
         last = content.get("last_seq", 0)
         self.sent_seq = last if isinstance(last, int) and last >= 0 else 0
+        self.language = _language(self.scope, content.get("language"))
         self.group = events.group_name(self.user_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         if not await self._still_current():
@@ -141,7 +158,9 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         assert self.user_id is not None
         async with self._lock:
-            frames = await database_sync_to_async(events.events_after)(self.user_id, self.sent_seq)
+            frames = await database_sync_to_async(events.events_after)(
+                self.user_id, self.sent_seq, language=self.language
+            )
             for frame in frames:
                 await self.send_json(frame)
                 self.sent_seq = frame["seq"]
@@ -156,7 +175,7 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         if frame["seq"] == self.sent_seq + 1 and not self._lock.locked():
             self.sent_seq = frame["seq"]
-            await self.send_json(frame)
+            await self.send_json(await database_sync_to_async(events.worded)(frame, self.language))
             return
         await self._replay()
 

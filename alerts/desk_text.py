@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from alerts import labels
 from alerts.models import AlertState, Urgency
@@ -19,8 +20,25 @@ from node import places
 STEP_ACTIONS = ("schedule", "user", "users", "coordinators")
 
 
+# One number of each plural form ru and en have for whole numbers (one, few, many):
+# the script picks the sample whose form `Intl.PluralRules` gives its count.
+PLURAL_SAMPLES = (1, 2, 5)
+
+
+def _plural(singular: str, plural: str) -> dict[str, str]:
+    return {str(n): ngettext(singular, plural, n) for n in PLURAL_SAMPLES}
+
+
 def desk_labels() -> dict[str, Any]:
     return {
+        # The "N more not shown" note, as the template words it, to follow live events.
+        "more": _plural(
+            "%(n)s more open alert is not shown here.",
+            "%(n)s more open alerts are not shown here.",
+        ),
+        "more_unacked": _plural(
+            "%(n)s of them is not acknowledged.", "%(n)s of them are not acknowledged."
+        ),
         "kinds": {k: str(v) for k, v in labels.KIND_LABELS.items()},
         "urgencies": {u: str(labels.urgency_label(u)) for u in Urgency.values},
         "states": {s: str(label) for s, label in AlertState.choices},

@@ -9,6 +9,7 @@ client that missed one sees a gap (or reconnects) and replays from the database.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -16,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils import translation
 
 from alerts import labels, subjects
 from alerts.models import Alert, AlertEvent, EventCursor
@@ -45,10 +47,11 @@ def alert_data(alert: Alert) -> dict[str, Any]:
     return {
         "id": alert.pk,
         "kind": alert.kind,
-        # In the active language (the node's, from a task): a desk in another language
-        # shows the alert in its own words once the page reloads.
+        # In the active language (the node's, from a task); `params` lets each desk's
+        # connection word them again in its reader's language (`worded`).
         "title": labels.alert_title(alert),
         "summary": labels.alert_summary(alert),
+        "params": alert.params if isinstance(alert.params, dict) else {},
         "urgency": alert.urgency,
         "state": alert.state,
         "origin": alert.origin,
@@ -69,6 +72,27 @@ def alert_data(alert: Alert) -> dict[str, Any]:
 
 def event_frame(event: AlertEvent) -> dict[str, Any]:
     return {"type": event.type, "seq": event.seq, "alert": event.data}
+
+
+def worded(frame: dict[str, Any], language: str) -> dict[str, Any]:
+    """The frame with its alert's title and summary in `language`, the reader's.
+
+    An event is stored worded in the language of whoever raised it (a task: the node's).
+    An alert the node raised itself carries its values (`params`) and is worded again as
+    the page words it (`alerts.labels`); a peer's words, and events stored without
+    `params`, stay as they are."""
+    data = frame.get("alert")
+    if not isinstance(data, dict) or not data.get("params"):
+        return frame
+    alert = SimpleNamespace(
+        kind=data.get("kind", ""),
+        params=data["params"],
+        title=data.get("title", ""),
+        summary=data.get("summary", ""),
+    )
+    with translation.override(language):
+        title, summary = labels.alert_title(alert), labels.alert_summary(alert)
+    return {**frame, "alert": {**data, "title": title, "summary": summary}}
 
 
 def emit(user_id: int, alert: Alert, type: str) -> AlertEvent:
@@ -112,6 +136,10 @@ def close_connections(user_id: int, generation: int) -> None:
         logger.warning("closing the connections of user %s failed", user_id, exc_info=True)
 
 
-def events_after(user_id: int, seq: int, limit: int = 500) -> list[dict[str, Any]]:
+def events_after(
+    user_id: int, seq: int, limit: int = 500, language: str | None = None
+) -> list[dict[str, Any]]:
+    """The user's events after `seq`, worded in `language` when given (`worded`)."""
     rows = AlertEvent.objects.filter(user_id=user_id, seq__gt=seq).order_by("seq")[:limit]
-    return [event_frame(e) for e in rows]
+    frames = [event_frame(e) for e in rows]
+    return [worded(f, language) for f in frames] if language else frames

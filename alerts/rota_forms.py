@@ -17,6 +17,7 @@ from alerts.errors import AlertsError
 from alerts.models import ChannelKind, Rotation, Schedule
 from alerts.rota_services import MAX_MEMBERS, LayerInput
 from node import places
+from node.widgets import IsoDateInput
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -48,9 +49,7 @@ class LayerForm(ServiceErrorsMixin):
     handoff = forms.TimeField(
         label=_("Hand-over time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    start = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = forms.DateField(label=_("First day"), widget=IsoDateInput())
     window_start = forms.TimeField(
         label=_("Only from"),
         required=False,

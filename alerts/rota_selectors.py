@@ -188,6 +188,11 @@ def policies() -> list[dict[str, Any]]:
     return result
 
 
+def policy(urgency: str) -> EscalationPolicy | None:
+    """The stored policy of an urgency; None while it pages by the defaults."""
+    return EscalationPolicy.objects.filter(urgency=urgency).first()
+
+
 def missing_policies() -> list[dict[str, Any]]:
     """Urgencies with no stored policy: they page by the defaults until one is saved."""
     stored = set(EscalationPolicy.objects.values_list("urgency", flat=True))

@@ -1,5 +1,5 @@
 """Rota edits from the coordinators' pages (and the `oncall` CLI): rotations, overrides,
-peers' duty contacts.
+people's ways to be woken, peers' duty contacts.
 
 A published rota pages people, so it must stay publishable: an edit of a published
 schedule that would add a problem `publish_problems` reports (a gap, a member who cannot
@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Role, User
 from alerts.errors import AlertsError
-from alerts.models import Layer, Override, PeerContact, Rotation, Schedule
+from alerts.models import Layer, NotificationChannel, Override, PeerContact, Rotation, Schedule
 from alerts.services import _iso, publish_problems, reachable
 from audit.services import record
 
@@ -210,6 +210,29 @@ def override_delete(*, override: Override, actor: Any = None) -> None:
         _keep_publishable(schedule, before)
         record(action="rota.override_deleted", actor=actor, object_type="alerts.schedule",
                object_id=schedule.pk, details=details)  # fmt: skip
+
+
+def channel_remove(*, channel: NotificationChannel, actor: Any = None) -> None:
+    """Stop waking a person that way. The row stays (inactive) for the deliveries that
+    went through it; adding the same way again re-activates it (`services.channel_add`).
+
+    Refused, with nothing changed, when a published rota would be left with a new
+    problem (its member, or a person its escalation policy names, could no longer be
+    woken). The person's active channels are locked first, so two coordinators removing
+    that person's last two ways one each cannot both pass the check."""
+    with transaction.atomic():
+        mine = NotificationChannel.objects.select_for_update(no_key=True).filter(
+            user_id=channel.user_id, active=True
+        )
+        if channel.pk not in {c.pk for c in mine}:
+            raise AlertsError("channel", gettext("This way to wake someone is already removed."))
+        published = list(Schedule.objects.filter(published=True).order_by("pk"))
+        before = {s.pk: publish_problems(s) for s in published}
+        NotificationChannel.objects.filter(pk=channel.pk).update(active=False)
+        for schedule in published:
+            _keep_publishable(schedule, before[schedule.pk])
+        record(action="alert.channel_removed", actor=actor, object_type="accounts.user",
+               object_id=channel.user_id, details={"kind": channel.kind})  # fmt: skip
 
 
 def peer_contact_add(

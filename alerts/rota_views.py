@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from alerts import labels, rota_selectors, rota_services, selectors, services
 from alerts.errors import AlertsError
-from alerts.models import EscalationPolicy, Layer, Override, Schedule, Urgency
+from alerts.models import Layer, NotificationChannel, Override, Schedule, Urgency
 from alerts.rota_forms import (
     LOCAL_INPUT,
     ChannelForm,
@@ -274,7 +274,7 @@ def policy_edit(request: HttpRequest, urgency: str) -> HttpResponse:
     _coordinator(request)
     if urgency not in Urgency.values:
         raise Http404
-    policy = EscalationPolicy.objects.filter(urgency=urgency).first()
+    policy = rota_selectors.policy(urgency)
     steps_error = ""
     if request.method == "POST":
         form = PolicyForm(request.POST)
@@ -348,3 +348,20 @@ def reach_page(request: HttpRequest) -> HttpResponse:
         {"form": form, "people": rota_selectors.people_reach()},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def channel_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop waking a person one way (refused if a published rota would need it)."""
+    _coordinator(request)
+    channel = get_object_or_404(NotificationChannel, pk=pk, active=True)
+    name = rota_selectors.display_name(channel.user)
+    try:
+        rota_services.channel_remove(channel=channel, actor=request.user)
+    except AlertsError as exc:
+        messages.error(request, _("Not removed: %(why)s") % {"why": exc})
+    else:
+        messages.success(request, _("Removed: %(name)s is no longer woken that way.")
+                         % {"name": name})  # fmt: skip
+    return redirect("alerts:reach")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +28,7 @@ from alerts.models import (
     StepRun,
     Urgency,
 )
+from exchange.contacts import DutyContact
 from net247 import db, latency
 
 
@@ -178,14 +179,15 @@ def open_alerts_for(user: Any) -> QuerySet[Alert]:
 class Desk:
     """The desk's cards and what they leave out: the newest unacknowledged alerts first,
     then the newest acknowledged ones, at most `limit` in all; `open_total` and
-    `unacked_total` count every open alert (a group once), and `hidden_unacked` holds the
-    ids of the unacknowledged ones without a card, so the page says how many are not
-    shown and the live count stays exact."""
+    `unacked_total` count every open alert (a group once), and `hidden_unacked` and
+    `hidden_acked` hold the ids of the unacknowledged and acknowledged ones without a
+    card, so the page says how many are not shown and the live counts stay exact."""
 
     rows: list[Alert]
     open_total: int
     unacked_total: int
     hidden_unacked: list[int]
+    hidden_acked: list[int] = field(default_factory=list)
 
     @property
     def hidden(self) -> int:
@@ -209,10 +211,12 @@ def desk_alerts(user: Any, limit: int = DESK_LIMIT) -> Desk:
     unacked_total = len(rows) + len(hidden_unacked)
     if len(rows) < limit:
         rows += list(acknowledged.select_related("acknowledged_by")[: limit - len(rows)])
-    open_total = len(rows)
+    hidden_acked: list[int] = []
     if len(rows) == limit:
-        open_total = unacked_total + acknowledged.count()
-    return Desk(rows, open_total, unacked_total, hidden_unacked)
+        shown_acked = len(rows) - (unacked_total - len(hidden_unacked))
+        hidden_acked = list(acknowledged.values_list("pk", flat=True)[shown_acked:])
+    open_total = len(rows) + len(hidden_unacked) + len(hidden_acked)
+    return Desk(rows, open_total, unacked_total, hidden_unacked, hidden_acked)
 
 
 def unacknowledged_count(user: Any) -> int:
@@ -361,6 +365,14 @@ def peer_contacts(country: str) -> list[dict[str, str]]:
         {"country": c.country, "name": c.name, "phone": c.phone, "note": c.note}
         for c in PeerContact.objects.filter(country=country)
     ]
+
+
+def peer_contacts_by_country() -> dict[str, list[DutyContact]]:
+    """Every peer's duty contacts, for the peers page (registered in `exchange.contacts`)."""
+    found: dict[str, list[DutyContact]] = {}
+    for c in PeerContact.objects.order_by("country", "name"):
+        found.setdefault(c.country, []).append({"name": c.name, "phone": c.phone, "note": c.note})
+    return found
 
 
 def is_on_call(user: Any, at: datetime | None = None) -> bool:

@@ -12,6 +12,11 @@ urlpatterns = [
     path("rota/", rota_views.rota_page, name="rota"),
     path("rota/new/", rota_views.schedule_new, name="rota-new"),
     path("rota/reach/", rota_views.reach_page, name="reach"),
+    path(
+        "rota/reach/channels/<int:pk>/remove/",
+        rota_views.channel_remove,
+        name="channel-remove",
+    ),
     path("rota/<slug:name>/publish/", rota_views.rota_publish, name="rota-publish"),
     path("rota/<slug:name>/rotations/new/", rota_views.layer_edit, name="layer-new"),
     path("rota/<slug:name>/rotations/<int:pk>/", rota_views.layer_edit, name="layer-edit"),

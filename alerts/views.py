@@ -41,6 +41,7 @@ def desk(request: HttpRequest) -> HttpResponse:
             "open_total": desk.open_total,
             "hidden": desk.hidden,
             "hidden_unacked": desk.hidden_unacked,
+            "hidden_acked": desk.hidden_acked,
             "on_call": selectors.on_call_view(),
             "last_seq": cursor.last_seq if cursor else 0,
             "labels": desk_text.desk_labels(),

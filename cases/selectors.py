@@ -148,7 +148,15 @@ def inbound_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySe
     narrowed afterwards by `cases.filters.InboundFilter`. Prosecutors and coordinators get
     their scope; auditors every item, for its metadata only (the views show no content).
     The read is audited with the filters asked for."""
-    qs = InboundItem.objects.all() if access.is_auditor(user) else inbound_for(user)
+    if access.is_auditor(user):
+        qs = InboundItem.objects.all()
+    elif access.sees_everything(user):
+        qs = inbound_for(user)
+    else:
+        # The scope once: a page counts its rows, then reads its ids; with the scope as a
+        # subquery each of them would compute it again (permissions and pages).
+        ids = list(inbound_for(user).order_by().values_list("pk", flat=True))
+        qs = InboundItem.objects.select_related("assigned_to").filter(pk__in=ids)
     qs = qs.defer("body", "text", "comparison", "receipt", "updates")
     _audit_read(user, "inbound.list", "cases.inbounditem", filters=dict(filters or {}))
     return qs.order_by("-received_at", "-id")

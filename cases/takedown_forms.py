@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from cases import indicators as norm
 from cases.models import Takedown, Urgency
 from cases.takedowns import ACTION_LABELS
+from node.widgets import IsoDateInput
 
 MAX_LINES = 100
 HANDLING_CHOICES = [
@@ -204,13 +205,13 @@ class TakedownFilter(django_filters.FilterSet):
         field_name="created_at",
         lookup_expr="date__gte",
         label=gettext_lazy("Filed from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
     created_before = django_filters.DateFilter(
         field_name="created_at",
         lookup_expr="date__lte",
         label=gettext_lazy("Filed until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
     class Meta:

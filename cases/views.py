@@ -205,23 +205,59 @@ def inbound_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.inbound_get(request.user, pk)
-    people = selectors.assignable_people(request.user)
+def _inbound_page(
+    request: HttpRequest, item: Any, td_report: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The received item's page; `td_report` is a refused takedown step (target, status,
+    text and the errors per field) shown again next to its field with what was typed."""
     return render(
         request,
         "cases/inbound_detail.html",
         {
             "item": item,
-            "people": people,
+            "people": selectors.assignable_people(request.user),
             "statuses": takedowns.STATUSES,
             "request_kinds": list(labels.REQUEST_KIND_LABELS),
             "answer_statuses": list(labels.ANSWER_STATUS_LABELS),
             "restrictions": handling_rules.source_of(item).restrictions,
             "updates": conversation.updates_of(item),
+            "td_report": td_report or {},
         },
+        status=status,
     )
+
+
+@login_required
+def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _inbound_page(request, selectors.inbound_get(request.user, pk))
+
+
+def _takedown_status(request: HttpRequest, item: Any) -> HttpResponse:
+    """The decider's step on one target; a refusal (a step back without a reason) is
+    shown next to its field with the chosen state and the typed note kept."""
+    target = request.POST.get("target", "")
+    status = request.POST.get("status", "")
+    text = request.POST.get("text", "").replace("\x00", "")
+    try:
+        takedowns.takedown_status_report(
+            actor=request.user, item=item, target=target, status=status, note=text
+        )
+    except services.ServiceError as exc:
+        errors = exc.as_dict()
+    except DjangoValidationError as exc:
+        errors = {"non_field_errors": exc.messages}
+    else:
+        messages.success(request, _("Sent."))
+        return redirect("cases:inbound-detail", pk=item.pk)
+    report = {
+        "target": target,
+        "status": status,
+        "text": text,
+        "note_errors": errors.pop("note", []),
+        "status_errors": errors.pop("status", []),
+        "other_errors": [m for field_errors in errors.values() for m in field_errors],
+    }
+    return _inbound_page(request, item, td_report=report, status=400)
 
 
 @login_required
@@ -307,6 +343,8 @@ def inbound_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Request back, respond, or decide a takedown target, from the item's page."""
     item = selectors.inbound_get(request.user, pk)
     action = request.POST.get("action", "")
+    if action == "takedown-status":
+        return _takedown_status(request, item)
     text = request.POST.get("text", "").replace("\x00", "")
     try:
         if action == "request" and text.strip():
@@ -324,14 +362,6 @@ def inbound_act(request: HttpRequest, pk: int) -> HttpResponse:
             if status not in ("answered", "partial", "refused"):
                 raise services.ServiceError("status", _("Invalid status."))
             services.response_send(actor=request.user, item=item, text=text, status=status)
-        elif action == "takedown-status":
-            takedowns.takedown_status_report(
-                actor=request.user,
-                item=item,
-                target=request.POST.get("target", ""),
-                status=request.POST.get("status", ""),
-                note=text,
-            )
         else:
             raise services.ServiceError("text", _("Write the text first."))
     except services.ServiceError as exc:

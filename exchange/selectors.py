@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from exchange import queries, schemas
+from exchange import contacts, queries, schemas
 from exchange.models import (
     InboundMessage,
     InboundState,
@@ -283,8 +283,10 @@ def _when(value: str | None) -> datetime | None:
 def peers_page() -> list[dict[str, Any]]:
     """`peers_health()` with times as datetimes (the page prints them with their zone),
     each key with its grouped fingerprint and its trust in one word (`key_state`:
-    trusted | distrusted | untrusted | expired)."""
+    trusted | distrusted | untrusted | expired), and whom to telephone there
+    (`exchange.contacts`)."""
     now = timezone.now()
+    duty = contacts.by_country()
     result = []
     for row in peers_health():
         keys = []
@@ -312,6 +314,7 @@ def peers_page() -> list[dict[str, Any]]:
             {
                 **row,
                 "keys": keys,
+                "contacts": duty.get(row["country"], []),
                 "state_since": _when(row["state_since"]),
                 "failing_since": _when(row["failing_since"]),
                 "last_receipt_at": _when(row["last_receipt_at"]),

@@ -32,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from node import places
+from node.widgets import IsoDateInput
 
 PER_PAGE = 50
 M = TypeVar("M", bound=Model)
@@ -45,13 +46,6 @@ def day_start(day: date) -> datetime:
 def day_after(day: date) -> datetime:
     """The first instant after `day` on the node's clock: `until` includes the whole day."""
     return day_start(day + timedelta(days=1))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class DayRange:
@@ -68,7 +62,7 @@ class DayRange:
 
 
 def day_filter(label: Any, method: Any) -> django_filters.DateFilter:
-    return django_filters.DateFilter(label=label, method=method, widget=DateInput())
+    return django_filters.DateFilter(label=label, method=method, widget=IsoDateInput())
 
 
 def choice_filter(label: Any, choices: Any, **kwargs: Any) -> django_filters.ChoiceFilter:

@@ -47,6 +47,7 @@ NOT_PAGES = {
     "alerts:rota-new",
     "alerts:layer-delete",
     "alerts:override-delete",
+    "alerts:channel-remove",
     "peers:refresh-keys",
 }
 NAMESPACES = {"accounts", "alerts", "audit", "cases", "legal_map", "peers"}

@@ -108,3 +108,10 @@ def td_decided(item: Any) -> list[dict[str, Any]]:
     from cases.takedowns import decided
 
     return decided(item)
+
+
+@register.filter
+def td_kept_for(report: dict[str, Any], target: str) -> dict[str, Any]:
+    """The refused step typed for this target (to show again with its errors), or
+    nothing: only the form that was sent keeps its input."""
+    return report if report and report.get("target") == target else {}

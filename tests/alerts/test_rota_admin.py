@@ -331,6 +331,10 @@ def test_a_coordinator_edits_a_policy_and_reads_it_in_words(client: Client) -> N
     policy = EscalationPolicy.objects.get(urgency="immediate")
     assert policy.steps == [{"action": "schedule", "wait_minutes": 5, "schedule": "default",
                              "channels": ["webhook"]}]  # fmt: skip
+    assert rota_selectors.policy("immediate") == policy  # what the form opens with
+    assert 'value="webhook" selected' in client.get("/alerts/policies/immediate/").content.decode()
+    EscalationPolicy.objects.filter(urgency="routine").delete()
+    assert rota_selectors.policy("routine") is None
     page = client.get("/alerts/policies/").content.decode()
     assert "if nobody acknowledges within 5 minutes" in page and "by webhook" in page
     assert AuditEntry.objects.filter(action="alert.policy_changed", actor="c1").exists()
@@ -369,3 +373,40 @@ def test_a_long_rotation_made_by_the_cli_is_edited_without_losing_anyone(client:
     assert client.post(f"/alerts/rota/default/rotations/{layer.pk}/", data).status_code == 302
     layer.refresh_from_db()
     assert rota_selectors.layer_usernames(layer) == list(reversed(names))
+
+
+def test_a_coordinator_removes_a_way_to_wake_someone_unless_a_published_rota_needs_it(
+    client: Client,
+) -> None:
+    p1 = person("p1", webhook="https://hooks.example.org/p1")
+    person("p2")
+    rota("p1", "p2")
+    verified_client(client, person("c1", "coordinator"))
+    page = client.get("/alerts/rota/reach/").content.decode()
+    email, webhook = (p1.alert_channels.get(kind=k) for k in ("email", "webhook"))
+    assert f"/alerts/rota/reach/channels/{webhook.pk}/remove/" in page and "Удалить" in page
+
+    # p1 keeps the e-mail: the webhook goes, audited, and the page no longer lists it.
+    response = client.post(f"/alerts/rota/reach/channels/{webhook.pk}/remove/", follow=True)
+    assert "больше не будят" in response.content.decode()
+    assert "hooks.example.org" not in response.content.decode()
+    webhook.refresh_from_db()
+    assert not webhook.active and services.reachable(p1)
+    entry = AuditEntry.objects.get(action="alert.channel_removed", actor="c1")
+    assert entry.details == {"kind": "webhook"} and entry.object_id == str(p1.pk)
+
+    # The last way of a member of the published rota: refused, nothing changed.
+    response = client.post(f"/alerts/rota/reach/channels/{email.pk}/remove/", follow=True)
+    assert "Не удалено" in response.content.decode()
+    email.refresh_from_db()
+    assert email.active and AuditEntry.objects.filter(action="alert.channel_removed").count() == 1
+
+    # Off the rota, the same removal goes through; twice is refused by the service.
+    rota("p2")
+    rota_services.channel_remove(channel=email)
+    assert not services.reachable(p1)
+    with pytest.raises(AlertsError):
+        rota_services.channel_remove(channel=email)
+    assert client.post(f"/alerts/rota/reach/channels/{email.pk}/remove/").status_code == 404
+    verified_client(client, create_user("aud", "auditor"))
+    assert client.post(f"/alerts/rota/reach/channels/{webhook.pk}/remove/").status_code == 403

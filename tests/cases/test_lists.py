@@ -231,3 +231,23 @@ def test_htmx_gets_the_listing_alone_and_the_page_works_without_it() -> None:
     assert "<html" not in body and body.lstrip().startswith('<div id="listing"')
     assert "Visible both ways" in body and "HX-Request" in partial["Vary"]
     assert 'method="get"' in full.content.decode()  # a plain GET form without JS
+
+
+def test_a_prosecutors_inbound_page_computes_the_scope_once() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import access
+
+    prosecutor = create_user("lc.scope", "prosecutor")
+    items = _items([{"ref": f"MD-2026-{n:04d}"} for n in range(60)])
+    for item in items[:55]:  # two pages of what they may see, and five they may not
+        access.grant("view_inbounditem", item, users=[prosecutor])
+    client = verified_client(Client(), prosecutor)
+    for query in ({}, {"page": "2"}, {"kind": "notification"}):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/cases/inbound/", query)
+        assert response.status_code == 200
+        assert response.context["list"].page.paginator.count == 55
+        scoped = [q["sql"] for q in ctx.captured_queries if "objectpermission" in q["sql"]]
+        assert len(scoped) == 1, scoped

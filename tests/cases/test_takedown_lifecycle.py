@@ -211,3 +211,38 @@ def test_statistics_count_refused_and_pending(ours: Takedown) -> None:
     md = figures["per_country"]["MD"]
     assert md["done"] == 1 and md["pending"] == 0 and md["median_seconds"] is not None
     assert any(v is not None for v in figures["trend"]["countries"]["MD"])
+
+
+def test_a_refused_step_back_is_shown_beside_its_field_with_the_input_kept(kz: None) -> None:
+    coord = create_user("kz.coord", "coordinator", "hq")
+    item = received_request()
+    takedowns.takedown_status_report(
+        actor=coord, item=item, target="webcam-jobs.md", status="blocked"
+    )
+    client = verified_client(Client(), coord)
+    url = f"/cases/inbound/{item.pk}/act/"
+    form = {"action": "takedown-status", "target": "webcam-jobs.md"}
+
+    response = client.post(url, {**form, "status": "received", "text": "  "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    # The reason's error sits in the target's form, above the note it names; the step
+    # back chosen stays chosen.
+    report = page[page.index('class="td-report"') :]
+    error = report.index('id="td-text-1-error"')
+    assert "причину" in report[error : report.index('id="td-text-1"')]
+    assert 'aria-describedby="td-text-1-error"' in report
+    assert '<option value="received" selected>' in report
+    assert sent_statuses() == ["received", "blocked"]
+
+    # A state not offered: the error is beside the state and the note typed is kept.
+    response = client.post(url, {**form, "status": "nonsense", "text": "Court order 12/7"})
+    assert response.status_code == 400
+    report = response.content.decode().split('class="td-report"', 1)[1]
+    assert 'id="td-status-1-error"' in report and 'aria-invalid="true"' in report
+    assert 'value="Court order 12/7"' in report
+
+    # With the reason it goes through, back to the page.
+    response = client.post(url, {**form, "status": "received", "text": "Order annulled"})
+    assert response.status_code == 302
+    assert sent_statuses()[-1] == "received"

@@ -154,3 +154,23 @@ def test_refresh_keys_learns_a_signed_document_and_the_cli_uses_the_same_service
     assert AuditEntry.objects.filter(action="exchange.keys_refresh").count() == 2
     with pytest.raises(ValidationError):
         services.peer_refresh_keys(country="TJ")
+
+
+def test_each_peer_shows_its_duty_telephone_from_alerts(node: None, client: Client) -> None:
+    from alerts import rota_services
+
+    services.peer_add(country="UZ", url="http://127.0.0.1:9", keys=[(UZ.key_id, UZ.public_key)])
+    rota_services.peer_contact_add(
+        country="KZ", name="Duty prosecutor", phone="+7 717 200 00 00", note="24/7"
+    )
+    rows = {p["country"]: p["contacts"] for p in selectors.peers_page()}
+    assert rows == {
+        "KZ": [{"name": "Duty prosecutor", "phone": "+7 717 200 00 00", "note": "24/7"}],
+        "UZ": [],
+    }
+    text = coordinator(client).get("/peers/").content.decode()
+    kz, uz = text.split('id="peer-UZ"')  # peers in country order: KZ, then UZ
+    assert "Дежурный телефон" in kz and 'href="tel:+77172000000">+7 717 200 00 00</a>' in kz
+    assert "пока не согласован" in uz
+    english = coordinator(Client(), "en").get("/peers/").content.decode()
+    assert "Duty telephone" in english and "none agreed yet" in english

@@ -75,9 +75,31 @@
   // Unacknowledged alerts the desk has no card for (it shows the newest few): they count
   // until an event says they were acknowledged or closed.
   var hiddenUnacked = new Set(JSON.parse(document.getElementById("alerts-hidden-unacked").textContent));
+  var hiddenAcked = new Set(JSON.parse(document.getElementById("alerts-hidden-acked").textContent));
+  var more = document.getElementById("alerts-more");
+  var plurals = new Intl.PluralRules(document.documentElement.lang || "ru");
 
   function unacknowledged() {
     return list.querySelectorAll('li.alert-card[data-state="triggered"]').length + hiddenUnacked.size;
+  }
+
+  // `forms` holds the sentence for a sample number of each plural form (alerts/desk_text.py).
+  function plural(forms, n) {
+    var samples = Object.keys(forms);
+    var form = plurals.select(n);
+    var sample = samples.filter(function (s) { return plurals.select(Number(s)) === form; })[0];
+    return fmt(forms[sample || samples[samples.length - 1]], { n: n });
+  }
+
+  // "N more open alerts are not shown here": a hidden alert that gets a card or is closed
+  // leaves the count.
+  function refreshMore() {
+    var total = hiddenUnacked.size + hiddenAcked.size;
+    more.hidden = total === 0;
+    document.getElementById("alerts-more-count").textContent = plural(L.more, total);
+    document.getElementById("alerts-more-unacked").hidden = hiddenUnacked.size === 0;
+    document.getElementById("alerts-more-unacked-count").textContent =
+      plural(L.more_unacked, hiddenUnacked.size);
   }
 
   function drawFavicon(count) {
@@ -114,6 +136,7 @@
     document.title = (count ? "(" + count + ") " : "") + config.title;
     drawFavicon(count);
     empty.hidden = list.children.length > 0;
+    refreshMore();
   }
 
   function refreshAges() {
@@ -231,6 +254,7 @@
     var row = findCard(alert.id);
     // A hidden one that moves (paged again, acknowledged) gets its card; closed, it goes.
     hiddenUnacked.delete(alert.id);
+    hiddenAcked.delete(alert.id);
     if (alert.state === "resolved") {
       if (row) { row.remove(); }
       return false;
@@ -282,7 +306,9 @@
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(scheme + location.host + "/ws/alerts/");
-    ws.onopen = function () { ws.send(JSON.stringify({ last_seq: lastSeq })); };
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ last_seq: lastSeq, language: document.documentElement.lang }));
+    };
     ws.onmessage = function (msg) {
       var frame = JSON.parse(msg.data);
       if (frame.type === "hello") {
