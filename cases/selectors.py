@@ -21,7 +21,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from alerts import selectors as alert_selectors
 from audit.services import record
-from cases import access, ports
+from cases import access
 from cases.models import (
     Case,
     InboundItem,
@@ -30,6 +30,7 @@ from cases.models import (
     OutboundRequest,
     Takedown,
 )
+from exchange.selectors import thread_messages
 
 
 def _audit_read(
@@ -215,15 +216,15 @@ def thread_view(user: Any, thread: str) -> dict[str, Any]:
     )
     if not peers and not ours:
         raise Http404
-    messages = ports.thread_messages(thread)
+    messages = thread_messages(thread)
     if ours:
         for m in messages:
             if m["direction"] == "out" and str(m["envelope_id"]) == thread:
                 peers |= {d["destination"] for d in m.get("deliveries", [])}
     if not access.sees_everything(user):
         messages = [m for m in messages if _with(m, peers)]
-    ids = [str(_field(m, "envelope_id")) for m in messages]
-    acks = ports.acks_for(ids)
+    ids = [str(m["envelope_id"]) for m in messages]
+    acks = alert_selectors.acks_for(ids)
     _audit_read(user, "thread.read", "exchange.thread", thread)
     return {"thread": thread, "messages": messages, "acks": acks}
 
@@ -233,10 +234,6 @@ def _with(message: dict[str, Any], peers: set[str]) -> bool:
     if message["direction"] == "in":
         return message.get("origin") in peers
     return any(d["destination"] in peers for d in message.get("deliveries", []))
-
-
-def _field(message: Any, name: str) -> Any:
-    return message[name] if isinstance(message, dict) else getattr(message, name, "")
 
 
 def inbound_unassigned(user: Any) -> QuerySet[InboundItem]:
@@ -298,8 +295,8 @@ def case_destinations(case: Case) -> list[Destination]:
     """Per destination of the case (the caller has read it through `case_get`)."""
     notes = list(case.notifications.select_related("sent_by"))
     threads = {n.envelope_id for n in notes}
-    messages = {t: ports.thread_messages(t) for t in threads}
-    acks = ports.acks_for(sorted(threads)) or {}
+    messages = {t: thread_messages(t) for t in threads}
+    acks = alert_selectors.acks_for(sorted(threads))
     received = list(InboundItem.objects.filter(local_case=case).order_by("received_at", "id"))
     rows = []
     for n in notes:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import access, conversation, forms, labels, ports, selectors, services, takedowns
+from cases import access, conversation, forms, labels, legal, selectors, services, takedowns
 from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
 from cases.models import Handling
@@ -49,7 +49,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
         for country in COUNTRIES:
             if country == settings.NODE_COUNTRY or country in notified:
                 continue
-            comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
+            comparison = legal.compare(case.offence, country, case.facts, timezone.localdate())
             previews.append(
                 {
                     "country": country,
@@ -60,7 +60,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
             )
     context: dict[str, Any] = {
         "case": case,
-        "facts": [ports.fact_label(f) for f in case.facts],
+        "facts": [legal.fact_label(f) for f in case.facts],
         "handling_meaning": forms.handling_meaning(case.handling),
         "destinations": destinations,
         "notified": sorted(notified),
@@ -184,7 +184,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
         "cases/case_print.html",
         {
             "case": case,
-            "facts": [ports.fact_label(f) for f in case.facts],
+            "facts": [legal.fact_label(f) for f in case.facts],
             "handling_meaning": forms.handling_meaning(case.handling),
             "destinations": selectors.case_destinations(case),
             "audit_seq": entry.seq,

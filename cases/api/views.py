@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import access, ports, selectors, services, takedowns
+from cases import access, legal, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
 from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
@@ -127,7 +128,7 @@ class CaseCompareApi(APIView):
         countries = wanted or [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
         rows = []
         for country in countries:
-            comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
+            comparison = legal.compare(case.offence, country, case.facts, timezone.localdate())
             verdict = comparison.get("dual_criminality", {}).get("verdict", "uncertain")
             rows.append({"country": country, "verdict": verdict, "comparison": comparison})
         return Response(s.ComparisonPreviewOutput(rows, many=True).data)
@@ -401,31 +402,24 @@ class ThreadApi(APIView):
     def get(self, request: Request, thread: Any) -> Response:
         thread = str(thread)
         view = selectors.thread_view(request.user, thread)
-        messages = [_plain(m) for m in view["messages"]]
+        messages = [_message_out(m) for m in view["messages"]]
         return Response(
-            s.ThreadOutput(
-                {"thread": thread, "messages": messages, "acks": _plain(view["acks"])}
-            ).data
+            s.ThreadOutput({"thread": thread, "messages": messages, "acks": view["acks"]}).data
         )
 
 
-def _plain(value: Any) -> Any:
-    """Model rows or dataclasses from other apps' selectors, as JSON-ready data."""
-    import dataclasses
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
-    from django.forms.models import model_to_dict
 
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if hasattr(value, "_meta"):
-        return _plain(model_to_dict(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+def _message_out(message: dict[str, Any]) -> dict[str, Any]:
+    """A message of `exchange.selectors.thread_messages` with its times as ISO 8601 text."""
+    out = {**message, "at": _iso(message["at"])}
+    if "deliveries" in message:
+        out["deliveries"] = [
+            {**d, "delivered_at": _iso(d["delivered_at"])} for d in message["deliveries"]
+        ]
+    return out
 
 
 class CaseExportApi(APIView):
