@@ -1,4 +1,5 @@
-"""Reads, already scoped to what the user may see; every read of content is audited.
+"""Reads, already scoped to what the user may see; they never write (recording a read of
+content is `cases.read_services`' job).
 
 A prosecutor sees cases and received items granted to them or their unit (guardian
 object permissions); coordinators and admins see all of their node's; auditors see no
@@ -8,19 +9,16 @@ so its existence is not disclosed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import BigIntegerField, Model, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from alerts import selectors as alert_selectors
-from audit.services import record
 from cases import access
 from cases.models import (
     Case,
@@ -31,27 +29,6 @@ from cases.models import (
     Takedown,
 )
 from exchange.selectors import thread_messages
-
-
-def _audit_read(
-    actor: Any,
-    what: str,
-    object_type: str,
-    object_id: Any = "",
-    outcome: str = "success",
-    **details: Any,
-) -> None:
-    # No transaction of its own: record() appends in the caller's transaction, or alone
-    # in one statement (PostgreSQL's audit_append) or its own transaction (elsewhere);
-    # BEGIN and COMMIT around it were two more round trips on every read.
-    record(
-        action=what,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        outcome=outcome,
-        details=details,
-    )
 
 
 def granted_ids(user: Any, model: type[Model], codename: str) -> QuerySet[Any]:
@@ -102,65 +79,34 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
     return qs.filter(pk__in=granted.union(unassigned, all=True))
 
 
-def case_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[Case]:
+def case_list(user: Any) -> QuerySet[Case]:
     """The user's cases for a list, newest first in a stable order (ties broken by id),
-    narrowed afterwards by `cases.filters.CaseFilter`; the read is audited with the
-    filters asked for."""
-    qs = cases_for(user).defer("summary", "facts").order_by("-created_at", "-id")
-    _audit_read(user, "case.list", "cases.case", filters=dict(filters or {}))
-    return qs
+    narrowed afterwards by `cases.filters.CaseFilter`."""
+    return cases_for(user).defer("summary", "facts").order_by("-created_at", "-id")
 
 
 def case_get(user: Any, pk: Any) -> Case:
+    """The case if the user may see it; 404 otherwise (its existence is not disclosed)."""
     case = cases_for(user).filter(pk=pk).first()
     if case is None:
-        _audit_read(user, "case.read", "cases.case", pk, outcome="denied")
         raise Http404
-    _audit_read(user, "case.read", "cases.case", case.pk)
     return case
 
 
-def case_export(user: Any, pk: Any) -> Case:
-    """Like case_get, recorded as an export (the whole case leaves the screen)."""
-    case = cases_for(user).filter(pk=pk).first()
-    if case is None:
-        _audit_read(user, "case.export", "cases.case", pk, outcome="denied")
-        raise Http404
-    _audit_read(user, "case.export", "cases.case", case.pk)
-    return case
-
-
-def case_print(user: Any, pk: Any) -> tuple[Case, Any]:
-    """Like case_get, recorded as `case.print`; the entry is returned so that its sequence
-    number (the audit reference) can be printed on every page of the case file."""
-    case = cases_for(user).filter(pk=pk).first()
-    if case is None:
-        _audit_read(user, "case.print", "cases.case", pk, outcome="denied")
-        raise Http404
-    with transaction.atomic():
-        entry: Any = record(
-            action="case.print", actor=user, object_type="cases.case", object_id=case.pk
-        )
-    return case, entry
-
-
-def inbound_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[InboundItem]:
+def inbound_list(user: Any) -> QuerySet[InboundItem]:
     """Received items for a list, newest first in a stable order (ties broken by id),
     narrowed afterwards by `cases.filters.InboundFilter`. Prosecutors and coordinators get
-    their scope; auditors every item, for its metadata only (the views show no content).
-    The read is audited with the filters asked for."""
+    their scope; auditors every item, for its metadata only (the views show no content)."""
     qs = InboundItem.objects.all() if access.is_auditor(user) else inbound_for(user)
     qs = qs.defer("body", "text", "comparison", "receipt", "updates")
-    _audit_read(user, "inbound.list", "cases.inbounditem", filters=dict(filters or {}))
     return qs.order_by("-received_at", "-id")
 
 
 def inbound_get(user: Any, pk: Any) -> InboundItem:
+    """The received item if the user may see it; 404 otherwise."""
     item = inbound_for(user).filter(pk=pk).first()
     if item is None:
-        _audit_read(user, "inbound.read", "cases.inbounditem", pk, outcome="denied")
         raise Http404
-    _audit_read(user, "inbound.read", "cases.inbounditem", item.pk)
     return item
 
 
@@ -191,7 +137,6 @@ def takedown_get(user: Any, pk: Any) -> Takedown:
     takedown = takedowns_for(user).filter(pk=pk).first()
     if takedown is None:
         raise Http404
-    _audit_read(user, "takedown.read", "cases.takedown", takedown.pk)
     return takedown
 
 
@@ -225,7 +170,6 @@ def thread_view(user: Any, thread: str) -> dict[str, Any]:
         messages = [m for m in messages if _with(m, peers)]
     ids = [str(m["envelope_id"]) for m in messages]
     acks = alert_selectors.acks_for(ids)
-    _audit_read(user, "thread.read", "exchange.thread", thread)
     return {"thread": thread, "messages": messages, "acks": acks}
 
 

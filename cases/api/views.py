@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import access, legal, selectors, services, takedowns
+from cases import access, legal, read_services, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
 from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
@@ -82,8 +82,8 @@ class CaseListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         _worker(request)
-        qs = selectors.case_list(
-            request.user, lists.filter_params(request.query_params, CaseFilter)
+        qs = read_services.case_list_read(
+            actor=request.user, filters=lists.filter_params(request.query_params, CaseFilter)
         )
         return _page(request, self, lists.api_filtered(request, qs, self), s.CaseListOutput)
 
@@ -99,14 +99,14 @@ class CaseListCreateApi(APIView):
 class CaseDetailApi(APIView):
     @extend_schema(responses={200: s.CaseOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         return Response(s.CaseOutput(case).data)
 
 
 class CaseNotifyApi(APIView):
     @extend_schema(request=s.NotifyInput, responses={202: s.NotifyOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _coordinator(request)
         data = s.NotifyInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -123,7 +123,7 @@ class CaseCompareApi(APIView):
         responses={200: s.ComparisonPreviewOutput(many=True), 404: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         wanted = [c for c in request.query_params.getlist("to") if c in s.COUNTRIES]
         countries = wanted or [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
         rows = []
@@ -137,7 +137,7 @@ class CaseCompareApi(APIView):
 class CaseUpdateApi(APIView):
     @extend_schema(request=s.CaseUpdateInput, responses={202: OpenApiTypes.OBJECT, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _worker(request)
         data = s.CaseUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -152,7 +152,7 @@ class CaseUpdateApi(APIView):
 class CaseRequestApi(APIView):
     @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _worker(request)
         data = s.RequestInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,7 +212,9 @@ class InboundListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = lists.filter_params(request.query_params, InboundFilter)
-        qs = lists.api_filtered(request, selectors.inbound_list(request.user, params), self)
+        qs = lists.api_filtered(
+            request, read_services.inbound_list_read(actor=request.user, filters=params), self
+        )
         out = s.InboundMetaOutput if access.is_auditor(request.user) else s.InboundListOutput
         return _page(request, self, qs, out)
 
@@ -220,14 +222,14 @@ class InboundListApi(APIView):
 class InboundDetailApi(APIView):
     @extend_schema(responses={200: s.InboundOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         return Response(s.InboundOutput(_inbound_out(item)).data)
 
 
 class InboundAssignApi(APIView):
     @extend_schema(request=s.AssignInput, responses={200: s.InboundOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         _coordinator(request)
         data = s.AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -256,7 +258,7 @@ class InboundRequestApi(APIView):
 
     @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         data = s.RequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -268,7 +270,7 @@ class InboundRequestApi(APIView):
 class InboundRespondApi(APIView):
     @extend_schema(request=s.ResponseInput, responses={202: s.EnvelopeOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         data = s.ResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
         envelope_id = _call(
@@ -280,7 +282,7 @@ class InboundRespondApi(APIView):
 class InboundForwardApi(APIView):
     @extend_schema(request=s.ForwardInput, responses={202: s.NotifyOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         _coordinator(request)
         data = s.ForwardInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -294,7 +296,7 @@ class InboundTakedownStatusApi(APIView):
 
     @extend_schema(request=s.TakedownStatusInput, responses={202: s.EnvelopeOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         data = s.TakedownStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         envelope_id = _call(
@@ -359,7 +361,7 @@ def _takedown_out(t: Takedown) -> Any:
 class TakedownDetailApi(APIView):
     @extend_schema(responses={200: s.TakedownOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        takedown = selectors.takedown_get(request.user, _pk(pk))
+        takedown = read_services.takedown_read(actor=request.user, pk=_pk(pk))
         return Response(s.TakedownOutput(_takedown_out(takedown)).data)
 
 
@@ -401,7 +403,7 @@ class ThreadApi(APIView):
     @extend_schema(responses={200: s.ThreadOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, thread: Any) -> Response:
         thread = str(thread)
-        view = selectors.thread_view(request.user, thread)
+        view = read_services.thread_read(actor=request.user, thread=thread)
         messages = [_message_out(m) for m in view["messages"]]
         return Response(
             s.ThreadOutput({"thread": thread, "messages": messages, "acks": view["acks"]}).data
@@ -427,7 +429,7 @@ class CaseExportApi(APIView):
 
     @extend_schema(responses={200: s.CaseExportOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        case = selectors.case_export(request.user, _pk(pk))
+        case = read_services.case_export(actor=request.user, pk=_pk(pk))
         return Response(
             {
                 "case": s.CaseOutput(case).data,
