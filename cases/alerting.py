@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from alerts import subjects
 from alerts.models import Alert
-from cases import selectors, services
+from cases import read_services, services
 from exchange.models import InboundMessage, OutboundMessage
 from legal_map.presentation import comparison_view
 
@@ -30,7 +30,7 @@ def _item_url(alert: Alert) -> str | None:
 def _item_context(user: Any, alert: Alert) -> dict[str, Any] | None:
     """The item as the alert page shows it, or None when the user may not read it."""
     try:
-        item = selectors.inbound_get(user, alert.object_id)
+        item = read_services.inbound_read(actor=user, pk=alert.object_id)
     except Http404:
         return None
     comparison = None

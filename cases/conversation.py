@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases import legal
 from cases.models import Case, InboundItem, Notification, OutboundRequest, Takedown, Urgency
 from exchange.labels import MESSAGE_TYPE_LABELS
 from node import places
@@ -135,9 +136,7 @@ def _text(message: dict[str, Any]) -> tuple[str, str, list[str]]:
             elif key == "urgency":
                 shown = str(URGENCY.get(value, value))
             elif key == "facts":
-                from cases import ports
-
-                shown = "; ".join(ports.fact_label(str(f)) for f in value or [])
+                shown = "; ".join(legal.fact_label(str(f)) for f in value or [])
             else:
                 shown = str(value)
             lines.append(f"{capfirst(str(CHANGED.get(key, key)))}: {shown}")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import indicators as norm
-from cases import ports
+from cases import legal
 from cases.models import Case, Handling, Urgency
 
 # What the meaning of each handling code is, for the person choosing one (contract, s. 3).
@@ -36,7 +36,7 @@ HANDLING_MEANINGS: dict[str, Any] = {
     ),
 }
 
-OFFENCE_SEP = ports.OFFENCE_SEP
+OFFENCE_SEP = legal.OFFENCE_SEP
 
 
 def handling_choices() -> list[tuple[str, str]]:
@@ -124,10 +124,10 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         offence = self.fields["offence"]
         assert isinstance(offence, forms.ChoiceField)
-        offence.choices = [("", _("— choose an article —")), *ports.offence_choices()]
+        offence.choices = [("", _("— choose an article —")), *legal.offence_choices()]
         facts = self.fields["facts"]
         assert isinstance(facts, forms.MultipleChoiceField)
-        facts.choices = ports.fact_choices()
+        facts.choices = legal.fact_choices()
         handling = self.fields["handling"]
         assert isinstance(handling, forms.ChoiceField)
         handling.choices = handling_choices()

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 
-from cases import handling, ports, queries
+from alerts.services import alert_raise
+from cases import handling, queries
 from cases import indicators as norm
 from cases.models import Case, InboundItem, Indicator, IndicatorHit, MirrorProposal, Takedown
 from net247 import db
@@ -104,7 +105,7 @@ def find_hits(item: InboundItem, rows: list[Indicator]) -> list[IndicatorHit]:
         elif hit.takedown is not None:
             owners = [hit.takedown.created_by]
             label = hit.takedown.request_ref
-        ports.alert(
+        alert_raise(
             kind="indicator_hit",
             title=f"{hit.kind} {hit.value}: {label} ~ {item.origin} {item.ref}",
             urgency=item.urgency,

@@ -17,8 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from alerts.services import alert_raise
 from audit.services import record
-from cases import matching, ports, takedowns
+from cases import legal, matching, takedowns
 from cases.models import Case, InboundItem, OutboundRequest
 from cases.services import DUE_AFTER
 from net247 import db
@@ -90,7 +91,7 @@ def _alert(
     users: list[Any] | None = None,
     params: dict[str, Any] | None = None,
 ) -> None:
-    ports.alert(
+    alert_raise(
         kind=kind,
         title=title,
         params=params,
@@ -120,7 +121,7 @@ def on_notification(msg: Any) -> None:
         title=body["title"],
         text=body["summary"],
         urgency=body["urgency"],
-        comparison=ports.compare(
+        comparison=legal.compare(
             body["offence"], settings.NODE_COUNTRY, list(body["facts"]), timezone.localdate()
         ),
     )
@@ -188,7 +189,7 @@ def _message_about_ours(msg: Any) -> bool:
     )
     # The people on the case are told (a reply must not wait for someone to look), with
     # the case's urgency; acknowledging signs `alert.ack` back like any received message.
-    ports.alert(
+    alert_raise(
         kind="case_message",
         title=f"{msg.origin}: {case.reference}",
         params={"country": msg.origin, "ref": case.reference},
@@ -273,7 +274,7 @@ def on_takedown(msg: Any) -> None:
         text=f"{body['requested_action']}",
         urgency=body["urgency"],
         mirror_of=str(body.get("mirror_of", ""))[:64],
-        comparison=ports.compare(
+        comparison=legal.compare(
             body["legal_basis"], settings.NODE_COUNTRY, [], timezone.localdate(), "takedown"
         ),
     )

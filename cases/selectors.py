@@ -1,4 +1,5 @@
-"""Reads, already scoped to what the user may see; every read of content is audited.
+"""Reads, already scoped to what the user may see; they never write (recording a read of
+content is `cases.read_services`' job).
 
 A prosecutor sees cases and received items granted to them or their unit (guardian
 object permissions); coordinators and admins see all of their node's; auditors see no
@@ -8,20 +9,17 @@ so its existence is not disclosed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import BigIntegerField, Model, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from alerts import selectors as alert_selectors
-from audit.services import record
-from cases import access, ports
+from cases import access
 from cases.models import (
     Case,
     InboundItem,
@@ -30,27 +28,7 @@ from cases.models import (
     OutboundRequest,
     Takedown,
 )
-
-
-def _audit_read(
-    actor: Any,
-    what: str,
-    object_type: str,
-    object_id: Any = "",
-    outcome: str = "success",
-    **details: Any,
-) -> None:
-    # No transaction of its own: record() appends in the caller's transaction, or alone
-    # in one statement (PostgreSQL's audit_append) or its own transaction (elsewhere);
-    # BEGIN and COMMIT around it were two more round trips on every read.
-    record(
-        action=what,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        outcome=outcome,
-        details=details,
-    )
+from exchange.selectors import thread_messages
 
 
 def granted_ids(user: Any, model: type[Model], codename: str) -> QuerySet[Any]:
@@ -101,53 +79,24 @@ def inbound_for(user: Any) -> QuerySet[InboundItem]:
     return qs.filter(pk__in=granted.union(unassigned, all=True))
 
 
-def case_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[Case]:
+def case_list(user: Any) -> QuerySet[Case]:
     """The user's cases for a list, newest first in a stable order (ties broken by id),
-    narrowed afterwards by `cases.filters.CaseFilter`; the read is audited with the
-    filters asked for."""
-    qs = cases_for(user).defer("summary", "facts").order_by("-created_at", "-id")
-    _audit_read(user, "case.list", "cases.case", filters=dict(filters or {}))
-    return qs
+    narrowed afterwards by `cases.filters.CaseFilter`."""
+    return cases_for(user).defer("summary", "facts").order_by("-created_at", "-id")
 
 
 def case_get(user: Any, pk: Any) -> Case:
+    """The case if the user may see it; 404 otherwise (its existence is not disclosed)."""
     case = cases_for(user).filter(pk=pk).first()
     if case is None:
-        _audit_read(user, "case.read", "cases.case", pk, outcome="denied")
         raise Http404
-    _audit_read(user, "case.read", "cases.case", case.pk)
     return case
 
 
-def case_export(user: Any, pk: Any) -> Case:
-    """Like case_get, recorded as an export (the whole case leaves the screen)."""
-    case = cases_for(user).filter(pk=pk).first()
-    if case is None:
-        _audit_read(user, "case.export", "cases.case", pk, outcome="denied")
-        raise Http404
-    _audit_read(user, "case.export", "cases.case", case.pk)
-    return case
-
-
-def case_print(user: Any, pk: Any) -> tuple[Case, Any]:
-    """Like case_get, recorded as `case.print`; the entry is returned so that its sequence
-    number (the audit reference) can be printed on every page of the case file."""
-    case = cases_for(user).filter(pk=pk).first()
-    if case is None:
-        _audit_read(user, "case.print", "cases.case", pk, outcome="denied")
-        raise Http404
-    with transaction.atomic():
-        entry: Any = record(
-            action="case.print", actor=user, object_type="cases.case", object_id=case.pk
-        )
-    return case, entry
-
-
-def inbound_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySet[InboundItem]:
+def inbound_list(user: Any) -> QuerySet[InboundItem]:
     """Received items for a list, newest first in a stable order (ties broken by id),
     narrowed afterwards by `cases.filters.InboundFilter`. Prosecutors and coordinators get
-    their scope; auditors every item, for its metadata only (the views show no content).
-    The read is audited with the filters asked for."""
+    their scope; auditors every item, for its metadata only (the views show no content)."""
     if access.is_auditor(user):
         qs = InboundItem.objects.all()
     elif access.sees_everything(user):
@@ -158,16 +107,14 @@ def inbound_list(user: Any, filters: Mapping[str, str] | None = None) -> QuerySe
         ids = list(inbound_for(user).order_by().values_list("pk", flat=True))
         qs = InboundItem.objects.select_related("assigned_to").filter(pk__in=ids)
     qs = qs.defer("body", "text", "comparison", "receipt", "updates")
-    _audit_read(user, "inbound.list", "cases.inbounditem", filters=dict(filters or {}))
     return qs.order_by("-received_at", "-id")
 
 
 def inbound_get(user: Any, pk: Any) -> InboundItem:
+    """The received item if the user may see it; 404 otherwise."""
     item = inbound_for(user).filter(pk=pk).first()
     if item is None:
-        _audit_read(user, "inbound.read", "cases.inbounditem", pk, outcome="denied")
         raise Http404
-    _audit_read(user, "inbound.read", "cases.inbounditem", item.pk)
     return item
 
 
@@ -198,7 +145,6 @@ def takedown_get(user: Any, pk: Any) -> Takedown:
     takedown = takedowns_for(user).filter(pk=pk).first()
     if takedown is None:
         raise Http404
-    _audit_read(user, "takedown.read", "cases.takedown", takedown.pk)
     return takedown
 
 
@@ -223,16 +169,15 @@ def thread_view(user: Any, thread: str) -> dict[str, Any]:
     )
     if not peers and not ours:
         raise Http404
-    messages = ports.thread_messages(thread)
+    messages = thread_messages(thread)
     if ours:
         for m in messages:
             if m["direction"] == "out" and str(m["envelope_id"]) == thread:
                 peers |= {d["destination"] for d in m.get("deliveries", [])}
     if not access.sees_everything(user):
         messages = [m for m in messages if _with(m, peers)]
-    ids = [str(_field(m, "envelope_id")) for m in messages]
-    acks = ports.acks_for(ids)
-    _audit_read(user, "thread.read", "exchange.thread", thread)
+    ids = [str(m["envelope_id"]) for m in messages]
+    acks = alert_selectors.acks_for(ids)
     return {"thread": thread, "messages": messages, "acks": acks}
 
 
@@ -241,10 +186,6 @@ def _with(message: dict[str, Any], peers: set[str]) -> bool:
     if message["direction"] == "in":
         return message.get("origin") in peers
     return any(d["destination"] in peers for d in message.get("deliveries", []))
-
-
-def _field(message: Any, name: str) -> Any:
-    return message[name] if isinstance(message, dict) else getattr(message, name, "")
 
 
 def inbound_unassigned(user: Any) -> QuerySet[InboundItem]:
@@ -306,8 +247,8 @@ def case_destinations(case: Case) -> list[Destination]:
     """Per destination of the case (the caller has read it through `case_get`)."""
     notes = list(case.notifications.select_related("sent_by"))
     threads = {n.envelope_id for n in notes}
-    messages = {t: ports.thread_messages(t) for t in threads}
-    acks = ports.acks_for(sorted(threads)) or {}
+    messages = {t: thread_messages(t) for t in threads}
+    acks = alert_selectors.acks_for(sorted(threads))
     received = list(InboundItem.objects.filter(local_case=case).order_by("received_at", "id"))
     rows = []
     for n in notes:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audited_transaction, record
-from cases import access, matching, ports
+from cases import access, legal, matching
 from cases import handling as handling_rules
 from cases.handling import Release
 from cases.models import (
@@ -36,6 +36,7 @@ from cases.models import (
     Urgency,
     Victim,
 )
+from exchange.services import message_send
 from node.errors import ServiceError as BaseServiceError
 
 DUE_AFTER = {
@@ -178,7 +179,7 @@ def case_notify(
         body = notification_body(locked)
         if decision.restrictions:
             body["restrictions"] = decision.restrictions
-        message = ports.send(
+        message = message_send(
             type="case.notification", to=countries, body=body, handling=handling, actor=actor
         )
         today = timezone.localdate()
@@ -188,7 +189,7 @@ def case_notify(
                 country=country,
                 handling=handling,
                 envelope_id=message.envelope_id,
-                comparison=ports.compare(locked.offence, country, locked.facts, today),
+                comparison=legal.compare(locked.offence, country, locked.facts, today),
                 sent_by=actor,
             )
             for country in countries
@@ -230,7 +231,7 @@ def _checked_changes(case: Case, changes: dict[str, Any]) -> dict[str, Any]:
             if value not in Case.Status.values:
                 raise ServiceError("status", _("Choose a status."))
         elif key == "facts":
-            if not isinstance(value, list) or ports.fact_errors(value):
+            if not isinstance(value, list) or legal.fact_errors(value):
                 raise ServiceError("facts", _("Facts must be tags of the legal map."))
             value = list(value)
         if getattr(case, key) != value:
@@ -288,7 +289,7 @@ def _send_update(
     if handling == Handling.H3:
         stated = case.restrictions or "as stated in the notification of this thread"
         msg_body["restrictions"] = stated
-    return ports.send(
+    return message_send(
         type="case.update",
         to=to,
         body=msg_body,
@@ -332,7 +333,7 @@ def thread_reply(*, actor: Any, thread: str, text: str) -> str:
             if decision.restrictions:
                 body["restrictions"] = decision.restrictions
             countries = [root.origin]
-            message = ports.send(
+            message = message_send(
                 type="case.update",
                 to=countries,
                 body=body,
@@ -380,7 +381,7 @@ def request_send(
             case_ref, thread, reply_to = case.reference, note.envelope_id, note.envelope_id
         else:
             raise ServiceError("case", "a case or a received item is required")
-        message = ports.send(
+        message = message_send(
             type="case.request",
             to=[country],
             body={
@@ -436,7 +437,7 @@ def response_send(
             body["indicators"] = indicators
         if decision.restrictions:
             body["restrictions"] = decision.restrictions
-        message = ports.send(
+        message = message_send(
             type="case.response",
             to=[locked.origin],
             body=body,

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import access, selectors, services, takedowns
+from cases import access, read_services, selectors, services, takedowns
 from cases.models import MirrorProposal
 from cases.takedown_forms import TakedownFilter, TakedownForm, offence_title
 from node.places import country_name
@@ -110,7 +110,7 @@ def takedown_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def takedown_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    takedown = selectors.takedown_get(request.user, pk)
+    takedown = read_services.takedown_read(actor=request.user, pk=pk)
     return render(
         request,
         "cases/takedown_detail.html",
@@ -126,7 +126,7 @@ def takedown_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def takedown_chase(request: HttpRequest, pk: int) -> HttpResponse:
     _coordinator(request)
-    takedown = selectors.takedown_get(request.user, pk)
+    takedown = read_services.takedown_read(actor=request.user, pk=pk)
     country = request.POST.get("country", "")[:2]
     try:
         takedowns.takedown_chase(actor=request.user, takedown=takedown, country=country)

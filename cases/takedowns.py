@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.services import record
 from cases import handling as handling_rules
-from cases import matching, ports, services
+from cases import matching, services
 from cases.models import (
     InboundItem,
     InboundTakedownTarget,
@@ -60,6 +60,8 @@ from cases.models import (
     target_name,
 )
 from cases.services import ServiceError, next_reference
+from exchange.selectors import thread_messages
+from exchange.services import message_send
 from node.templatetags.node_time import duration_words
 
 STATUSES = (
@@ -179,7 +181,7 @@ def takedown_create(
             created_by=actor,
         )
         rows = matching.store(indicators or [], takedown=takedown)
-        message = ports.send(
+        message = message_send(
             type="takedown.request",
             to=countries,
             body=takedown_body(takedown),
@@ -274,7 +276,7 @@ def _report(item: InboundItem, target: InboundTakedownTarget, status: str, note:
     }
     if note:
         body["note"] = note
-    message = ports.send(
+    message = message_send(
         type="takedown.status",
         to=[item.origin],
         body=body,
@@ -478,7 +480,7 @@ def decided(item: InboundItem) -> list[dict[str, Any]]:
     rule as the requester's board, so both pages tell the same story, corrections
     included."""
     sent: dict[str, list[TakedownStep]] = {}
-    for m in ports.thread_messages(item.thread):
+    for m in thread_messages(item.thread):
         body = m["envelope"].get("body", {})
         if m["direction"] != "out" or m["type"] != "takedown.status":
             continue
@@ -594,7 +596,7 @@ def takedown_chase(*, actor: Any, takedown: Takedown, country: str) -> OutboundR
             "targets": waiting,
         }
         due = timezone.now() + services.DUE_AFTER[locked.urgency]
-        message = ports.send(
+        message = message_send(
             type="case.request",
             to=[country],
             body={

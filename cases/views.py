@@ -15,7 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import access, conversation, forms, labels, ports, selectors, services, takedowns
+from cases import (
+    access,
+    conversation,
+    forms,
+    labels,
+    legal,
+    read_services,
+    selectors,
+    services,
+    takedowns,
+)
 from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
 from cases.models import Handling
@@ -32,7 +42,9 @@ def _worker(request: HttpRequest) -> None:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     _worker(request)
-    cases = selectors.case_list(request.user, lists.filter_params(request.GET, CaseFilter))
+    cases = read_services.case_list_read(
+        actor=request.user, filters=lists.filter_params(request.GET, CaseFilter)
+    )
     listing = lists.page_of(request, CaseFilter(request.GET, queryset=cases, request=request))
     return lists.render_list(
         request, "cases/case_list.html", "cases/_case_listing.html", {"list": listing}
@@ -49,7 +61,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
         for country in COUNTRIES:
             if country == settings.NODE_COUNTRY or country in notified:
                 continue
-            comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
+            comparison = legal.compare(case.offence, country, case.facts, timezone.localdate())
             previews.append(
                 {
                     "country": country,
@@ -60,7 +72,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
             )
     context: dict[str, Any] = {
         "case": case,
-        "facts": [ports.fact_label(f) for f in case.facts],
+        "facts": [legal.fact_label(f) for f in case.facts],
         "handling_meaning": forms.handling_meaning(case.handling),
         "destinations": destinations,
         "notified": sorted(notified),
@@ -80,7 +92,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.case_get(request.user, pk)
+    case = read_services.case_read(actor=request.user, pk=pk)
     return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 
@@ -88,7 +100,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
     """Errors are shown next to the notify form with what was chosen kept."""
-    case = selectors.case_get(request.user, pk)
+    case = read_services.case_read(actor=request.user, pk=pk)
     if not access.sees_everything(request.user):
         raise PermissionDenied
     to = [c for c in request.POST.getlist("to") if c in COUNTRIES]
@@ -126,7 +138,7 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit title, summary or urgency; travels as `case.update` to the countries notified."""
-    case = selectors.case_get(request.user, pk)
+    case = read_services.case_read(actor=request.user, pk=pk)
     _worker(request)
     form = forms.CaseEditForm(request.POST)
     if form.is_valid():
@@ -147,7 +159,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Close or reopen; travels as `case.update` with `changes: {status}`."""
-    case = selectors.case_get(request.user, pk)
+    case = read_services.case_read(actor=request.user, pk=pk)
     _worker(request)
     form = forms.CaseStatusForm(request.POST)
     if form.is_valid():
@@ -178,13 +190,13 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The case file to print (or save as PDF): the case, its notifications, receipts,
     acknowledgements and the legal comparison. The read is audited as an export; that
     entry's sequence number is printed on every page."""
-    case, entry = selectors.case_print(request.user, pk)
+    case, entry = read_services.case_print(actor=request.user, pk=pk)
     return render(
         request,
         "cases/case_print.html",
         {
             "case": case,
-            "facts": [ports.fact_label(f) for f in case.facts],
+            "facts": [legal.fact_label(f) for f in case.facts],
             "handling_meaning": forms.handling_meaning(case.handling),
             "destinations": selectors.case_destinations(case),
             "audit_seq": entry.seq,
@@ -195,7 +207,9 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def inbound_list(request: HttpRequest) -> HttpResponse:
-    items = selectors.inbound_list(request.user, lists.filter_params(request.GET, InboundFilter))
+    items = read_services.inbound_list_read(
+        actor=request.user, filters=lists.filter_params(request.GET, InboundFilter)
+    )
     listing = lists.page_of(request, InboundFilter(request.GET, queryset=items, request=request))
     return lists.render_list(
         request,
@@ -229,7 +243,7 @@ def _inbound_page(
 
 @login_required
 def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _inbound_page(request, selectors.inbound_get(request.user, pk))
+    return _inbound_page(request, read_services.inbound_read(actor=request.user, pk=pk))
 
 
 def _takedown_status(request: HttpRequest, item: Any) -> HttpResponse:
@@ -263,7 +277,7 @@ def _takedown_status(request: HttpRequest, item: Any) -> HttpResponse:
 @login_required
 @require_POST
 def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.inbound_get(request.user, pk)
+    item = read_services.inbound_read(actor=request.user, pk=pk)
     user = selectors.active_user(request.POST.get("username", ""))
     try:
         services.inbound_assign(
@@ -278,7 +292,7 @@ def inbound_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def thread(request: HttpRequest, thread: Any) -> HttpResponse:
-    view = selectors.thread_view(request.user, str(thread))
+    view = read_services.thread_read(actor=request.user, thread=str(thread))
     return _thread_page(request, str(thread), view, forms.ReplyForm())
 
 
@@ -305,7 +319,7 @@ def _thread_page(
 @require_POST
 def thread_reply(request: HttpRequest, thread: Any) -> HttpResponse:
     """A free-text message in the conversation (sent as `case.update`, no changes)."""
-    view = selectors.thread_view(request.user, str(thread))
+    view = read_services.thread_read(actor=request.user, thread=str(thread))
     form = forms.ReplyForm(request.POST)
     if form.is_valid():
         try:
@@ -341,7 +355,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbound_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Request back, respond, or decide a takedown target, from the item's page."""
-    item = selectors.inbound_get(request.user, pk)
+    item = read_services.inbound_read(actor=request.user, pk=pk)
     action = request.POST.get("action", "")
     if action == "takedown-status":
         return _takedown_status(request, item)

@@ -8,10 +8,11 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         from exchange import handlers, tasks  # noqa: F401 (tasks: registered before any thread asks)
-        from node.signals import key_rotated
+        from node.signals import key_rotated, node_started
 
         handlers.register("node.keys", _learn_keys, before_receipt=True)
         key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
+        node_started.connect(_announce_presence, dispatch_uid="exchange.announce_presence")
 
 
 def _learn_keys(message: Any) -> None:
@@ -24,6 +25,13 @@ def _learn_keys(message: Any) -> None:
         keyring.apply_node_keys(Peer.objects.get(country=message.origin), message.envelope)
     except keyring.KeyProblem as exc:
         raise handlers.Refused(exc.code, exc.message) from exc
+
+
+def _announce_presence(sender: Any, **kwargs: Any) -> None:
+    """`node run` starts serving: tell the peers we are up (our node.keys, signed now)."""
+    from exchange import services
+
+    services.announce_presence()
 
 
 def _announce_keys(sender: Any, new_key_id: str, **kwargs: Any) -> None:

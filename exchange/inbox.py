@@ -475,14 +475,7 @@ def _record_failure(message: InboundMessage) -> None:
             outcome="failure",
             details={"error": message.error[:200]},
         )
-        transaction.on_commit(lambda: _announce_failure(message))
-
-
-def _announce_failure(message: InboundMessage) -> None:
-    try:
-        signals.message_failed.send_robust(sender=InboundMessage, message=message)
-    except Exception:
-        logger.exception("announcing the failure of %s", message)
+        signals.message_failed.send_on_commit(sender=InboundMessage, message=message)
 
 
 def _handle(message: InboundMessage, handler: handlers.Handler) -> None:
@@ -515,7 +508,7 @@ def _announce(message: InboundMessage, thread_waiting: bool = True) -> None:
     that started to wait meanwhile is left to the periodic sweep, as is one that starts
     to wait just after the query below."""
     if message.state in (InboundState.PROCESSED, InboundState.UNHANDLED):
-        signals.message_received.send(sender=InboundMessage, message=message)
+        signals.message_received.send_on_commit(sender=InboundMessage, message=message)
         if thread_waiting:
             retry_waiting(message.thread, exclude=message.pk)
 

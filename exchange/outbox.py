@@ -14,7 +14,8 @@ min(cap, base * 2**level) scaled by a random 0.5..1 jitter (Retry-After honoured
 429, which does not count as failing).
 Hearing from the peer (a valid message or receipt) resets the level and makes its
 queued entries due at once. An urgent/immediate message still queued after 15 minutes
-sends delivery_overdue, once.
+sends delivery_overdue, once. Signals leave after the state change commits
+(exchange.signals): an alerts receiver that fails cannot undo it.
 
 No transaction or row lock is held across network I/O: a worker claims an entry by a
 conditional UPDATE of `leased_until` (atomic on PostgreSQL and SQLite alike), posts,
@@ -107,7 +108,7 @@ def peer_heard(peer: Peer) -> None:
             ).update(next_attempt_at=now)
         peer.backoff_level, peer.failing_since, peer.retry_at = 0, None, None
         jobs.dispatch("exchange.tasks.deliver_peer", peer.country)
-    signals.peer_heard.send(sender=Peer, country=peer.country)
+    signals.peer_heard.send_on_commit(sender=Peer, country=peer.country)
 
 
 def probe_due() -> list[str]:
@@ -220,7 +221,7 @@ def _fail(
                 "code": code,
             },
         )
-        signals.delivery_failed.send(
+        signals.delivery_failed.send_on_commit(
             sender=OutboxEntry,
             destination=entry.destination.country,
             envelope_id=entry.message.envelope_id,
@@ -625,7 +626,7 @@ def signal_overdue() -> int:
                     "urgency": entry.message.urgency,
                 },
             )
-            signals.delivery_overdue.send(
+            signals.delivery_overdue.send_on_commit(
                 sender=OutboxEntry,
                 destination=entry.destination.country,
                 envelope_id=entry.message.envelope_id,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases import indicators as norm
+from cases import legal
 from cases.models import Handling, Urgency
 from net247.textfields import LineField, TextField
 
@@ -62,12 +63,10 @@ class VictimInSerializer(serializers.Serializer[Any]):
 
 def _facts(value: list[str]) -> list[str]:
     """Tags of the legal map's vocabulary, each once."""
-    from cases import ports
-
     bad = [f for f in value if not FACT_RE.match(f)]
     if bad:
         raise serializers.ValidationError(f"not fact tags: {', '.join(bad[:5])}")
-    errors = ports.fact_errors(value)
+    errors = legal.fact_errors(value)
     if errors:
         raise serializers.ValidationError(errors)
     return list(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import access, ports, selectors, services, takedowns
+from cases import access, legal, read_services, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
 from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
@@ -81,8 +82,8 @@ class CaseListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         _worker(request)
-        qs = selectors.case_list(
-            request.user, lists.filter_params(request.query_params, CaseFilter)
+        qs = read_services.case_list_read(
+            actor=request.user, filters=lists.filter_params(request.query_params, CaseFilter)
         )
         return _page(request, self, lists.api_filtered(request, qs, self), s.CaseListOutput)
 
@@ -98,14 +99,14 @@ class CaseListCreateApi(APIView):
 class CaseDetailApi(APIView):
     @extend_schema(responses={200: s.CaseOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         return Response(s.CaseOutput(case).data)
 
 
 class CaseNotifyApi(APIView):
     @extend_schema(request=s.NotifyInput, responses={202: s.NotifyOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _coordinator(request)
         data = s.NotifyInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,12 +123,12 @@ class CaseCompareApi(APIView):
         responses={200: s.ComparisonPreviewOutput(many=True), 404: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         wanted = [c for c in request.query_params.getlist("to") if c in s.COUNTRIES]
         countries = wanted or [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
         rows = []
         for country in countries:
-            comparison = ports.compare(case.offence, country, case.facts, timezone.localdate())
+            comparison = legal.compare(case.offence, country, case.facts, timezone.localdate())
             verdict = comparison.get("dual_criminality", {}).get("verdict", "uncertain")
             rows.append({"country": country, "verdict": verdict, "comparison": comparison})
         return Response(s.ComparisonPreviewOutput(rows, many=True).data)
@@ -136,7 +137,7 @@ class CaseCompareApi(APIView):
 class CaseUpdateApi(APIView):
     @extend_schema(request=s.CaseUpdateInput, responses={202: OpenApiTypes.OBJECT, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _worker(request)
         data = s.CaseUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -151,7 +152,7 @@ class CaseUpdateApi(APIView):
 class CaseRequestApi(APIView):
     @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        case = selectors.case_get(request.user, _pk(pk))
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _worker(request)
         data = s.RequestInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -211,7 +212,9 @@ class InboundListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = lists.filter_params(request.query_params, InboundFilter)
-        qs = lists.api_filtered(request, selectors.inbound_list(request.user, params), self)
+        qs = lists.api_filtered(
+            request, read_services.inbound_list_read(actor=request.user, filters=params), self
+        )
         out = s.InboundMetaOutput if access.is_auditor(request.user) else s.InboundListOutput
         return _page(request, self, qs, out)
 
@@ -219,14 +222,14 @@ class InboundListApi(APIView):
 class InboundDetailApi(APIView):
     @extend_schema(responses={200: s.InboundOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         return Response(s.InboundOutput(_inbound_out(item)).data)
 
 
 class InboundAssignApi(APIView):
     @extend_schema(request=s.AssignInput, responses={200: s.InboundOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         _coordinator(request)
         data = s.AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -255,7 +258,7 @@ class InboundRequestApi(APIView):
 
     @extend_schema(request=s.RequestInput, responses={202: s.RequestOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         data = s.RequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -267,7 +270,7 @@ class InboundRequestApi(APIView):
 class InboundRespondApi(APIView):
     @extend_schema(request=s.ResponseInput, responses={202: s.EnvelopeOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         data = s.ResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
         envelope_id = _call(
@@ -279,7 +282,7 @@ class InboundRespondApi(APIView):
 class InboundForwardApi(APIView):
     @extend_schema(request=s.ForwardInput, responses={202: s.NotifyOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         _coordinator(request)
         data = s.ForwardInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -293,7 +296,7 @@ class InboundTakedownStatusApi(APIView):
 
     @extend_schema(request=s.TakedownStatusInput, responses={202: s.EnvelopeOutput, **ERRORS})
     def post(self, request: Request, pk: str) -> Response:
-        item = selectors.inbound_get(request.user, _pk(pk))
+        item = read_services.inbound_read(actor=request.user, pk=_pk(pk))
         data = s.TakedownStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         envelope_id = _call(
@@ -358,7 +361,7 @@ def _takedown_out(t: Takedown) -> Any:
 class TakedownDetailApi(APIView):
     @extend_schema(responses={200: s.TakedownOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        takedown = selectors.takedown_get(request.user, _pk(pk))
+        takedown = read_services.takedown_read(actor=request.user, pk=_pk(pk))
         return Response(s.TakedownOutput(_takedown_out(takedown)).data)
 
 
@@ -400,32 +403,25 @@ class ThreadApi(APIView):
     @extend_schema(responses={200: s.ThreadOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, thread: Any) -> Response:
         thread = str(thread)
-        view = selectors.thread_view(request.user, thread)
-        messages = [_plain(m) for m in view["messages"]]
+        view = read_services.thread_read(actor=request.user, thread=thread)
+        messages = [_message_out(m) for m in view["messages"]]
         return Response(
-            s.ThreadOutput(
-                {"thread": thread, "messages": messages, "acks": _plain(view["acks"])}
-            ).data
+            s.ThreadOutput({"thread": thread, "messages": messages, "acks": view["acks"]}).data
         )
 
 
-def _plain(value: Any) -> Any:
-    """Model rows or dataclasses from other apps' selectors, as JSON-ready data."""
-    import dataclasses
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
-    from django.forms.models import model_to_dict
 
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if hasattr(value, "_meta"):
-        return _plain(model_to_dict(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+def _message_out(message: dict[str, Any]) -> dict[str, Any]:
+    """A message of `exchange.selectors.thread_messages` with its times as ISO 8601 text."""
+    out = {**message, "at": _iso(message["at"])}
+    if "deliveries" in message:
+        out["deliveries"] = [
+            {**d, "delivered_at": _iso(d["delivered_at"])} for d in message["deliveries"]
+        ]
+    return out
 
 
 class CaseExportApi(APIView):
@@ -433,7 +429,7 @@ class CaseExportApi(APIView):
 
     @extend_schema(responses={200: s.CaseExportOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        case = selectors.case_export(request.user, _pk(pk))
+        case = read_services.case_export(actor=request.user, pk=_pk(pk))
         return Response(
             {
                 "case": s.CaseOutput(case).data,

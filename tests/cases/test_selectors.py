@@ -1,5 +1,6 @@
 """The cases read side (cases.selectors): who sees which case, received item and takedown,
-and the 404 (existence not disclosed, the refusal audited) for everyone else."""
+and the 404 (existence not disclosed) for everyone else; the audited reads
+(cases.read_services) record the refusals and the filters asked for."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.http import Http404
 
 from accounts.models import User
 from audit.models import AuditEntry
-from cases import selectors, services
+from cases import read_services, selectors, services
 from cases.models import InboundItem
 from tests import factories
 
@@ -44,21 +45,28 @@ def test_a_case_outside_the_scope_is_404_and_the_refusal_is_audited(people: Peop
     for name in ("stranger", "auditor"):
         with pytest.raises(Http404):
             selectors.case_get(people[name], case.pk)
+        with pytest.raises(Http404):
+            read_services.case_read(actor=people[name], pk=case.pk)
     assert reads("case.read", case.pk, "denied") == 2
     assert selectors.case_get(people["colleague"], case.pk) == case
+    assert read_services.case_read(actor=people["colleague"], pk=case.pk) == case
     assert reads("case.read", case.pk, "success") == 1
 
 
 def test_a_case_that_does_not_exist_is_the_same_404_even_for_a_coordinator(people: People) -> None:
     with pytest.raises(Http404):
         selectors.case_get(people["coordinator"], 987654)
+    with pytest.raises(Http404):
+        read_services.case_read(actor=people["coordinator"], pk=987654)
     assert reads("case.read", 987654, "denied") == 1
 
 
 def test_case_list_holds_the_scope_and_audits_the_filters(people: People) -> None:
     mine = factories.case(people["owner"])
     theirs = factories.case(people["stranger"])
-    listed = list(selectors.case_list(people["colleague"], {"status": "open"}))
+    listed = list(
+        read_services.case_list_read(actor=people["colleague"], filters={"status": "open"})
+    )
     assert listed == [mine]
     assert {c.pk for c in selectors.case_list(people["coordinator"])} == {mine.pk, theirs.pk}
     entry = AuditEntry.objects.filter(action="case.list").order_by("seq").first()
@@ -79,8 +87,8 @@ def test_a_received_item_is_seen_once_assigned_by_its_assignee_s_unit(people: Pe
     assert selectors.inbound_get(people["colleague"], item.pk) == item
     for name in ("stranger", "auditor"):
         with pytest.raises(Http404):
-            selectors.inbound_get(people[name], item.pk)
-    assert reads("inbound.read", item.pk, "denied") == 3
+            read_services.inbound_read(actor=people[name], pk=item.pk)
+    assert reads("inbound.read", item.pk, "denied") == 2
 
 
 def test_auditors_list_received_items_for_metadata_but_cannot_open_one(people: People) -> None:

@@ -129,7 +129,9 @@ def test_429_honours_retry_after_without_counting_as_failing(node, peer_server):
     assert peer.failing_since is None and peer.backoff_level == 0
 
 
-def test_other_4xx_is_a_final_failure_signalled_once(node, peer_server):
+def test_other_4xx_is_a_final_failure_signalled_once(
+    node, peer_server, django_capture_on_commit_callbacks
+):
     Answer.status, Answer.headers_out = 403, {}
     enrol(f"http://127.0.0.1:{peer_server.server_port}")
     entry = one_entry()
@@ -140,8 +142,9 @@ def test_other_4xx_is_a_final_failure_signalled_once(node, peer_server):
 
     signals.delivery_failed.connect(listener)
     try:
-        assert outbox.deliver(entry.pk) == "failed"
-        assert outbox.deliver(entry.pk) == "done"
+        with django_capture_on_commit_callbacks(execute=True):  # sent after commit
+            assert outbox.deliver(entry.pk) == "failed"
+            assert outbox.deliver(entry.pk) == "done"
     finally:
         signals.delivery_failed.disconnect(listener)
     entry.refresh_from_db()
@@ -154,7 +157,9 @@ def test_other_4xx_is_a_final_failure_signalled_once(node, peer_server):
 @pytest.mark.parametrize(
     ("code", "kind"), [("clock_skew", "clock_skew"), ("not_addressed", "delivery_failed")]
 )
-def test_a_refusal_carries_its_code_to_the_coordinators_alert(node, peer_server, code, kind):
+def test_a_refusal_carries_its_code_to_the_coordinators_alert(
+    node, peer_server, code, kind, django_capture_on_commit_callbacks
+):
     """A clock_skew refusal is final like any other 4xx, and the alert says it is the
     clocks (issue 18): exchange passes the peer's code, alerts words the alert."""
     Answer.status, Answer.code, Answer.headers_out = 400, code, {}
@@ -167,7 +172,8 @@ def test_a_refusal_carries_its_code_to_the_coordinators_alert(node, peer_server,
 
     signals.delivery_failed.connect(listener)
     try:
-        assert outbox.deliver(entry.pk) == "failed"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox.deliver(entry.pk) == "failed"
     finally:
         signals.delivery_failed.disconnect(listener)
         Answer.code = "x"
@@ -177,6 +183,41 @@ def test_a_refusal_carries_its_code_to_the_coordinators_alert(node, peer_server,
     assert ("clocks differ" in alert.title) == (code == "clock_skew")
     audit = AuditEntry.objects.get(action="exchange.delivery_failed")
     assert audit.details["code"] == code
+
+
+def test_a_failing_receiver_undoes_nothing_and_is_audited(
+    node, peer_server, django_capture_on_commit_callbacks
+):
+    """issue 20: a bug in a receiver (alerts) must not roll back the outbox's state
+    change; the signal leaves after commit, the failure is logged and audited, and the
+    other receivers (alerts' own) still run."""
+    Answer.status, Answer.headers_out = 403, {}
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    entry = one_entry()
+
+    def broken(sender: Any, **kwargs: Any) -> None:
+        raise RuntimeError("receiver bug")
+
+    signals.delivery_failed.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as sent:
+            assert outbox.deliver(entry.pk) == "failed"
+            entry.refresh_from_db()
+            assert entry.status == "failed"  # stored before any receiver ran
+            assert not Alert.objects.exists()
+    finally:
+        signals.delivery_failed.disconnect(broken)
+    assert len(sent) == 1
+    entry.refresh_from_db()
+    assert entry.status == "failed" and entry.failed_at is not None
+    failure = AuditEntry.objects.get(action="exchange.receiver_failed")
+    assert failure.outcome == "failure" and failure.actor_kind == "system"
+    assert failure.object_id == entry.message.envelope_id
+    assert failure.details["signal"] == "delivery_failed"
+    assert failure.details["country"] == "KZ"
+    assert failure.details["receiver"].endswith("broken")
+    assert failure.details["error"] == "RuntimeError: receiver bug"
+    assert Alert.objects.filter(object_id=entry.message.envelope_id).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -216,7 +257,9 @@ def test_back_off_rises_once_per_round_not_per_attempt(node):
     assert Peer.objects.get(country="KZ").backoff_level == 2
 
 
-def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(node, peer_server):
+def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(
+    node, peer_server, django_capture_on_commit_callbacks
+):
     enrol(f"http://127.0.0.1:{peer_server.server_port}")
     urgent, routine, ancient = one_entry("urgent"), one_entry("routine"), one_entry()
     old = timezone.now() - timedelta(minutes=16)
@@ -238,9 +281,10 @@ def test_urgent_overdue_after_15_minutes_and_expiry_after_30_days(node, peer_ser
     signals.delivery_overdue.connect(on_overdue)
     signals.delivery_failed.connect(on_failed)
     try:
-        assert outbox.signal_overdue() == 1
-        assert outbox.signal_overdue() == 0  # once each
-        assert outbox.expire_old() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox.signal_overdue() == 1
+            assert outbox.signal_overdue() == 0  # once each
+            assert outbox.expire_old() == 1
     finally:
         signals.delivery_overdue.disconnect(on_overdue)
         signals.delivery_failed.disconnect(on_failed)

@@ -154,11 +154,11 @@ class Command(BaseCommand):
 
 
 def _announce_presence() -> None:
-    """Tell the peers we are up (exchange.services.announce_presence); a node that cannot
-    must still start: the peers' probes of GET /keys find it within seconds anyway."""
-    from exchange import services
+    """Tell the apps the node is up (node.signals.node_started: the exchange announces us
+    to the peers); a node that cannot must still start: the peers' probes of GET /keys
+    find it within seconds anyway."""
+    from node.signals import node_started
 
-    try:
-        services.announce_presence()
-    except Exception:
-        logging.getLogger(__name__).exception("could not announce this node to its peers")
+    for receiver, result in node_started.send_robust(sender=None):
+        if isinstance(result, Exception):
+            logging.getLogger(__name__).error("%s failed at start", receiver, exc_info=result)

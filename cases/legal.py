@@ -1,51 +1,32 @@
-"""The calls cases makes into exchange, legal_map and alerts, in one place.
+"""The legal map as cases uses it: a received offence compared without failing the message,
+and the catalogue's offences and facts offered in the reader's language.
 
-Why: these apps are built alongside cases; keeping every cross-app call here (with the
-signature DEVELOPERS.md gives) means one file to adapt if an interface moves, and one
-place to read to see what cases depends on. Imports happen at call time so that cases
-loads even while another app is being rebuilt.
+Why a module of its own: a peer's message may name an offence this node's catalogue does
+not know, or fact tags from a newer vocabulary; a notification must still be stored, so
+those are turned into an 'uncertain' comparison that names them instead of an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from legal_map import presentation, reasons, services, vocabulary
+from legal_map.models import Offence
+from node import places
 
-
-def send(
-    *,
-    type: str,
-    to: list[str],
-    body: dict[str, Any],
-    handling: str,
-    thread: str | None = None,
-    in_reply_to: str | None = None,
-    actor: Any = None,
-) -> Any:
-    """Sign and queue (outbox) inside the caller's transaction; returns OutboundMessage."""
-    services = importlib.import_module("exchange.services")
-
-    return services.message_send(
-        type=type,
-        to=to,
-        body=body,
-        handling=handling,
-        thread=thread,
-        in_reply_to=in_reply_to,
-        actor=actor,
-    )
+# An offence picked in a form travels as "country|code|article|part".
+OFFENCE_SEP = "|"
+# The API's article and part syntax (cases.api.serializers.LegalRefSerializer).
+_REF = re.compile(r"^[0-9A-Za-z./-]{1,20}$")
 
 
 def compare(
-    offence: dict[str, str],
+    offence: Mapping[str, Any],
     to_country: str,
     facts: list[str],
     date: dt.date,
@@ -57,15 +38,14 @@ def compare(
 
     Fact tags this node's vocabulary does not know (a sender's newer tags) are left out
     of the comparison and named in its reasons, rather than failing the message."""
-    services = importlib.import_module("legal_map.services")
     known = facts_vocabulary()
     usable = [f for f in dict.fromkeys(facts) if f in known]
     unknown = [f for f in facts if f not in known]
     try:
-        result: dict[str, Any] = services.compare(
-            offence.get("country", ""),
-            offence.get("article", ""),
-            offence.get("part", ""),
+        result = services.compare(
+            str(offence.get("country", "")),
+            str(offence.get("article", "")),
+            str(offence.get("part", "")),
             to_country,
             usable,
             date,
@@ -78,7 +58,7 @@ def compare(
         )
         coded = {"code": "not_compared", "params": {"offence": label, "error": str(exc)}}
         return {
-            "source": offence,
+            "source": dict(offence),
             "target_country": to_country,
             "results": [],
             "dual_criminality": {
@@ -100,83 +80,23 @@ def compare(
 
 
 def fact_errors(facts: list[str]) -> list[str]:
-    services = importlib.import_module("legal_map.services")
-    return list(services.validate_facts(facts))
-
-
-def alert(
-    *,
-    kind: str,
-    title: str,
-    urgency: str,
-    summary: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    origin: str = "",
-    envelope_id: str = "",
-    users: Iterable[Any] | None = None,
-    dedupe_key: str | None = None,
-    params: dict[str, Any] | None = None,
-) -> Any:
-    try:
-        services = importlib.import_module("alerts.services")
-    except ModuleNotFoundError:
-        # A node built without the alerts app still records the item; nobody is paged.
-        logger.warning("alerts.services is not installed: %s not raised", kind)
-        return None
-    return services.alert_raise(
-        kind=kind,
-        title=title,
-        urgency=urgency,
-        summary=summary,
-        object_type=object_type,
-        object_id=object_id,
-        origin=origin,
-        envelope_id=envelope_id,
-        users=list(users) if users is not None else None,
-        dedupe_key=dedupe_key,
-        params=params,
-    )
-
-
-def thread_messages(thread: str) -> list[Any]:
-    selectors = importlib.import_module("exchange.selectors")
-
-    return list(selectors.thread_messages(thread))
-
-
-def acks_for(envelope_ids: list[str]) -> Any:
-    try:
-        selectors = importlib.import_module("alerts.selectors")
-    except ModuleNotFoundError:
-        return {}
-    return selectors.acks_for(envelope_ids)
+    """What is wrong with a list of fact tags (empty when valid)."""
+    return services.validate_facts(facts)
 
 
 def facts_vocabulary() -> set[str]:
     """The legal map's fact tags."""
-    services = importlib.import_module("legal_map.services")
     return {str(v["tag"]) for v in services.facts_vocabulary()}
-
-
-# An offence picked in a form travels as "country|code|article|part".
-OFFENCE_SEP = "|"
-# The API's article and part syntax (cases.api.serializers.LegalRefSerializer).
-_REF = re.compile(r"^[0-9A-Za-z./-]{1,20}$")
 
 
 def offence_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The catalogue's offences grouped by country, labelled in the reader's language:
     'art. 220/1 p. 1 — <title> (Criminal Code 2002)'. A part the API cannot carry (a
     descriptive limb such as '(for exploitation)') is offered at the article's level."""
-    models = importlib.import_module("legal_map.models")
-    presentation = importlib.import_module("legal_map.presentation")
-    reasons = importlib.import_module("legal_map.reasons")
-    places = importlib.import_module("node.places")
     kinds = {"criminal": _("Criminal Code"), "contravention": _("Contravention Code")}
     groups: dict[str, list[tuple[str, str]]] = {}
     seen: set[str] = set()
-    rows = models.Offence.objects.filter(record_kind="offence").order_by("country", "position")
+    rows = Offence.objects.filter(record_kind="offence").order_by("country", "position")
     for o in rows:
         part = o.part if _REF.match(o.part or "") else ""
         value = OFFENCE_SEP.join((o.country, o.code, o.article, part))
@@ -196,8 +116,6 @@ def offence_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 def fact_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The legal map's fact vocabulary grouped by kind, labels in the reader's language
     (the explorer's own labels: one vocabulary, one wording)."""
-    vocabulary = importlib.import_module("legal_map.vocabulary")
-    presentation = importlib.import_module("legal_map.presentation")
     groups: dict[str, list[tuple[str, str]]] = {k: [] for k in vocabulary.KINDS}
     for t in vocabulary.TAGS:
         groups.setdefault(t.kind, []).append((t.tag, presentation.label(t.tag)))
@@ -209,5 +127,4 @@ def fact_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def fact_label(tag: str) -> str:
-    presentation = importlib.import_module("legal_map.presentation")
-    return str(presentation.label(tag))
+    return presentation.label(tag)

@@ -1,0 +1,117 @@
+"""Reads that leave an audit entry: what a person opened, listed, exported or printed.
+
+Why not in selectors: a selector only reads (scoped to what the user may see), so it can
+be called anywhere, any number of times, without writing. Opening content is an action
+worth recording; the views call these services for it, and each records one entry (a
+read outside the user's scope: `outcome="denied"`, then 404).
+
+No transaction of their own: `audit.services.record` appends in the caller's
+transaction, or alone in one statement (PostgreSQL's audit_append) or its own transaction
+(elsewhere); BEGIN and COMMIT around it were two more round trips on every read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+
+from audit.models import AuditEntry
+from audit.services import record
+from cases import selectors
+from cases.models import Case, InboundItem, Takedown
+
+
+def _record_read(
+    actor: Any,
+    what: str,
+    object_type: str,
+    object_id: Any = "",
+    outcome: str = "success",
+    **details: Any,
+) -> None:
+    record(
+        action=what,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        outcome=outcome,
+        details=details,
+    )
+
+
+def case_list_read(*, actor: Any, filters: Mapping[str, str] | None = None) -> QuerySet[Case]:
+    """The actor's cases for a list (`selectors.case_list`), recorded with the filters
+    asked for."""
+    qs = selectors.case_list(actor)
+    _record_read(actor, "case.list", "cases.case", filters=dict(filters or {}))
+    return qs
+
+
+def _case(actor: Any, pk: Any, what: str) -> Case:
+    try:
+        case = selectors.case_get(actor, pk)
+    except Http404:
+        _record_read(actor, what, "cases.case", pk, outcome="denied")
+        raise
+    _record_read(actor, what, "cases.case", case.pk)
+    return case
+
+
+def case_read(*, actor: Any, pk: Any) -> Case:
+    return _case(actor, pk, "case.read")
+
+
+def case_export(*, actor: Any, pk: Any) -> Case:
+    """Like case_read, recorded as an export (the whole case leaves the screen)."""
+    return _case(actor, pk, "case.export")
+
+
+def case_print(*, actor: Any, pk: Any) -> tuple[Case, AuditEntry]:
+    """Like case_read, recorded as `case.print`; the entry is returned so that its sequence
+    number (the audit reference) can be printed on every page of the case file."""
+    try:
+        case = selectors.case_get(actor, pk)
+    except Http404:
+        _record_read(actor, "case.print", "cases.case", pk, outcome="denied")
+        raise
+    with transaction.atomic():
+        entry = record(
+            action="case.print", actor=actor, object_type="cases.case", object_id=case.pk
+        )
+    return case, entry
+
+
+def inbound_list_read(
+    *, actor: Any, filters: Mapping[str, str] | None = None
+) -> QuerySet[InboundItem]:
+    """Received items for a list (`selectors.inbound_list`), recorded with the filters."""
+    qs = selectors.inbound_list(actor)
+    _record_read(actor, "inbound.list", "cases.inbounditem", filters=dict(filters or {}))
+    return qs
+
+
+def inbound_read(*, actor: Any, pk: Any) -> InboundItem:
+    try:
+        item = selectors.inbound_get(actor, pk)
+    except Http404:
+        _record_read(actor, "inbound.read", "cases.inbounditem", pk, outcome="denied")
+        raise
+    _record_read(actor, "inbound.read", "cases.inbounditem", item.pk)
+    return item
+
+
+def takedown_read(*, actor: Any, pk: Any) -> Takedown:
+    takedown = selectors.takedown_get(actor, pk)
+    _record_read(actor, "takedown.read", "cases.takedown", takedown.pk)
+    return takedown
+
+
+def thread_read(*, actor: Any, thread: str) -> dict[str, Any]:
+    """The conversation of a thread (`selectors.thread_view`), recorded once read."""
+    view = selectors.thread_view(actor, thread)
+    _record_read(actor, "thread.read", "exchange.thread", thread)
+    return view
