@@ -12,7 +12,7 @@ by the exchange when more of its thread arrives.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +21,8 @@ from audit.services import record
 from cases import matching, ports, takedowns
 from cases.models import Case, InboundItem, OutboundRequest
 from cases.services import DUE_AFTER
+from exchange import handlers, schemas
+from exchange.handlers import NotYet, Received
 from node import rows as node_rows
 
 
@@ -35,13 +37,9 @@ def _urgency_for_due(due: dt.datetime | None) -> str:
     return "routine"
 
 
-def _parse(text: Any) -> dt.datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
+def _ref(ref: schemas.LegalRef) -> dict[str, str]:
+    """A legal reference as the comparison takes it (every member is text)."""
+    return cast(dict[str, str], ref)
 
 
 def _case_known_to(origin: str, reference: Any) -> Case | None:
@@ -54,20 +52,20 @@ def _case_known_to(origin: str, reference: Any) -> Case | None:
     )
 
 
-def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
+def _item(msg: Received[Any], kind: str, **fields: Any) -> tuple[InboundItem, bool]:
     """The item of a received message; created False if it was stored before. One
     statement (INSERT ... ON CONFLICT DO NOTHING) on the way every new message takes."""
     item = InboundItem(
         kind=kind,
         origin=msg.origin,
-        key_id=str(getattr(msg, "key_id", "") or ""),
+        key_id=msg.key_id,
         envelope_id=msg.envelope_id,
         thread=msg.thread,
         in_reply_to=msg.in_reply_to or "",
         handling=msg.handling,
         body=msg.body,
-        receipt=getattr(msg, "receipt", None) or {},
-        received_at=msg.received_at or timezone.now(),
+        receipt=msg.receipt,
+        received_at=msg.received_at,
         **fields,
     )
     if not node_rows.insert(item, conflict=("origin", "envelope_id")):
@@ -105,13 +103,13 @@ def _alert(
     )
 
 
-def _indicators(item: InboundItem, items: list[dict[str, Any]]) -> None:
+def _indicators(item: InboundItem, items: list[schemas.Indicator]) -> None:
     rows = matching.store(items, region=item.origin, inbound=item)
     matching.find_hits(item, rows)
     matching.propose_mirrors(rows, f"{item.origin} {item.ref}")
 
 
-def on_notification(msg: Any) -> None:
+def on_notification(msg: Received[schemas.CaseNotification]) -> None:
     body = msg.body
     item, created = _item(
         msg,
@@ -121,7 +119,7 @@ def on_notification(msg: Any) -> None:
         text=body["summary"],
         urgency=body["urgency"],
         comparison=ports.compare(
-            body["offence"], settings.NODE_COUNTRY, list(body["facts"]), timezone.localdate()
+            _ref(body["offence"]), settings.NODE_COUNTRY, list(body["facts"]), timezone.localdate()
         ),
     )
     if not created:
@@ -130,15 +128,13 @@ def on_notification(msg: Any) -> None:
     _alert(item, "inbound_notification", f"{item.origin} {item.ref}: {item.title}")
 
 
-def on_update(msg: Any) -> None:
+def on_update(msg: Received[schemas.CaseUpdate]) -> None:
     root = InboundItem.objects.filter(
         origin=msg.origin, thread=msg.thread, kind=InboundItem.Kind.NOTIFICATION
     ).first()
     if root is None:
         if _message_about_ours(msg):
             return
-        from exchange.handlers import NotYet
-
         raise NotYet(f"case.update before the notification of thread {msg.thread}")
     if any(u.get("envelope_id") == msg.envelope_id for u in root.updates):
         return
@@ -155,7 +151,7 @@ def on_update(msg: Any) -> None:
             "envelope_id": msg.envelope_id,
             "changes": changes,
             "note": msg.body.get("note", ""),
-            "received_at": (msg.received_at or timezone.now()).isoformat(),
+            "received_at": msg.received_at.isoformat(),
         },
     ]
     root.save(update_fields=["title", "text", "urgency", "updates"])
@@ -168,7 +164,7 @@ def on_update(msg: Any) -> None:
     )
 
 
-def _message_about_ours(msg: Any) -> bool:
+def _message_about_ours(msg: Received[schemas.CaseUpdate]) -> bool:
     """A `case.update` from a country we notified, on our notification's thread: a
     message in the conversation (a peer cannot change our case, so `changes` are not
     applied). The exchange keeps the message; the thread and the case page show it."""
@@ -204,9 +200,10 @@ def _message_about_ours(msg: Any) -> bool:
     return True
 
 
-def on_request(msg: Any) -> None:
+def on_request(msg: Received[schemas.CaseRequest]) -> None:
     body = msg.body
-    due = _parse(body.get("due_by"))
+    due_by = body.get("due_by")
+    due = schemas.parse_time(due_by) if due_by is not None else None
     local = _case_known_to(msg.origin, body["case_ref"])
     item, created = _item(
         msg,
@@ -232,7 +229,7 @@ def on_request(msg: Any) -> None:
     _alert(item, "inbound_request", f"{item.origin} {body['kind']} {item.ref}", owners, params)
 
 
-def on_response(msg: Any) -> None:
+def on_response(msg: Received[schemas.CaseResponse]) -> None:
     body = msg.body
     request = OutboundRequest.objects.filter(
         envelope_id=msg.in_reply_to or "", country=msg.origin
@@ -263,7 +260,7 @@ def on_response(msg: Any) -> None:
     _indicators(item, list(body.get("indicators", [])))
 
 
-def on_takedown(msg: Any) -> None:
+def on_takedown(msg: Received[schemas.TakedownRequest]) -> None:
     body = msg.body
     item, created = _item(
         msg,
@@ -274,7 +271,7 @@ def on_takedown(msg: Any) -> None:
         urgency=body["urgency"],
         mirror_of=str(body.get("mirror_of", ""))[:64],
         comparison=ports.compare(
-            body["legal_basis"], settings.NODE_COUNTRY, [], timezone.localdate(), "takedown"
+            _ref(body["legal_basis"]), settings.NODE_COUNTRY, [], timezone.localdate(), "takedown"
         ),
     )
     if not created:
@@ -284,22 +281,14 @@ def on_takedown(msg: Any) -> None:
     _alert(item, "inbound_takedown", f"{item.origin} {item.ref}: {item.title}")
 
 
-def on_takedown_status(msg: Any) -> None:
+def on_takedown_status(msg: Received[schemas.TakedownStatus]) -> None:
     takedowns.status_received(origin=msg.origin, envelope_id=msg.envelope_id, body=msg.body)
 
 
-HANDLERS = {
-    "case.notification": on_notification,
-    "case.update": on_update,
-    "case.request": on_request,
-    "case.response": on_response,
-    "takedown.request": on_takedown,
-    "takedown.status": on_takedown_status,
-}
-
-
 def register_all() -> None:
-    from exchange import handlers
-
-    for message_type, handler in HANDLERS.items():
-        handlers.register(message_type, handler)
+    handlers.register("case.notification", on_notification)
+    handlers.register("case.update", on_update)
+    handlers.register("case.request", on_request)
+    handlers.register("case.response", on_response)
+    handlers.register("takedown.request", on_takedown)
+    handlers.register("takedown.status", on_takedown_status)

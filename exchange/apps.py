@@ -1,6 +1,12 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from exchange.handlers import Received
+    from exchange.schemas import NodeKeys
 
 
 class ExchangeConfig(AppConfig):
@@ -14,7 +20,7 @@ class ExchangeConfig(AppConfig):
         key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
 
 
-def _learn_keys(message: Any) -> None:
+def _learn_keys(message: Received[NodeKeys]) -> None:
     """A verified node.keys from a peer (signed by a key we trust): learn its keys. A
     document that contradicts a pinned key is refused (422), not retried for ever."""
     from exchange import handlers, keyring

@@ -404,7 +404,7 @@ def _record_received(message: InboundMessage) -> None:
     )
 
 
-def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) -> bool:
+def _save_and_handle(message: InboundMessage, handler: handlers.Handler[Any] | None) -> bool:
     """Store the message as processed and run its handler, in one transaction; False if
     its (origin, id) is stored already.
 
@@ -422,10 +422,10 @@ def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) 
         if handler is None:
             return True
         if handlers.runs_before_receipt(message.type):
-            handler(message)  # fails the whole request: the peer retries, nothing is lost
+            handler(handlers.received(message))  # fails the request: the peer retries
             return True
         try:
-            handler(message)
+            handler(handlers.received(message))
         except handlers.Refused:
             raise
         except Exception as exc:
@@ -484,14 +484,14 @@ def _announce_failure(message: InboundMessage) -> None:
         logger.exception("announcing the failure of %s", message)
 
 
-def _handle(message: InboundMessage, handler: handlers.Handler) -> None:
+def _handle(message: InboundMessage, handler: handlers.Handler[Any]) -> None:
     """Run `handler` on a stored message in a savepoint of the caller's transaction and set
     the message's state (for messages handled after they were stored: waiting, pending,
     reprocessed). Only the handler's own writes are undone when it raises."""
     error: Exception | None = None
     try:
         with transaction.atomic(), deferred():  # undone together if it raises
-            handler(message)
+            handler(handlers.received(message))
     except Exception as exc:
         error = exc
     _set_outcome(message, error)

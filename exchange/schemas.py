@@ -119,6 +119,9 @@ class TakedownRequest(TypedDict):
     indicators: NotRequired[list[Indicator]]
     evidence: NotRequired[list[dict[str, str]]]
     urgency: str
+    # net247's own member (a mirror names the original request_ref): unknown to the
+    # contract, so not checked; read it with str().
+    mirror_of: NotRequired[object]
 
 
 class TakedownStatus(TypedDict):
