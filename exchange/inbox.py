@@ -88,19 +88,16 @@ def _rate_limited(country: str) -> int | None:
 def _make_receipt(
     envelope: dict[str, Any], digest: str, received: str, signing_key_id: str
 ) -> dict[str, Any]:
-    receipt_id = ids.uuid7()
-    unsigned = {
-        "v": schemas.VERSION,
-        "id": receipt_id,
-        "type": "receipt",
-        "origin": settings.NODE_COUNTRY,
-        "to": [envelope["origin"]],
-        "created_at": received,
-        "thread": envelope["thread"],
-        "in_reply_to": envelope["id"],
-        "handling": "H0",
-        "body": {"ref": envelope["id"], "digest": digest, "received_at": received},
-    }
+    unsigned = schemas.unsigned_envelope(
+        envelope_id=ids.uuid7(),
+        type="receipt",
+        origin=settings.NODE_COUNTRY,
+        to=[envelope["origin"]],
+        created_at=received,
+        thread=envelope["thread"],
+        in_reply_to=envelope["id"],
+        body={"ref": envelope["id"], "digest": digest, "received_at": received},
+    )
     key = keystore.signing_key(signing_key_id)
     return signing.sign(unsigned, key_id=key.key_id, private_key=key.private_key, fresh=True)
 

@@ -167,6 +167,34 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def unsigned_envelope(
+    *,
+    envelope_id: str,
+    type: str,
+    origin: str,
+    to: list[str],
+    created_at: str,
+    body: dict[str, Any],
+    thread: str | None = None,
+    in_reply_to: str | None = None,
+    handling: str = "H0",
+) -> Envelope:
+    """An envelope before its signature (section 3). `created_at` is wire time
+    (format_time); `thread` None starts a conversation at this envelope."""
+    return {
+        "v": VERSION,
+        "id": envelope_id,
+        "type": type,
+        "origin": origin,
+        "to": to,
+        "created_at": created_at,
+        "thread": thread or envelope_id,
+        "in_reply_to": in_reply_to,
+        "handling": handling,
+        "body": body,
+    }
+
+
 def _is_time(value: object) -> bool:
     try:
         parse_time(value)  # type: ignore[arg-type]
