@@ -9,7 +9,7 @@ class AlertsConfig(AppConfig):
         (neither exchange nor accounts imports alerts)."""
         from accounts import signals as account_signals
         from alerts import sources, tasks  # noqa: F401 (registers the Celery tasks)
-        from exchange import handlers, signals
+        from exchange import handlers, schemas, signals
 
         account_signals.sessions_ended.connect(
             sources.on_sessions_ended, dispatch_uid="alerts.sessions_ended"
@@ -17,4 +17,4 @@ class AlertsConfig(AppConfig):
         signals.delivery_failed.connect(sources.on_delivery_failed, dispatch_uid="alerts.failed")
         signals.delivery_overdue.connect(sources.on_delivery_overdue, dispatch_uid="alerts.overdue")
         signals.message_failed.connect(sources.on_message_failed, dispatch_uid="alerts.inbound")
-        handlers.register("alert.ack", sources.on_alert_ack)
+        handlers.register(schemas.ALERT_ACK, sources.on_alert_ack)

@@ -286,9 +286,9 @@ def on_takedown_status(msg: Received[schemas.TakedownStatus]) -> None:
 
 
 def register_all() -> None:
-    handlers.register("case.notification", on_notification)
-    handlers.register("case.update", on_update)
-    handlers.register("case.request", on_request)
-    handlers.register("case.response", on_response)
-    handlers.register("takedown.request", on_takedown)
-    handlers.register("takedown.status", on_takedown_status)
+    handlers.register(schemas.CASE_NOTIFICATION, on_notification)
+    handlers.register(schemas.CASE_UPDATE, on_update)
+    handlers.register(schemas.CASE_REQUEST, on_request)
+    handlers.register(schemas.CASE_RESPONSE, on_response)
+    handlers.register(schemas.TAKEDOWN_REQUEST, on_takedown)
+    handlers.register(schemas.TAKEDOWN_STATUS, on_takedown_status)

@@ -13,10 +13,10 @@ class ExchangeConfig(AppConfig):
     name = "exchange"
 
     def ready(self) -> None:
-        from exchange import handlers, tasks  # noqa: F401 (tasks: registered before any thread asks)
+        from exchange import handlers, schemas, tasks  # noqa: F401 (tasks: before any thread asks)
         from node.signals import key_rotated
 
-        handlers.register("node.keys", _learn_keys, before_receipt=True)
+        handlers.register(schemas.NODE_KEYS, _learn_keys, before_receipt=True)
         key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
 
 

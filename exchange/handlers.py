@@ -3,8 +3,9 @@
 A handler gets a `Received[Body]`: the stored message's envelope members and its body
 typed as the TypedDict of its type (`exchange.schemas`). A handler runs only after
 `schemas.body_problems` passed the body, so the TypedDict's required members are there
-with their types. `register` is overloaded per message type, so mypy checks that each
-handler takes the body of the type it is registered for.
+with their types. `register` takes the type as a `schemas.MessageType[Body]` (e.g.
+`schemas.CASE_NOTIFICATION`), so mypy checks that each handler takes the body of the
+type it is registered for.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from exchange import schemas
 
 if TYPE_CHECKING:
     from exchange.models import InboundMessage
 
-BodyT = TypeVar("BodyT")
+BodyT = TypeVar("BodyT")  # the TypedDict of a message type's body
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,71 +77,21 @@ def received(message: InboundMessage) -> Received[Any]:
     )
 
 
-@overload
 def register(
-    message_type: Literal["case.notification"],
-    handler: Handler[schemas.CaseNotification],
+    message_type: schemas.MessageType[BodyT],
+    handler: Handler[BodyT],
     *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["case.update"],
-    handler: Handler[schemas.CaseUpdate],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["case.request"],
-    handler: Handler[schemas.CaseRequest],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["case.response"],
-    handler: Handler[schemas.CaseResponse],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["takedown.request"],
-    handler: Handler[schemas.TakedownRequest],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["takedown.status"],
-    handler: Handler[schemas.TakedownStatus],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["alert.ack"],
-    handler: Handler[schemas.AlertAck],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-@overload
-def register(
-    message_type: Literal["node.keys"],
-    handler: Handler[schemas.NodeKeys],
-    *,
-    before_receipt: bool = ...,
-) -> None: ...
-def register(message_type: str, handler: Handler[Any], *, before_receipt: bool = False) -> None:
+    before_receipt: bool = False,
+) -> None:
     """before_receipt: run inside the inbox's own transaction, so that the receipt the peer
     gets means the effect holds (a peer's new key must be known before it signs with it)."""
-    existing = _handlers.get(message_type)
+    name = message_type.name
+    existing = _handlers.get(name)
     if existing is not None and existing is not handler:
-        raise RuntimeError(f"a handler for {message_type} is already registered")
-    _handlers[message_type] = handler
+        raise RuntimeError(f"a handler for {name} is already registered")
+    _handlers[name] = handler
     if before_receipt:
-        _before_receipt.add(message_type)
+        _before_receipt.add(name)
 
 
 def runs_before_receipt(message_type: str) -> bool:

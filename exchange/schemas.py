@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 from exchange.ids import is_uuid
 
@@ -153,6 +154,27 @@ class ReceiptBody(TypedDict):
     ref: str
     digest: str
     received_at: str
+
+
+BodyT = TypeVar("BodyT")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageType(Generic[BodyT]):
+    """A message type's name on the wire, typed with its body's TypedDict."""
+
+    name: str
+
+
+CASE_NOTIFICATION: MessageType[CaseNotification] = MessageType("case.notification")
+CASE_UPDATE: MessageType[CaseUpdate] = MessageType("case.update")
+CASE_REQUEST: MessageType[CaseRequest] = MessageType("case.request")
+CASE_RESPONSE: MessageType[CaseResponse] = MessageType("case.response")
+TAKEDOWN_REQUEST: MessageType[TakedownRequest] = MessageType("takedown.request")
+TAKEDOWN_STATUS: MessageType[TakedownStatus] = MessageType("takedown.status")
+ALERT_ACK: MessageType[AlertAck] = MessageType("alert.ack")
+NODE_KEYS: MessageType[NodeKeys] = MessageType("node.keys")
+RECEIPT: MessageType[ReceiptBody] = MessageType("receipt")
 
 
 def parse_time(text: str) -> datetime:

@@ -262,22 +262,23 @@ def message_send(
     not valid. `signing_key_id`/`created_at` are for the key announcement only: it is
     signed by the key peers already trust, as of the moment that key was retired.
     """
-    destinations = [c.strip().upper() for c in to]
-    peers = _peers_to_send(type, destinations, body, handling, thread, in_reply_to)
-    envelope = _build(type, destinations, body, handling, thread, in_reply_to, created_at)
+    envelope, peers = _build(type, to, body, handling, thread, in_reply_to, created_at)
     signed = _sign(envelope, signing_key_id)
     return _store(signed, peers, actor)
 
 
-def _peers_to_send(
+def _build(
     type: str,
-    destinations: list[str],
+    to: Iterable[str],
     body: dict[str, Any],
     handling: str,
     thread: str | None,
     in_reply_to: str | None,
-) -> dict[str, Peer]:
-    """The active peers a valid message goes to; ValidationError otherwise."""
+    created_at: datetime | None,
+) -> tuple[schemas.Envelope, dict[str, Peer]]:
+    """The unsigned envelope and the active peers it goes to; ValidationError when the
+    message is not valid or would not fit in an inbox (1 MiB)."""
+    destinations = [c.strip().upper() for c in to]
     if type not in schemas.INBOX_TYPES:
         raise ValidationError({"type": f"unknown message type {type!r}"})
     if handling not in schemas.HANDLING:
@@ -294,19 +295,6 @@ def _peers_to_send(
     unknown = sorted(set(destinations) - peers.keys())
     if unknown:
         raise ValidationError({"to": f"not enrolled peers: {', '.join(unknown)}"})
-    return peers
-
-
-def _build(
-    type: str,
-    destinations: list[str],
-    body: dict[str, Any],
-    handling: str,
-    thread: str | None,
-    in_reply_to: str | None,
-    created_at: datetime | None,
-) -> schemas.Envelope:
-    """The unsigned envelope, refused if it would not fit in an inbox (1 MiB)."""
     envelope = schemas.unsigned_envelope(
         envelope_id=ids.uuid7(),
         type=type,
@@ -324,7 +312,7 @@ def _build(
         raise ValidationError({"body": f"not canonical JSON: {exc}"}) from exc
     if payload_size > schemas.MAX_ENVELOPE_BYTES - 200:
         raise ValidationError({"body": "the message is larger than 1 MiB"})
-    return envelope
+    return envelope, peers
 
 
 def _sign(envelope: schemas.Envelope, signing_key_id: str | None) -> dict[str, Any]:
