@@ -10,7 +10,7 @@ class AlertsConfig(AppConfig):
         imports alerts)."""
         from accounts import signals as account_signals
         from alerts import selectors, sources, tasks  # noqa: F401 (registers the Celery tasks)
-        from exchange import contacts, handlers, signals
+        from exchange import contacts, handlers, schemas, signals
 
         account_signals.sessions_ended.connect(
             sources.on_sessions_ended, dispatch_uid="alerts.sessions_ended"
@@ -18,5 +18,5 @@ class AlertsConfig(AppConfig):
         signals.delivery_failed.connect(sources.on_delivery_failed, dispatch_uid="alerts.failed")
         signals.delivery_overdue.connect(sources.on_delivery_overdue, dispatch_uid="alerts.overdue")
         signals.message_failed.connect(sources.on_message_failed, dispatch_uid="alerts.inbound")
-        handlers.register("alert.ack", sources.on_alert_ack)
+        handlers.register(schemas.ALERT_ACK, sources.on_alert_ack)
         contacts.register(selectors.peer_contacts_by_country)

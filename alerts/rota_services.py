@@ -21,8 +21,9 @@ from django.utils.translation import gettext
 from accounts.models import Role, User
 from alerts.errors import AlertsError
 from alerts.models import Layer, NotificationChannel, Override, PeerContact, Rotation, Schedule
-from alerts.services import _iso, publish_problems, reachable
+from alerts.services import publish_problems, reachable
 from audit.services import record
+from exchange import schemas
 
 MAX_MEMBERS = 8
 
@@ -194,9 +195,13 @@ def override_save(
             actor=actor,
             object_type="alerts.schedule",
             object_id=schedule.pk,
-            details={"override": override.pk, "user": username, "from": _iso(start),
-                     "to": _iso(end)},
-        )  # fmt: skip
+            details={
+                "override": override.pk,
+                "user": username,
+                "from": schemas.format_time(start),
+                "to": schemas.format_time(end),
+            },
+        )
     return override
 
 
@@ -204,8 +209,12 @@ def override_delete(*, override: Override, actor: Any = None) -> None:
     with transaction.atomic():
         schedule = _locked(override.schedule)
         before = publish_problems(schedule) if schedule.published else []
-        details = {"override": override.pk, "user": override.user.username,
-                   "from": _iso(override.start), "to": _iso(override.end)}  # fmt: skip
+        details = {
+            "override": override.pk,
+            "user": override.user.username,
+            "from": schemas.format_time(override.start),
+            "to": schemas.format_time(override.end),
+        }
         Override.objects.filter(pk=override.pk).delete()
         _keep_publishable(schedule, before)
         record(action="rota.override_deleted", actor=actor, object_type="alerts.schedule",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -39,13 +39,10 @@ from alerts.models import (
 )
 from alerts.snapshot import POLICY_ACTIONS, SnapshotError, Step
 from audit.services import record
+from exchange import schemas
 from net247 import db
 
 TICKET_TTL = timedelta(seconds=60)
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 GROUP_WINDOW = timedelta(minutes=10)
@@ -202,11 +199,11 @@ def alert_due_soon(
         kind="due_soon",
         title=title,
         urgency=urgency,
-        summary=f"due {_iso(due_at)}",
+        summary=f"due {schemas.format_time(due_at)}",
         object_type=object_type,
         object_id=object_id,
         users=users,
-        dedupe_key=f"due_soon:{object_type}:{object_id}:{_iso(due_at)}",
+        dedupe_key=f"due_soon:{object_type}:{object_id}:{schemas.format_time(due_at)}",
     )
 
 
@@ -295,7 +292,7 @@ def _send_ack(alert: Alert, actor: Any) -> str:
     sent = message_send(
         type="alert.ack",
         to=[alert.origin],
-        body={"ref": alert.envelope_id, "at": _iso(alert.acknowledged_at), "by": by},
+        body={"ref": alert.envelope_id, "at": schemas.format_time(alert.acknowledged_at), "by": by},
         handling=inbound.handling if inbound is not None else "H0",
         thread=inbound.thread if inbound is not None else alert.envelope_id,
         in_reply_to=alert.envelope_id,

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
+from django.utils import translation
 
 from alerts import events, selectors, services
 from alerts.models import EscalationPolicy, RemoteAck
 from audit.services import record
+from exchange import schemas
+from exchange.handlers import Received
 from net247 import db
 
 WATCHED_TYPES = ("case.notification", "case.request", "takedown.request")
@@ -115,7 +116,7 @@ def _contacts_text(country: str) -> str:
     return "; ".join(f"{c['name']} {c['phone']}" for c in contacts)
 
 
-def on_alert_ack(msg: Any) -> None:
+def on_alert_ack(msg: Received[schemas.AlertAck]) -> None:
     """Store who acknowledged which of our envelopes; a repeat stores and audits nothing."""
     body = msg.body
     by = body.get("by") or {}
@@ -123,7 +124,7 @@ def on_alert_ack(msg: Any) -> None:
         message_id=msg.envelope_id,
         envelope_id=body["ref"],
         country=msg.origin,
-        at=parse_datetime(body["at"]) or timezone.now(),
+        at=schemas.parse_time(body["at"]),
         by_role=str(by.get("role", ""))[:30],
         by_name=str(by.get("name", ""))[:150],
     )

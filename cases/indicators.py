@@ -17,18 +17,9 @@ import phonenumbers
 import tldextract
 from django.utils.translation import gettext_lazy as _
 
-KINDS = (
-    "phone",
-    "domain",
-    "url",
-    "email",
-    "telegram",
-    "instagram",
-    "vk",
-    "wallet",
-    "iban",
-    "image_sha256",
-)
+from exchange import schemas
+
+KINDS = schemas.INDICATOR_KINDS  # the contract's; normalised and labelled here
 HANDLE_KINDS = ("telegram", "instagram", "vk")
 KIND_LABELS = {
     "phone": _("Phone number"),

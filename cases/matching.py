@@ -10,6 +10,7 @@ open takedown of ours, and is not yet among its targets, is proposed as a mirror
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +24,9 @@ from net247 import db
 MIRROR_KINDS = ("phone", "telegram", "instagram", "vk", "image_sha256")
 
 
-def store(items: list[dict[str, Any]], *, region: str = "", **owner: Any) -> list[Indicator]:
+def store(
+    items: Sequence[Mapping[str, object]], *, region: str = "", **owner: Any
+) -> list[Indicator]:
     """Normalise and store; a value that does not normalise is kept as written (received
     data is never rejected for an odd indicator, local input is validated earlier)."""
     rows = []

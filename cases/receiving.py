@@ -22,6 +22,8 @@ from audit.services import record
 from cases import legal, matching, takedowns
 from cases.models import Case, InboundItem, OutboundRequest
 from cases.services import DUE_AFTER
+from exchange import handlers, schemas
+from exchange.handlers import NotYet, Received
 from net247 import db
 
 
@@ -36,15 +38,6 @@ def _urgency_for_due(due: dt.datetime | None) -> str:
     return "routine"
 
 
-def _parse(text: Any) -> dt.datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        return None
-
-
 def _case_known_to(origin: str, reference: Any) -> Case | None:
     """Our case named in a peer's message, only if it was notified to that peer: a
     country cannot page a case's owners, or reach its thread, by guessing its number."""
@@ -55,20 +48,20 @@ def _case_known_to(origin: str, reference: Any) -> Case | None:
     )
 
 
-def _item(msg: Any, kind: str, **fields: Any) -> tuple[InboundItem, bool]:
+def _item(msg: Received[Any], kind: str, **fields: Any) -> tuple[InboundItem, bool]:
     """The item of a received message; created False if it was stored before. One
     statement (INSERT ... ON CONFLICT DO NOTHING) on the way every new message takes."""
     item = InboundItem(
         kind=kind,
         origin=msg.origin,
-        key_id=str(getattr(msg, "key_id", "") or ""),
+        key_id=msg.key_id,
         envelope_id=msg.envelope_id,
         thread=msg.thread,
         in_reply_to=msg.in_reply_to or "",
         handling=msg.handling,
         body=msg.body,
-        receipt=getattr(msg, "receipt", None) or {},
-        received_at=msg.received_at or timezone.now(),
+        receipt=msg.receipt,
+        received_at=msg.received_at,
         **fields,
     )
     if not db.insert(item, conflict=("origin", "envelope_id")):
@@ -106,13 +99,13 @@ def _alert(
     )
 
 
-def _indicators(item: InboundItem, items: list[dict[str, Any]]) -> None:
+def _indicators(item: InboundItem, items: list[schemas.Indicator]) -> None:
     rows = matching.store(items, region=item.origin, inbound=item)
     matching.find_hits(item, rows)
     matching.propose_mirrors(rows, f"{item.origin} {item.ref}")
 
 
-def on_notification(msg: Any) -> None:
+def on_notification(msg: Received[schemas.CaseNotification]) -> None:
     body = msg.body
     item, created = _item(
         msg,
@@ -131,15 +124,13 @@ def on_notification(msg: Any) -> None:
     _alert(item, "inbound_notification", f"{item.origin} {item.ref}: {item.title}")
 
 
-def on_update(msg: Any) -> None:
+def on_update(msg: Received[schemas.CaseUpdate]) -> None:
     root = InboundItem.objects.filter(
         origin=msg.origin, thread=msg.thread, kind=InboundItem.Kind.NOTIFICATION
     ).first()
     if root is None:
         if _message_about_ours(msg):
             return
-        from exchange.handlers import NotYet
-
         raise NotYet(f"case.update before the notification of thread {msg.thread}")
     if any(u.get("envelope_id") == msg.envelope_id for u in root.updates):
         return
@@ -156,7 +147,7 @@ def on_update(msg: Any) -> None:
             "envelope_id": msg.envelope_id,
             "changes": changes,
             "note": msg.body.get("note", ""),
-            "received_at": (msg.received_at or timezone.now()).isoformat(),
+            "received_at": msg.received_at.isoformat(),
         },
     ]
     root.save(update_fields=["title", "text", "urgency", "updates"])
@@ -169,7 +160,7 @@ def on_update(msg: Any) -> None:
     )
 
 
-def _message_about_ours(msg: Any) -> bool:
+def _message_about_ours(msg: Received[schemas.CaseUpdate]) -> bool:
     """A `case.update` from a country we notified, on our notification's thread: a
     message in the conversation (a peer cannot change our case, so `changes` are not
     applied). The exchange keeps the message; the thread and the case page show it."""
@@ -205,9 +196,10 @@ def _message_about_ours(msg: Any) -> bool:
     return True
 
 
-def on_request(msg: Any) -> None:
+def on_request(msg: Received[schemas.CaseRequest]) -> None:
     body = msg.body
-    due = _parse(body.get("due_by"))
+    due_by = body.get("due_by")
+    due = schemas.parse_time(due_by) if due_by is not None else None
     local = _case_known_to(msg.origin, body["case_ref"])
     item, created = _item(
         msg,
@@ -233,7 +225,7 @@ def on_request(msg: Any) -> None:
     _alert(item, "inbound_request", f"{item.origin} {body['kind']} {item.ref}", owners, params)
 
 
-def on_response(msg: Any) -> None:
+def on_response(msg: Received[schemas.CaseResponse]) -> None:
     body = msg.body
     request = OutboundRequest.objects.filter(
         envelope_id=msg.in_reply_to or "", country=msg.origin
@@ -264,7 +256,7 @@ def on_response(msg: Any) -> None:
     _indicators(item, list(body.get("indicators", [])))
 
 
-def on_takedown(msg: Any) -> None:
+def on_takedown(msg: Received[schemas.TakedownRequest]) -> None:
     body = msg.body
     item, created = _item(
         msg,
@@ -285,22 +277,14 @@ def on_takedown(msg: Any) -> None:
     _alert(item, "inbound_takedown", f"{item.origin} {item.ref}: {item.title}")
 
 
-def on_takedown_status(msg: Any) -> None:
+def on_takedown_status(msg: Received[schemas.TakedownStatus]) -> None:
     takedowns.status_received(origin=msg.origin, envelope_id=msg.envelope_id, body=msg.body)
 
 
-HANDLERS = {
-    "case.notification": on_notification,
-    "case.update": on_update,
-    "case.request": on_request,
-    "case.response": on_response,
-    "takedown.request": on_takedown,
-    "takedown.status": on_takedown_status,
-}
-
-
 def register_all() -> None:
-    from exchange import handlers
-
-    for message_type, handler in HANDLERS.items():
-        handlers.register(message_type, handler)
+    handlers.register(schemas.CASE_NOTIFICATION, on_notification)
+    handlers.register(schemas.CASE_UPDATE, on_update)
+    handlers.register(schemas.CASE_REQUEST, on_request)
+    handlers.register(schemas.CASE_RESPONSE, on_response)
+    handlers.register(schemas.TAKEDOWN_REQUEST, on_takedown)
+    handlers.register(schemas.TAKEDOWN_STATUS, on_takedown_status)

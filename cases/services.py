@@ -36,6 +36,7 @@ from cases.models import (
     Urgency,
     Victim,
 )
+from exchange import schemas
 from exchange.services import message_send
 from node.errors import ServiceError as BaseServiceError
 
@@ -388,7 +389,7 @@ def request_send(
                 "case_ref": case_ref,
                 "kind": kind,
                 "text": text,
-                "due_by": due.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "due_by": schemas.format_time(due),
             },
             handling=handling,
             thread=thread,

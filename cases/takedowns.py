@@ -60,19 +60,13 @@ from cases.models import (
     target_name,
 )
 from cases.services import ServiceError, next_reference
+from exchange import schemas
 from exchange.selectors import thread_messages
 from exchange.services import message_send
 from node.templatetags.node_time import duration_words
 
-STATUSES = (
-    "received",
-    "under_review",
-    "order_issued",
-    "blocked",
-    "removed",
-    "refused",
-    "platform_unresponsive",
-)
+# The values are the contract's (exchange.schemas); the lifecycle below is ours.
+STATUSES = schemas.TAKEDOWN_STATUSES
 DONE = ("blocked", "removed")
 FINAL = ("blocked", "removed", "refused")
 ENDS = ("removed", "refused", "platform_unresponsive")
@@ -121,10 +115,6 @@ ACTION_LABELS = {"block": gettext_lazy("Block access"), "remove": gettext_lazy("
 def status_label(status: str) -> str:
     label = STATUS_LABELS.get(status)
     return str(label) if label is not None else status
-
-
-def fmt(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def takedown_body(t: Takedown) -> dict[str, Any]:
@@ -272,7 +262,7 @@ def _report(item: InboundItem, target: InboundTakedownTarget, status: str, note:
         "request_ref": item.ref,
         "target": target.target,
         "status": status,
-        "at": fmt(timezone.now()),
+        "at": schemas.format_time(timezone.now()),
     }
     if note:
         body["note"] = note
@@ -364,7 +354,9 @@ def receive_targets(item: InboundItem) -> None:
             _report(item, row, "order_issued", inherited)
 
 
-def status_received(*, origin: str, envelope_id: str, body: dict[str, Any]) -> TakedownStep | None:
+def status_received(
+    *, origin: str, envelope_id: str, body: schemas.TakedownStatus
+) -> TakedownStep | None:
     """A `takedown.status` from a destination of one of our requests. Every step is
     stored (it is what the country said); whether it moves the current state is
     decided when the steps are folded (`fold`), so arrival order does not matter."""
@@ -385,7 +377,7 @@ def status_received(*, origin: str, envelope_id: str, body: dict[str, Any]) -> T
             "takedown": takedown,
             "target": body["target"],
             "status": body["status"],
-            "at": dt.datetime.strptime(body["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC),
+            "at": schemas.parse_time(body["at"]),
             "note": str(body.get("note", "")),
         },
     )
@@ -486,7 +478,7 @@ def decided(item: InboundItem) -> list[dict[str, Any]]:
             continue
         if body.get("request_ref") != item.ref:
             continue
-        at = dt.datetime.strptime(body["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        at = schemas.parse_time(body["at"])
         sent.setdefault(str(body["target"]), []).append(
             TakedownStep(
                 target=body["target"],
@@ -603,7 +595,7 @@ def takedown_chase(*, actor: Any, takedown: Takedown, country: str) -> OutboundR
                 "case_ref": locked.request_ref,
                 "kind": "information",
                 "text": text,
-                "due_by": fmt(due),
+                "due_by": schemas.format_time(due),
             },
             handling=locked.handling,
             thread=locked.envelope_id,

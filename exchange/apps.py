@@ -1,21 +1,27 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from exchange.handlers import Received
+    from exchange.schemas import NodeKeys
 
 
 class ExchangeConfig(AppConfig):
     name = "exchange"
 
     def ready(self) -> None:
-        from exchange import handlers, tasks  # noqa: F401 (tasks: registered before any thread asks)
+        from exchange import handlers, schemas, tasks  # noqa: F401 (tasks: before any thread asks)
         from node.signals import key_rotated, node_started
 
-        handlers.register("node.keys", _learn_keys, before_receipt=True)
+        handlers.register(schemas.NODE_KEYS, _learn_keys, before_receipt=True)
         key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
         node_started.connect(_announce_presence, dispatch_uid="exchange.announce_presence")
 
 
-def _learn_keys(message: Any) -> None:
+def _learn_keys(message: Received[NodeKeys]) -> None:
     """A verified node.keys from a peer (signed by a key we trust): learn its keys. A
     document that contradicts a pinned key is refused (422), not retried for ever."""
     from exchange import handlers, keyring

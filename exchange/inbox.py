@@ -89,19 +89,16 @@ def _rate_limited(country: str) -> int | None:
 def _make_receipt(
     envelope: dict[str, Any], digest: str, received: str, signing_key_id: str
 ) -> dict[str, Any]:
-    receipt_id = ids.uuid7()
-    unsigned = {
-        "v": schemas.VERSION,
-        "id": receipt_id,
-        "type": "receipt",
-        "origin": settings.NODE_COUNTRY,
-        "to": [envelope["origin"]],
-        "created_at": received,
-        "thread": envelope["thread"],
-        "in_reply_to": envelope["id"],
-        "handling": "H0",
-        "body": {"ref": envelope["id"], "digest": digest, "received_at": received},
-    }
+    unsigned = schemas.unsigned_envelope(
+        envelope_id=ids.uuid7(),
+        type="receipt",
+        origin=settings.NODE_COUNTRY,
+        to=[envelope["origin"]],
+        created_at=received,
+        thread=envelope["thread"],
+        in_reply_to=envelope["id"],
+        body={"ref": envelope["id"], "digest": digest, "received_at": received},
+    )
     key = keystore.signing_key(signing_key_id)
     return signing.sign(unsigned, key_id=key.key_id, private_key=key.private_key, fresh=True)
 
@@ -405,7 +402,7 @@ def _record_received(message: InboundMessage) -> None:
     )
 
 
-def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) -> bool:
+def _save_and_handle(message: InboundMessage, handler: handlers.Handler[Any] | None) -> bool:
     """Store the message as processed and run its handler, in one transaction; False if
     its (origin, id) is stored already.
 
@@ -423,10 +420,10 @@ def _save_and_handle(message: InboundMessage, handler: handlers.Handler | None) 
         if handler is None:
             return True
         if handlers.runs_before_receipt(message.type):
-            handler(message)  # fails the whole request: the peer retries, nothing is lost
+            handler(handlers.received(message))  # fails the request: the peer retries
             return True
         try:
-            handler(message)
+            handler(handlers.received(message))
         except handlers.Refused:
             raise
         except Exception as exc:
@@ -478,14 +475,14 @@ def _record_failure(message: InboundMessage) -> None:
         signals.message_failed.send_on_commit(sender=InboundMessage, message=message)
 
 
-def _handle(message: InboundMessage, handler: handlers.Handler) -> None:
+def _handle(message: InboundMessage, handler: handlers.Handler[Any]) -> None:
     """Run `handler` on a stored message in a savepoint of the caller's transaction and set
     the message's state (for messages handled after they were stored: waiting, pending,
     reprocessed). Only the handler's own writes are undone when it raises."""
     error: Exception | None = None
     try:
         with transaction.atomic(), deferred():  # undone together if it raises
-            handler(message)
+            handler(handlers.received(message))
     except Exception as exc:
         error = exc
     _set_outcome(message, error)

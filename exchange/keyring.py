@@ -186,18 +186,14 @@ def keys_document() -> dict[str, Any]:
         envelope_id = str(uuid.uuid5(KEYS_NAMESPACE, f"{current.key_id}:{signed_at.isoformat()}"))
     else:
         envelope_id = str(uuid.uuid5(KEYS_NAMESPACE, current.key_id))
-    envelope = {
-        "v": schemas.VERSION,
-        "id": envelope_id,
-        "type": "node.keys",
-        "origin": settings.NODE_COUNTRY,
-        "to": [],
-        "created_at": schemas.format_time(signed_at),
-        "thread": envelope_id,
-        "in_reply_to": None,
-        "handling": "H0",
-        "body": {"keys": published_keys()},
-    }
+    envelope = schemas.unsigned_envelope(
+        envelope_id=envelope_id,
+        type="node.keys",
+        origin=settings.NODE_COUNTRY,
+        to=[],
+        created_at=schemas.format_time(signed_at),
+        body={"keys": published_keys()},
+    )
     return signing.sign(
         envelope, key_id=signer.key_id, private_key=keystore.load_private_key(signer.key_id)
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 from exchange.ids import is_uuid
 
@@ -119,6 +120,9 @@ class TakedownRequest(TypedDict):
     indicators: NotRequired[list[Indicator]]
     evidence: NotRequired[list[dict[str, str]]]
     urgency: str
+    # net247's own member (a mirror names the original request_ref): unknown to the
+    # contract, so not checked; read it with str().
+    mirror_of: NotRequired[object]
 
 
 class TakedownStatus(TypedDict):
@@ -152,6 +156,27 @@ class ReceiptBody(TypedDict):
     received_at: str
 
 
+BodyT = TypeVar("BodyT")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageType(Generic[BodyT]):
+    """A message type's name on the wire, typed with its body's TypedDict."""
+
+    name: str
+
+
+CASE_NOTIFICATION: MessageType[CaseNotification] = MessageType("case.notification")
+CASE_UPDATE: MessageType[CaseUpdate] = MessageType("case.update")
+CASE_REQUEST: MessageType[CaseRequest] = MessageType("case.request")
+CASE_RESPONSE: MessageType[CaseResponse] = MessageType("case.response")
+TAKEDOWN_REQUEST: MessageType[TakedownRequest] = MessageType("takedown.request")
+TAKEDOWN_STATUS: MessageType[TakedownStatus] = MessageType("takedown.status")
+ALERT_ACK: MessageType[AlertAck] = MessageType("alert.ack")
+NODE_KEYS: MessageType[NodeKeys] = MessageType("node.keys")
+RECEIPT: MessageType[ReceiptBody] = MessageType("receipt")
+
+
 def parse_time(text: str) -> datetime:
     """RFC 3339 UTC whole seconds with Z; raises ValueError otherwise."""
     if not isinstance(text, str) or not TIME_RE.match(text):
@@ -162,6 +187,34 @@ def parse_time(text: str) -> datetime:
 
 def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def unsigned_envelope(
+    *,
+    envelope_id: str,
+    type: str,
+    origin: str,
+    to: list[str],
+    created_at: str,
+    body: dict[str, Any],
+    thread: str | None = None,
+    in_reply_to: str | None = None,
+    handling: str = "H0",
+) -> Envelope:
+    """An envelope before its signature (section 3). `created_at` is wire time
+    (format_time); `thread` None starts a conversation at this envelope."""
+    return {
+        "v": VERSION,
+        "id": envelope_id,
+        "type": type,
+        "origin": origin,
+        "to": to,
+        "created_at": created_at,
+        "thread": thread or envelope_id,
+        "in_reply_to": in_reply_to,
+        "handling": handling,
+        "body": body,
+    }
 
 
 def _is_time(value: object) -> bool:

@@ -111,7 +111,7 @@ def thread_messages(thread: str) -> list[dict[str, Any]]:
 
 
 def _iso(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    return schemas.format_time(value) if value else None
 
 
 class PeerState:

@@ -265,6 +265,22 @@ def message_send(
     not valid. `signing_key_id`/`created_at` are for the key announcement only: it is
     signed by the key peers already trust, as of the moment that key was retired.
     """
+    envelope, peers = _build(type, to, body, handling, thread, in_reply_to, created_at)
+    signed = _sign(envelope, signing_key_id)
+    return _store(signed, peers, actor)
+
+
+def _build(
+    type: str,
+    to: Iterable[str],
+    body: dict[str, Any],
+    handling: str,
+    thread: str | None,
+    in_reply_to: str | None,
+    created_at: datetime | None,
+) -> tuple[schemas.Envelope, dict[str, Peer]]:
+    """The unsigned envelope and the active peers it goes to; ValidationError when the
+    message is not valid or would not fit in an inbox (1 MiB)."""
     destinations = [c.strip().upper() for c in to]
     if type not in schemas.INBOX_TYPES:
         raise ValidationError({"type": f"unknown message type {type!r}"})
@@ -282,46 +298,53 @@ def message_send(
     unknown = sorted(set(destinations) - peers.keys())
     if unknown:
         raise ValidationError({"to": f"not enrolled peers: {', '.join(unknown)}"})
-
-    envelope_id = ids.uuid7()
-    moment = (created_at or timezone.now()).replace(microsecond=0)
-    envelope: dict[str, Any] = {
-        "v": schemas.VERSION,
-        "id": envelope_id,
-        "type": type,
-        "origin": settings.NODE_COUNTRY,
-        "to": destinations,
-        "created_at": schemas.format_time(moment),
-        "thread": thread or envelope_id,
-        "in_reply_to": in_reply_to,
-        "handling": handling,
-        "body": body,
-    }
+    envelope = schemas.unsigned_envelope(
+        envelope_id=ids.uuid7(),
+        type=type,
+        origin=settings.NODE_COUNTRY,
+        to=destinations,
+        created_at=schemas.format_time(created_at or timezone.now()),
+        thread=thread,
+        in_reply_to=in_reply_to,
+        handling=handling,
+        body=body,
+    )
     try:
         payload_size = len(canonical.dumps(envelope))
     except canonical.CanonicalError as exc:
         raise ValidationError({"body": f"not canonical JSON: {exc}"}) from exc
     if payload_size > schemas.MAX_ENVELOPE_BYTES - 200:
         raise ValidationError({"body": "the message is larger than 1 MiB"})
+    return envelope, peers
+
+
+def _sign(envelope: schemas.Envelope, signing_key_id: str | None) -> dict[str, Any]:
+    """Signed with the current key, or with `signing_key_id` (the key announcement)."""
     if signing_key_id is None:
         key = keystore.current_signing_key()
         key_id, private_key = key.key_id, key.private_key
     else:
         key_id, private_key = signing_key_id, keystore.load_private_key(signing_key_id)
-    signed = signing.sign(envelope, key_id=key_id, private_key=private_key)
+    return signing.sign(envelope, key_id=key_id, private_key=private_key)
+
+
+def _store(signed: dict[str, Any], peers: dict[str, Peer], actor: Any) -> OutboundMessage:
+    """The message, one outbox row per destination and the audit entry: three
+    statements; each destination's queue runs after commit."""
+    destinations: list[str] = signed["to"]
     now = timezone.now()
     # No savepoint: nothing here is retried inside the caller's transaction, and an error
     # fails the caller's action with it (a savepoint is two more round trips per message).
     with transaction.atomic(savepoint=False):
         message = OutboundMessage(
-            envelope_id=envelope_id,
+            envelope_id=signed["id"],
             envelope=signed,
             digest=signing.digest(signed),
-            type=type,
-            thread=envelope["thread"],
-            in_reply_to=in_reply_to,
-            urgency=_body_urgency(body),
-            created_at=moment,
+            type=signed["type"],
+            thread=signed["thread"],
+            in_reply_to=signed["in_reply_to"],
+            urgency=_body_urgency(signed["body"]),
+            created_at=schemas.parse_time(signed["created_at"]),
         )
         db.insert(message)  # the sender's hot path: one cached INSERT each (net247.db)
         db.insert_all(
@@ -334,8 +357,13 @@ def message_send(
             action="exchange.send",
             actor=actor,
             object_type="envelope",
-            object_id=envelope_id,
-            details={"type": type, "to": destinations, "handling": handling, "key_id": key_id},
+            object_id=signed["id"],
+            details={
+                "type": signed["type"],
+                "to": destinations,
+                "handling": signed["handling"],
+                "key_id": signed["signature"]["key_id"],
+            },
         )
         for country in destinations:
             # One run of each peer's queue delivers a burst of messages (outbox.request_run).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -34,7 +35,7 @@ def digest(envelope: dict[str, Any], signed_bytes: bytes | None = None) -> str:
 
 
 def sign(
-    envelope: dict[str, Any],
+    envelope: Mapping[str, Any],
     *,
     key_id: str,
     private_key: Ed25519PrivateKey,

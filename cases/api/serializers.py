@@ -15,19 +15,11 @@ from rest_framework import serializers
 from cases import indicators as norm
 from cases import legal
 from cases.models import Handling, Urgency
+from exchange import schemas
 from net247.textfields import LineField, TextField
 
 COUNTRIES = tuple(sorted(settings.COUNTRY_TIME_ZONES))
 FACT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-STATUSES = (
-    "received",
-    "under_review",
-    "order_issued",
-    "blocked",
-    "removed",
-    "refused",
-    "platform_unresponsive",
-)
 
 
 class LegalRefSerializer(serializers.Serializer[Any]):
@@ -310,11 +302,9 @@ class EvidenceInSerializer(serializers.Serializer[Any]):
     kind = serializers.RegexField(r"^[a-z][a-z0-9_]{0,31}$")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        from cases.takedowns import fmt
-
         return {
             "sha256": attrs["sha256"].lower(),
-            "captured_at": fmt(attrs["captured_at"]),
+            "captured_at": schemas.format_time(attrs["captured_at"]),
             "kind": attrs["kind"],
         }
 
@@ -373,7 +363,7 @@ class TakedownOutput(TakedownListOutput):
 
 class TakedownStatusInput(serializers.Serializer[Any]):
     target = serializers.CharField(max_length=500)
-    status = serializers.ChoiceField(choices=STATUSES)
+    status = serializers.ChoiceField(choices=schemas.TAKEDOWN_STATUSES)
     note = TextField(max_length=2000, required=False, default="")
 
 

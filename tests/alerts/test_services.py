@@ -12,6 +12,8 @@ from django.utils import timezone, translation
 from alerts import escalation, selectors, services, sources
 from alerts.models import Alert, AlertEvent, EscalationPolicy, Page, Schedule, StepRun
 from audit.models import AuditEntry
+from exchange.handlers import Received
+from exchange.schemas import AlertAck
 from tests.accounts.helpers import create_user
 from tests.alerts.factories import person, rota
 
@@ -240,17 +242,26 @@ def test_default_policies_exist_on_a_fresh_node():
 def test_alert_ack_handler_stores_who_acknowledged():
     ref = "7d0f1a6e-0000-4000-8000-00000000000a"
 
-    class Msg:
-        envelope_id = "7d0f1a6e-0000-4000-8000-000000000001"
-        origin = "KZ"
-        body = {
-            "ref": ref,
-            "at": "2026-11-28T03:00:00Z",
-            "by": {"role": "prosecutor", "name": "A. B."},
-        }
-
-    sources.on_alert_ack(Msg())
-    sources.on_alert_ack(Msg())  # a repeat stores nothing more
+    body: AlertAck = {
+        "ref": ref,
+        "at": "2026-11-28T03:00:00Z",
+        "by": {"role": "prosecutor", "name": "A. B."},
+    }
+    msg = Received(
+        envelope_id="7d0f1a6e-0000-4000-8000-000000000001",
+        origin="KZ",
+        type="alert.ack",
+        thread=ref,
+        in_reply_to=None,
+        handling="H0",
+        key_id="KZ:test",
+        body=body,
+        envelope={},
+        receipt={},
+        received_at=timezone.now(),
+    )
+    sources.on_alert_ack(msg)
+    sources.on_alert_ack(msg)  # a repeat stores nothing more
     acks = selectors.acks_for([ref, "other"])
     assert list(acks) == [ref]
     assert acks[ref][0]["by"] == "KZ prosecutor A. B."
