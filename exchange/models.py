@@ -159,6 +159,12 @@ class OutboxEntry(models.Model):
     receipt = models.JSONField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # The peer's refusal code of a failed entry (contract error codes, e.g. clock_skew).
+    failure_code = models.CharField(max_length=40, blank=True)
+    # When the apps above were told (delivery_failed / delivery_overdue). Set after the
+    # signal went out, so a process that dies between the commit and the signal leaves
+    # it unset and the sweep tells them then (outbox.signal_unannounced).
+    failure_signalled_at = models.DateTimeField(null=True, blank=True)
     overdue_signalled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

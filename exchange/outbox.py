@@ -56,6 +56,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -82,6 +83,7 @@ PEER_BUDGET_SECONDS = 20.0  # then the run gives its worker back (_after_run)
 RENEW_EVERY = 5.0  # seconds between renewals of a run's lease (LEASE is 60 s)
 RUN_REQUESTED_TTL = 30  # seconds: a lost deliver_peer task blocks new ones no longer
 HEARD_EVERY = timedelta(seconds=5)  # last_heard_at / last_receipt_at: health, not state
+UNANNOUNCED_AFTER = timedelta(minutes=1)  # a failure still untold then: the sweep tells it
 ERROR_CODE_RE = re.compile(r"[a-z_]{1,40}")
 
 
@@ -204,6 +206,7 @@ def _fail(
         updated = OutboxEntry.objects.filter(pk=entry.pk, status=OutboxStatus.QUEUED).update(
             status=OutboxStatus.FAILED,
             failed_at=now,
+            failure_code=code[:40],
             last_error=reason[:300],
             last_status=status,
             leased_until=None,
@@ -221,13 +224,42 @@ def _fail(
                 "code": code,
             },
         )
-        signals.delivery_failed.send_on_commit(
-            sender=OutboxEntry,
-            destination=entry.destination.country,
-            envelope_id=entry.message.envelope_id,
-            reason=reason,
-            code=code,
-        )
+        transaction.on_commit(partial(_announce_failure, entry.pk))
+
+
+def _announce_failure(entry_id: int) -> None:
+    """Tell the apps above that an entry failed, then mark it told. A process that dies in
+    between leaves the mark unset: the sweep tells them again (alerts dedupe by
+    destination and envelope), rather than never."""
+    entry = (
+        OutboxEntry.objects.select_related("message", "destination")
+        .filter(pk=entry_id, status=OutboxStatus.FAILED, failure_signalled_at__isnull=True)
+        .first()
+    )
+    if entry is None:
+        return
+    signals.delivery_failed.send_now(
+        sender=OutboxEntry,
+        destination=entry.destination.country,
+        envelope_id=entry.message.envelope_id,
+        reason=entry.last_error,
+        code=entry.failure_code,
+    )
+    OutboxEntry.objects.filter(pk=entry_id).update(failure_signalled_at=timezone.now())
+
+
+def signal_unannounced(limit: int = 200) -> int:
+    """Failed entries whose delivery_failed never went out (the process died after the
+    commit): send it now. Younger ones are left to the on-commit send in flight."""
+    cutoff = timezone.now() - UNANNOUNCED_AFTER
+    ids = list(
+        OutboxEntry.objects.filter(
+            status=OutboxStatus.FAILED, failure_signalled_at__isnull=True, failed_at__lt=cutoff
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for entry_id in ids:
+        _announce_failure(entry_id)
+    return len(ids)
 
 
 def _retry(entry: OutboxEntry, reason: str, status: int | None, retry_after: int | None) -> None:
@@ -611,6 +643,14 @@ def signal_overdue() -> int:
     )[:200]
     count = 0
     for entry in entries:
+        # Told first, marked after: a process that dies in between tells them again at
+        # the next sweep (alerts dedupe by destination and envelope) rather than never.
+        signals.delivery_overdue.send_now(
+            sender=OutboxEntry,
+            destination=entry.destination.country,
+            envelope_id=entry.message.envelope_id,
+            urgency=entry.message.urgency,
+        )
         with transaction.atomic():
             if not OutboxEntry.objects.filter(
                 pk=entry.pk, overdue_signalled_at__isnull=True
@@ -625,12 +665,6 @@ def signal_overdue() -> int:
                     "destination": entry.destination.country,
                     "urgency": entry.message.urgency,
                 },
-            )
-            signals.delivery_overdue.send_on_commit(
-                sender=OutboxEntry,
-                destination=entry.destination.country,
-                envelope_id=entry.message.envelope_id,
-                urgency=entry.message.urgency,
             )
             count += 1
     return count
@@ -651,6 +685,7 @@ def sweep() -> list[str]:
     """Periodic: alerts for overdue/expired entries, then one delivery run per due peer."""
     signal_overdue()
     expire_old()
+    signal_unannounced()
     countries = sorted(set(_due().values_list("destination__country", flat=True)))
     for country in countries:
         jobs.dispatch("exchange.tasks.deliver_peer", country)

@@ -5,7 +5,9 @@ Every event leaves after the sender's transaction commits, through `send_robust`
 raises never rolls back the exchange's own state change (an outbox entry failed, a
 message stored). Its failure is logged and audited (`exchange.receiver_failed`, in a
 transaction of its own), and the other receivers still run. Not sent if the
-transaction rolls back; lost if the process dies between the commit and the send.
+transaction rolls back. Lost if the process dies between the commit and the send, unless
+the sender keeps a mark of it: the outbox does for delivery_failed and delivery_overdue
+(outbox.signal_unannounced, outbox.signal_overdue), so that no failure goes untold.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class Event(Signal):
     def send_on_commit(self, sender: Any, **named: Any) -> None:
         """Send once the current transaction commits (now, outside one)."""
         transaction.on_commit(partial(self._send_robust, sender, named))
+
+    def send_now(self, sender: Any, **named: Any) -> None:
+        """Send at once, robustly (the caller has committed what the event reports)."""
+        self._send_robust(sender, named)
 
     def _send_robust(self, sender: Any, named: dict[str, Any]) -> None:
         for receiver, result in self.send_robust(sender=sender, **named):

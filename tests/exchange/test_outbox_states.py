@@ -220,6 +220,34 @@ def test_a_failing_receiver_undoes_nothing_and_is_audited(
     assert Alert.objects.filter(object_id=entry.message.envelope_id).count() == 1
 
 
+def test_a_failure_untold_when_the_process_died_is_told_by_the_sweep_once(
+    node, peer_server, django_capture_on_commit_callbacks
+):
+    """The failure commits, then the process dies before delivery_failed goes out (its
+    on-commit callbacks never run). The sweep tells the coordinators a minute later, with
+    the peer's code, and only once however often it runs."""
+    Answer.status, Answer.code, Answer.headers_out = 400, "clock_skew", {}
+    enrol(f"http://127.0.0.1:{peer_server.server_port}")
+    entry = one_entry()
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as dropped:
+            assert outbox.deliver(entry.pk) == "failed"
+    finally:
+        Answer.code = "x"
+    assert len(dropped) == 1  # the send that the dying process never made
+    assert not Alert.objects.exists()
+    assert outbox.signal_unannounced() == 0  # younger than a minute: the send may be in flight
+    OutboxEntry.objects.filter(pk=entry.pk).update(
+        failed_at=timezone.now() - outbox.UNANNOUNCED_AFTER - timedelta(seconds=1)
+    )
+    assert outbox.signal_unannounced() == 1
+    assert outbox.signal_unannounced() == 0
+    alert = Alert.objects.get(object_id=entry.message.envelope_id)
+    assert alert.kind == "clock_skew"
+    entry.refresh_from_db()
+    assert entry.failure_signalled_at is not None
+
+
 @pytest.mark.parametrize(
     "body", [b"", b"not json", b"[1]", b'{"error": "x"}', b'{"error": {"code": "A B"}}']
 )
