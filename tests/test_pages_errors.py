@@ -75,7 +75,7 @@ def test_inbound_item_outside_scope_answers_the_same_styled_404_as_a_missing_one
         f"/{item.pk + 1000}/", "/N/"
     )
     body = page(existing)
-    assert '<html lang="ru">' in body
+    assert '<html lang="ru" ' in body
     assert "<h1>Страница не найдена</h1>" in body
     assert 'href="/alerts/">Дежурная часть</a>' in nav(body)
     assert 'href="/alerts/"' in body.split("Куда перейти")[1]  # the desk among the ways on
@@ -91,7 +91,7 @@ def test_404_in_english_with_the_navigation() -> None:
     response = client.get("/cases/inbound/424242/")
     body = page(response)
     assert response.status_code == 404
-    assert '<html lang="en">' in body and "<h1>Page not found</h1>" in body
+    assert '<html lang="en" ' in body and "<h1>Page not found</h1>" in body
     assert 'href="/cases/takedowns/">Takedowns</a>' in nav(body)
     assert "Куда перейти" not in body and "Where to go" in body
 
