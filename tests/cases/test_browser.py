@@ -107,15 +107,15 @@ def test_prosecutor_pages_and_case_file_in_both_languages_and_widths(live_server
                 pdf = screens.ROOT / "var" / "screenshots" / f"case-file-{language}.pdf"
                 page.pdf(path=str(pdf), format="A4", print_background=True)
                 tool = shutil.which("pdftotext")
-                if tool is None:
-                    texts[f"pdf-{language}"] = page.inner_text("body")
-                else:
+                if tool is not None:
                     out = subprocess.run([tool, str(pdf), "-"], capture_output=True, check=True)
                     texts[f"pdf-{language}"] = out.stdout.decode()
         finally:
             browser.close()
     assert "H2: Не передавать третьим странам" in texts["page-ru-1366"]
     assert "H2: Not to be passed to any third country" in texts["page-en-390"]
+    if "pdf-ru" not in texts:
+        pytest.skip("pdftotext (Debian's poppler-utils) reads the printed pages one by one")
     for language, words in (
         ("ru", ("национальный узел", "запись №")),
         ("en", ("national node", "entry no.")),
