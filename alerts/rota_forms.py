@@ -17,9 +17,7 @@ from alerts.errors import AlertsError
 from alerts.models import ChannelKind, Rotation, Schedule
 from alerts.rota_services import MAX_MEMBERS, LayerInput
 from node import places
-from node.widgets import IsoDateInput
-
-LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+from node.widgets import IsoDateInput, IsoDateTimeInput
 
 
 def zone_hint() -> str:
@@ -109,14 +107,9 @@ class OverrideForm(ServiceErrorsMixin):
     """Someone covers the rota for a while (a swap, an illness, a holiday)."""
 
     user = forms.ChoiceField(label=_("Who covers"))
-    start = forms.DateTimeField(
-        label=_("From"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
-    )
-    end = forms.DateTimeField(
-        label=_("Until"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
-    )
+    # Typed on the node's clock, which the widget names beside the field.
+    start = forms.DateTimeField(label=_("From"), widget=IsoDateTimeInput())
+    end = forms.DateTimeField(label=_("Until"), widget=IsoDateTimeInput())
 
     service_fields = {"to": "end", "from": "start"}
 
@@ -125,9 +118,6 @@ class OverrideForm(ServiceErrorsMixin):
         field = self.fields["user"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "—"), *rota_selectors.people_choices()]
-        hint = _("Local time, %(zone)s.") % {"zone": zone_hint()}
-        self.fields["start"].help_text = hint
-        self.fields["end"].help_text = hint
 
 
 ACTION_CHOICES = [

@@ -21,7 +21,6 @@ from alerts import labels, rota_selectors, rota_services, selectors, services
 from alerts.errors import AlertsError
 from alerts.models import Layer, NotificationChannel, Override, Schedule, Urgency
 from alerts.rota_forms import (
-    LOCAL_INPUT,
     ChannelForm,
     LayerForm,
     OverrideForm,
@@ -228,8 +227,8 @@ def override_edit(request: HttpRequest, name: str, pk: int | None = None) -> Htt
         form = OverrideForm(
             initial={
                 "user": override.user.username,
-                "start": override.start.astimezone(zone).strftime(LOCAL_INPUT),
-                "end": override.end.astimezone(zone).strftime(LOCAL_INPUT),
+                "start": override.start.astimezone(zone),
+                "end": override.end.astimezone(zone),
             }
         )
     else:

@@ -1,7 +1,7 @@
 """Filters of the audit log (page and CSV export), through django-filter.
 
 `action` matches a dotted prefix too: "auth" finds auth.login. Times are the node's
-local time as typed (datetime-local), to the minute.
+local time as typed (2026-12-07 22:41, `node.widgets.IsoDateTimeInput`), to the minute.
 """
 
 from __future__ import annotations

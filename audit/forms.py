@@ -8,7 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from node.widgets import IsoDateTimeInput
+
+DATETIME_INPUT = IsoDateTimeInput()
 
 
 class FilterForm(forms.Form):

@@ -29,6 +29,15 @@ ZONE_CITIES: dict[str, Promise] = {
     "Europe/Chisinau": _("Chisinau"),
     "UTC": _("UTC"),
 }
+# "Almaty time": its own phrase, not "%(city)s time", since Russian puts the city in the
+# genitive ("время Бишкека").
+ZONE_TIMES: dict[str, Promise] = {
+    "Asia/Almaty": _("Almaty time"),
+    "Asia/Bishkek": _("Bishkek time"),
+    "Asia/Tashkent": _("Tashkent time"),
+    "Asia/Dushanbe": _("Dushanbe time"),
+    "Europe/Chisinau": _("Chisinau time"),
+}
 
 
 def country_name(code: str) -> str:
@@ -58,6 +67,15 @@ def zone_label(at: datetime, zone: ZoneInfo) -> str:
     local = at.astimezone(zone)
     city = ZONE_CITIES.get(str(zone.key))
     return f"{city if city is not None else zone.key}, {utc_offset(local)}"
+
+
+def zone_time(at: datetime, zone: ZoneInfo) -> str:
+    """'Almaty time (UTC+5)': which clock a typed time is read on (the offset at `at`)."""
+    name = ZONE_TIMES.get(str(zone.key))
+    offset = utc_offset(at.astimezone(zone))
+    if name is None:  # UTC, or a zone outside the federation: its name says it
+        return offset if str(zone.key) == "UTC" else f"{zone.key} ({offset})"
+    return f"{name} ({offset})"
 
 
 def local(at: datetime, country: str | None = None) -> datetime:

@@ -17,6 +17,7 @@ from accounts.models import User
 from alerts import services as alert_services
 from alerts.models import Override, Schedule
 from exchange import services as exchange_services
+from node import places
 from tests import screens
 from tests.accounts.helpers import launch_chromium, verified_client
 from tests.alerts.factories import person
@@ -68,11 +69,16 @@ def _browse(base_url: str, cookie: dict[str, str], yesterday: str, tomorrow: str
             page.wait_for_selector("ol.calendar")
             page.click("text=Добавить замену")
             page.select_option("select[name=user]", "vera")
-            page.fill("input[name=start]", f"{tomorrow}T10:00")
-            page.fill("input[name=end]", f"{tomorrow}T08:00")  # before the start: refused
+            # Typed as text, in ISO order and (a Russian page) the Russian order.
+            seen["start_hint"] = page.inner_text("#id_start_format")
+            seen["start_described"] = page.get_attribute("input[name=start]", "aria-describedby")
+            page.fill("input[name=start]", f"{tomorrow} 10:00")
+            ru_day = ".".join(reversed(tomorrow.split("-")))
+            page.fill("input[name=end]", f"{ru_day} 08:00")  # before the start: refused
             page.click("form.rota-form button[type=submit]")
             seen["override_error"] = page.inner_text("#id_end_error")
-            page.fill("input[name=end]", f"{tomorrow}T18:00")
+            seen["start_kept"] = page.input_value("input[name=start]")
+            page.fill("input[name=end]", f"{ru_day} 18:00")
             page.click("form.rota-form button[type=submit]")
             page.wait_for_selector("ol.calendar")
             seen["calendar"] = page.inner_text("ol.calendar")
@@ -131,6 +137,10 @@ def test_a_coordinator_adds_a_rotation_and_an_override_and_sees_names(live_serve
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     seen = _browse(live_server.url, cookie, yesterday, tomorrow)
     assert "Окончание должно быть позже начала." in seen["override_error"]
+    assert seen["start_kept"] == f"{tomorrow} 10:00"
+    zone = places.zone_time(timezone.now(), places.zone_of(None))
+    assert seen["start_hint"] == f"ГГГГ-ММ-ДД ЧЧ:ММ, {zone}" and "время" in zone
+    assert "id_start_format" in (seen["start_described"] or "")
     calendar = seen["calendar"]
     assert "Анна Ким (anna)" in calendar and "Борис Лим (boris)" in calendar
     assert "Вера Пак (vera)" in calendar and "вместо:" in calendar and "10:00–18:00" in calendar
