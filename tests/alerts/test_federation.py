@@ -274,10 +274,13 @@ def test_duty_desk_in_chromium_opens_acknowledges_and_origin_sees_it(world: Worl
             ack.focus()
             desk.keyboard.press("Enter")
             expect(card).to_have_attribute("data-state", "acknowledged", timeout=10000)
-            assert desk.evaluate(
+            # The pushed event may redraw the card before the POST's answer puts the focus
+            # back on it: wait for the answer, not for the push.
+            desk.wait_for_function(
                 "() => !!document.activeElement.closest('li.alert-card') && "
                 "document.activeElement.closest('li.alert-card').textContent"
-                ".includes('Браузерный тест')"
+                ".includes('Браузерный тест')",
+                timeout=10000,
             )
             expect(card.locator(".age")).to_contain_text("принято")
 
