@@ -45,6 +45,17 @@ NO_CONTENT: dict[str, str] = {
     "alerts:policy-edit": "escalation steps per urgency: configuration, no alert content",
 }
 
+# REST API routes (GET) without case content, likewise.
+API_NO_CONTENT: dict[str, str] = {
+    "accounts-me": "the user's own account",
+    "legal-map-compare": "public statutes compared, no case content",
+    "legal-map-offences": "public statutes of the member countries",
+    "legal-map-offence": "one public statute",
+    "legal-map-facts": "the fact vocabulary",
+    "alerts-on-call": "who is on duty and how they are reached: people, no alert content",
+    "takedowns-api-stats": "counts per country and outcome, no request or target",
+}
+
 
 def _audit_size() -> int:
     from audit.models import AuditEntry
@@ -61,13 +72,26 @@ def kz(settings: Any, tmp_path: Any) -> walk.World:
 
 
 def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
+    """... and every page and API route with content leaves an audit entry when read."""
     raw = walk.raw_values()
     urls = walk.pages(kz)
+    api = walk.api_routes(kz)
+    api_seen: dict[str, set[str]] = {url: set() for name, url in api if name not in API_NO_CONTENT}
     seen: dict[str, set[str]] = {url: set() for _name, url in urls}
     failures: list[str] = []
     unrecorded: set[str] = set()
     for role, user in kz.users.items():
         client = verified_client(Client(), user)
+        for name, url in api:
+            before = _audit_size()
+            answer = client.get(url)
+            if answer.status_code in (400, 403, 404):
+                continue  # not this role's route (or one that needs a query)
+            assert answer.status_code == 200, (role, url, answer.status_code)
+            if name not in API_NO_CONTENT:
+                api_seen[url].add(role)
+                if _audit_size() == before:
+                    unrecorded.add(f"{role:11} {url}")
         for language in walk.LANGUAGES:
             client.post("/i18n/setlang/", {"language": language, "next": "/"})
             for name, url in urls:
@@ -87,6 +111,8 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
                     failures.append(f"{language} {role:11} {url}: {problem}")
     unseen = [url for url, roles in seen.items() if not roles]
     assert not unseen, f"pages no role could open: {unseen}"
+    unseen = [url for url, roles in api_seen.items() if not roles]
+    assert not unseen, f"API routes no role could read: {unseen}"
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
     assert not unrecorded, "content read without an audit entry:\n" + "\n".join(sorted(unrecorded))
 
@@ -95,3 +121,6 @@ def test_the_walk_covers_every_page_pattern() -> None:
     names = walk.page_names()
     assert {"home", "cases:list", "alerts:desk", "audit:log", "legal_map:explorer"} <= set(names)
     assert set(NO_CONTENT) <= set(names), "an allow-listed page that no longer exists"
+    api = walk.api_names()
+    assert {"cases-api-list", "requests-api-list", "alerts-list", "alerts-detail"} <= set(api)
+    assert set(API_NO_CONTENT) <= set(api), "an allow-listed API route that no longer exists"
