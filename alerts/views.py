@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from alerts import desk_text, selectors, services, subjects
+from alerts import desk_text, read_services, selectors, services, subjects
 from alerts.filters import AlertFilter
 from alerts.models import Alert, EventCursor
 from net247 import lists
@@ -31,7 +31,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     """Live alerts (WebSocket), who is on call now and the next hand-off."""
     _desk_user(request)
     cursor = EventCursor.objects.filter(user_id=int(request.user.pk or 0)).first()
-    desk = selectors.desk_alerts(request.user)
+    desk = read_services.desk_read(actor=request.user)
     return render(
         request,
         "alerts/desk.html",
@@ -62,7 +62,7 @@ def _row(alert: Alert) -> dict[str, Any]:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The incident page: what it is about, who was paged, acknowledgement, resolution."""
     _desk_user(request)
-    alert = selectors.alert_get(request.user, pk)
+    alert = read_services.alert_read(actor=request.user, pk=pk)
     subject = subjects.get(alert.object_type)
     subject_context = None
     if subject is not None and subject.context is not None:
@@ -119,7 +119,8 @@ def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     """Every alert the user may see, resolved ones included, filtered and paged."""
     _desk_user(request)
-    alerts = selectors.alert_history(request.user)
+    params = lists.filter_params(request.GET, AlertFilter)
+    alerts = read_services.alert_list_read(actor=request.user, filters=params)
     listing = lists.page_of(request, AlertFilter(request.GET, queryset=alerts, request=request))
     return lists.render_list(
         request, "alerts/history.html", "alerts/_history_listing.html", {"list": listing}

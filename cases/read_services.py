@@ -22,7 +22,7 @@ from django.http import Http404
 from audit.models import AuditEntry
 from audit.services import record
 from cases import selectors
-from cases.models import Case, InboundItem, Takedown
+from cases.models import Case, InboundItem, MirrorProposal, OutboundRequest, Takedown
 
 
 def _record_read(
@@ -104,10 +104,50 @@ def inbound_read(*, actor: Any, pk: Any) -> InboundItem:
     return item
 
 
+def request_list_read(
+    *, actor: Any, filters: Mapping[str, str] | None = None
+) -> QuerySet[OutboundRequest]:
+    """Our requests for a list (`selectors.requests_for`), recorded with the filters."""
+    qs = selectors.requests_for(actor)
+    _record_read(actor, "request.list", "cases.outboundrequest", filters=dict(filters or {}))
+    return qs
+
+
+def request_read(*, actor: Any, pk: Any) -> OutboundRequest:
+    req = selectors.requests_for(actor).filter(pk=pk).first()
+    if req is None:
+        _record_read(actor, "request.read", "cases.outboundrequest", pk, outcome="denied")
+        raise Http404
+    _record_read(actor, "request.read", "cases.outboundrequest", req.pk)
+    return req
+
+
+def takedown_list_read(
+    *, actor: Any, filters: Mapping[str, str] | None = None
+) -> QuerySet[Takedown]:
+    """Our takedown requests for the board or the API list, recorded with the filters."""
+    qs = selectors.takedowns_for(actor)
+    _record_read(actor, "takedown.list", "cases.takedown", filters=dict(filters or {}))
+    return qs
+
+
 def takedown_read(*, actor: Any, pk: Any) -> Takedown:
-    takedown = selectors.takedown_get(actor, pk)
+    try:
+        takedown = selectors.takedown_get(actor, pk)
+    except Http404:
+        _record_read(actor, "takedown.read", "cases.takedown", pk, outcome="denied")
+        raise
     _record_read(actor, "takedown.read", "cases.takedown", takedown.pk)
     return takedown
+
+
+def proposal_list_read(
+    *, actor: Any, filters: Mapping[str, str] | None = None
+) -> QuerySet[MirrorProposal]:
+    """Mirror proposals for a list (`selectors.proposals_for`), recorded with the filters."""
+    qs = selectors.proposals_for(actor)
+    _record_read(actor, "proposal.list", "cases.mirrorproposal", filters=dict(filters or {}))
+    return qs
 
 
 def thread_read(*, actor: Any, thread: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cases import access, read_services, selectors, services, takedowns
 from cases.models import MirrorProposal
 from cases.takedown_forms import TakedownFilter, TakedownForm, offence_title
+from net247 import lists
 from node.places import country_name
 
 PER_PAGE = 10
@@ -56,7 +57,9 @@ def _grid(takedown: Any) -> dict[str, Any]:
 @login_required
 def takedown_list(request: HttpRequest) -> HttpResponse:
     _worker(request)
-    qs = selectors.takedowns_for(request.user).select_related("mirror_of").prefetch_related("steps")
+    params = lists.filter_params(request.GET, TakedownFilter)
+    qs = read_services.takedown_list_read(actor=request.user, filters=params)
+    qs = qs.select_related("mirror_of").prefetch_related("steps")
     filters = TakedownFilter(request.GET, queryset=qs.order_by("-created_at", "-id"))
     page = Paginator(filters.qs, PER_PAGE).get_page(request.GET.get("page"))
     proposals = selectors.proposals_for(request.user).filter(status=MirrorProposal.Status.PROPOSED)

@@ -17,6 +17,51 @@ pytestmark = pytest.mark.django_db
 # were merged; a page being rewritten elsewhere may wait here for its merge.
 NOT_YET_JUDGED: set[str] = set()
 
+# Pages that show no case content, so that opening one need leave no audit entry. Every
+# other page a role opens must leave one (issue 21: every content read is recorded).
+_FORM = "an empty form to fill in: nothing received or filed is shown"
+_ROTA = "who is on duty and how they are reached: people, no case or alert content"
+_NODE = "the node's set-up (peers, their keys, legal-map curation), no case content"
+NO_CONTENT: dict[str, str] = {
+    "home": "links to the user's lists with counts; no case, request or alert content",
+    "accounts:account": "the user's own profile, sessions and tokens",
+    "accounts:password-change": _FORM,
+    "legal_map:explorer": "public statutes of the member countries, no case content",
+    "legal_map:curation": _NODE,
+    "peers:list": _NODE,
+    "peers:add": _FORM,
+    "peers:key-distrust": _NODE,
+    "peers:deactivate": _NODE,
+    "cases:create": _FORM,
+    "cases:takedown-create": _FORM,
+    "cases:takedown-statistics": "counts per country and outcome, no request or target",
+    "alerts:rota": _ROTA,
+    "alerts:reach": _ROTA,
+    "alerts:layer-new": _ROTA,
+    "alerts:layer-edit": _ROTA,
+    "alerts:override-new": _ROTA,
+    "alerts:override-edit": _ROTA,
+    "alerts:policies": "escalation steps per urgency: configuration, no alert content",
+    "alerts:policy-edit": "escalation steps per urgency: configuration, no alert content",
+}
+
+# REST API routes (GET) without case content, likewise.
+API_NO_CONTENT: dict[str, str] = {
+    "accounts-me": "the user's own account",
+    "legal-map-compare": "public statutes compared, no case content",
+    "legal-map-offences": "public statutes of the member countries",
+    "legal-map-offence": "one public statute",
+    "legal-map-facts": "the fact vocabulary",
+    "alerts-on-call": "who is on duty and how they are reached: people, no alert content",
+    "takedowns-api-stats": "counts per country and outcome, no request or target",
+}
+
+
+def _audit_size() -> int:
+    from audit.models import AuditEntry
+
+    return AuditEntry.objects.count()
+
 
 @pytest.fixture
 def kz(settings: Any, tmp_path: Any) -> walk.World:
@@ -27,20 +72,37 @@ def kz(settings: Any, tmp_path: Any) -> walk.World:
 
 
 def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
+    """... and every page and API route with content leaves an audit entry when read."""
     raw = walk.raw_values()
     urls = walk.pages(kz)
+    api = walk.api_routes(kz)
+    api_seen: dict[str, set[str]] = {url: set() for name, url in api if name not in API_NO_CONTENT}
     seen: dict[str, set[str]] = {url: set() for _name, url in urls}
     failures: list[str] = []
+    unrecorded: set[str] = set()
     for role, user in kz.users.items():
         client = verified_client(Client(), user)
+        for name, url in api:
+            before = _audit_size()
+            answer = client.get(url)
+            if answer.status_code in (400, 403, 404):
+                continue  # not this role's route (or one that needs a query)
+            assert answer.status_code == 200, (role, url, answer.status_code)
+            if name not in API_NO_CONTENT:
+                api_seen[url].add(role)
+                if _audit_size() == before:
+                    unrecorded.add(f"{role:11} {url}")
         for language in walk.LANGUAGES:
             client.post("/i18n/setlang/", {"language": language, "next": "/"})
             for name, url in urls:
+                before = _audit_size()
                 answer = client.get(url)
                 if answer.status_code in (302, 403, 404):
                     continue  # not this role's page
                 assert answer.status_code == 200, (role, language, url, answer.status_code)
                 seen[url].add(role)
+                if name not in NO_CONTENT and _audit_size() == before:
+                    unrecorded.add(f"{role:11} {url}")
                 html = answer.content.decode()
                 assert f'lang="{language}"' in html, (role, language, url)
                 if name in NOT_YET_JUDGED:
@@ -49,9 +111,16 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
                     failures.append(f"{language} {role:11} {url}: {problem}")
     unseen = [url for url, roles in seen.items() if not roles]
     assert not unseen, f"pages no role could open: {unseen}"
+    unseen = [url for url, roles in api_seen.items() if not roles]
+    assert not unseen, f"API routes no role could read: {unseen}"
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
+    assert not unrecorded, "content read without an audit entry:\n" + "\n".join(sorted(unrecorded))
 
 
 def test_the_walk_covers_every_page_pattern() -> None:
     names = walk.page_names()
     assert {"home", "cases:list", "alerts:desk", "audit:log", "legal_map:explorer"} <= set(names)
+    assert set(NO_CONTENT) <= set(names), "an allow-listed page that no longer exists"
+    api = walk.api_names()
+    assert {"cases-api-list", "requests-api-list", "alerts-list", "alerts-detail"} <= set(api)
+    assert set(API_NO_CONTENT) <= set(api), "an allow-listed API route that no longer exists"

@@ -117,6 +117,14 @@ def world() -> World:
         indicators=[{"kind": "phone", "value": "+77011234567"}],
     )
     services.case_notify(actor=prosecutor, case=case, to=["MD"], handling="H2")
+    asked = services.request_send(
+        actor=prosecutor,
+        kind="preservation",
+        text="Просим сохранить данные абонента",
+        urgency="urgent",
+        case=case,
+        country="MD",
+    )
     closed = services.case_create(
         actor=prosecutor,
         title="Закрытое дело",
@@ -236,6 +244,7 @@ def world() -> World:
     alert_services.alert_resolve(alert=alerts[1], actor=coordinator, note="Проверено")
 
     from cases.models import InboundItem as Item
+    from legal_map.models import Offence
 
     kwargs: dict[str, list[dict[str, Any]]] = {
         "cases:detail": [{"pk": case.pk}, {"pk": closed.pk}],
@@ -251,6 +260,18 @@ def world() -> World:
         "alerts:policy-edit": [{"urgency": u} for u in ("immediate", "urgent", "routine")],
         "peers:key-distrust": [{"key_id": md.key_id}],
         "peers:deactivate": [{"country": "MD"}],
+        # The REST API's routes (api_routes), by their URL names.
+        "cases-api-detail": [{"pk": case.pk}],
+        "cases-api-compare": [{"pk": case.pk}],
+        "cases-api-export": [{"pk": case.pk}],
+        "threads-api-detail": [{"thread": uuid.UUID(note["thread"])}],
+        "inbound-api-detail": [{"pk": item.pk} for item in Item.objects.order_by("pk")],
+        "requests-api-detail": [{"pk": asked.pk}],
+        "takedowns-api-detail": [{"pk": ours.pk}],
+        "alerts-detail": [{"pk": alert.pk} for alert in Alert.objects.order_by("pk")],
+        "legal-map-offence": [
+            {"pk": Offence.objects.order_by("pk").values_list("pk", flat=True)[0]}
+        ],
     }
     extra = [
         (
@@ -283,6 +304,33 @@ def page_names() -> list[str]:
         name
         for name, _pattern in _patterns(get_resolver())
         if (":" in name or name in ROOT_PAGES) and name not in NOT_PAGES
+    ]
+
+
+API_PREFIX = "api/v1/"
+
+
+def api_names() -> list[str]:
+    """Every named route of the REST API (/api/v1/) whose view answers GET."""
+    names: list[str] = []
+    for entry in get_resolver().url_patterns:
+        if not (isinstance(entry, URLResolver) and str(entry.pattern) == API_PREFIX):
+            continue
+        for route in entry.url_patterns:
+            view = getattr(getattr(route, "callback", None), "view_class", None)
+            if isinstance(route, URLPattern) and route.name and hasattr(view, "get"):
+                names.append(route.name)
+    return names
+
+
+def api_routes(w: World) -> list[tuple[str, str]]:
+    """(name, URL) of every GET route of the API, with ids once per id (as `pages`)."""
+    from django.urls import reverse
+
+    return [
+        (name, reverse(name, kwargs=kwargs or None))
+        for name in api_names()
+        for kwargs in w.kwargs.get(name, [{}])
     ]
 
 

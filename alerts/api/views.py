@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts import selectors, services
+from alerts import read_services, selectors, services
 from alerts.api.serializers import AlertOutput, OnCallQuery, ResolveInput
 from alerts.filters import AlertFilter
 from net247 import lists
@@ -26,7 +26,9 @@ class AlertListApi(APIView):
 
     @extend_schema(parameters=lists.schema_parameters(AlertFilter))
     def get(self, request: Request) -> Response:
-        qs = lists.api_filtered(request, selectors.alert_history(request.user), self)
+        params = lists.filter_params(request.query_params, AlertFilter)
+        qs = read_services.alert_list_read(actor=request.user, filters=params)
+        qs = lists.api_filtered(request, qs, self)
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         response: Response = paginator.get_paginated_response(AlertOutput(page, many=True).data)
@@ -35,7 +37,7 @@ class AlertListApi(APIView):
 
 class AlertDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        alert = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
+        alert = read_services.alert_read(actor=request.user, pk=pk)
         return Response(AlertOutput(alert).data)
 
 

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from cases import access, legal, read_services, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
-from cases.models import InboundItem, MirrorProposal, OutboundRequest, Takedown
+from cases.models import InboundItem, MirrorProposal, Takedown
 from cases.takedown_forms import TakedownFilter
 from net247 import lists
 from net247.api import Pagination
@@ -312,8 +312,9 @@ class RequestListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         _worker(request)
-        qs = selectors.requests_for(request.user)
-        wanted = _filters(request, "status")["status"]
+        params = {k: v for k, v in _filters(request, "status").items() if v}
+        qs = read_services.request_list_read(actor=request.user, filters=params)
+        wanted = params.get("status", "")
         if wanted:
             qs = qs.filter(status=wanted)
         return _page(request, self, qs.order_by("-sent_at", "-id"), s.RequestOutput)
@@ -322,7 +323,7 @@ class RequestListApi(APIView):
 class RequestDetailApi(APIView):
     @extend_schema(responses={200: s.RequestOutput, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: str) -> Response:
-        req: OutboundRequest = get_object_or_404(selectors.requests_for(request.user), pk=_pk(pk))
+        req = read_services.request_read(actor=request.user, pk=_pk(pk))
         return Response(s.RequestOutput(req).data)
 
 
@@ -337,8 +338,9 @@ class TakedownListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         _worker(request)
-        qs = selectors.takedowns_for(request.user).select_related("mirror_of")
-        qs = DjangoFilterBackend().filter_queryset(request, qs, self)
+        params = lists.filter_params(request.query_params, TakedownFilter)
+        qs = read_services.takedown_list_read(actor=request.user, filters=params)
+        qs = DjangoFilterBackend().filter_queryset(request, qs.select_related("mirror_of"), self)
         return _page(request, self, qs.order_by("-created_at", "-id"), s.TakedownListOutput)
 
     @extend_schema(request=s.TakedownCreateInput, responses={201: s.TakedownOutput, **ERRORS})
@@ -379,8 +381,9 @@ class ProposalListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         _worker(request)
-        qs = selectors.proposals_for(request.user)
-        wanted = _filters(request, "status")["status"]
+        params = {k: v for k, v in _filters(request, "status").items() if v}
+        qs = read_services.proposal_list_read(actor=request.user, filters=params)
+        wanted = params.get("status", "")
         if wanted:
             qs = qs.filter(status=wanted)
         return _page(request, self, qs, s.ProposalOutput)

@@ -101,3 +101,36 @@ def test_rota_and_policy_pages_are_for_coordinators(client: Client) -> None:
     client.cookies["django_language"] = "en"
     policies = client.get("/alerts/policies/").content.decode()
     assert "Then page every coordinator" in policies
+
+
+def test_alert_reads_are_audited_with_filters_and_refusals(client: Client) -> None:
+    """Issue 21: the duty desk, the history (API and page) and one alert opened each leave
+    an entry; an alert outside the reader's scope is recorded as denied, then 404."""
+    from audit.models import AuditEntry
+
+    p1, p2 = person("p1"), person("p2")
+    coordinator = person("c1", "coordinator")
+    rota("p1", "p2")
+    alert = alert_raise(kind="k", title="Pager test", urgency="urgent")
+
+    def entries(action: str, actor: str) -> list[AuditEntry]:
+        return list(AuditEntry.objects.filter(action=action, actor=actor).order_by("seq"))
+
+    assert client.get("/api/v1/alerts/?q=Pager", headers=bearer(p1)).status_code == 200
+    [listed] = entries("alert.list", "p1")
+    assert (listed.object_type, listed.details) == ("alerts.alert", {"filters": {"q": "Pager"}})
+    assert client.get(f"/api/v1/alerts/{alert.pk}/", headers=bearer(p2)).status_code == 404
+    [refused] = entries("alert.read", "p2")
+    assert (refused.outcome, refused.object_id) == ("denied", str(alert.pk))
+    assert client.get(f"/api/v1/alerts/{alert.pk}/", headers=bearer(coordinator)).status_code == 200
+    [read] = entries("alert.read", "c1")
+    assert (read.outcome, read.object_id) == ("success", str(alert.pk))
+
+    pages = verified_client(Client(), p1)
+    assert pages.get("/alerts/").status_code == 200
+    [desk] = entries("alert.desk", "p1")
+    assert desk.details == {"shown": [alert.pk]}
+    assert pages.get("/alerts/history/?q=Pager").status_code == 200
+    assert [e.details for e in entries("alert.list", "p1")][-1] == {"filters": {"q": "Pager"}}
+    assert pages.get(f"/alerts/{alert.pk}/").status_code == 200
+    assert [e.object_id for e in entries("alert.read", "p1")] == [str(alert.pk)]

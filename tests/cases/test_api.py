@@ -195,3 +195,42 @@ def test_unknown_fact_tag_is_a_field_error(people):
     data = {**CASE, "facts": ["adult_victim", "no_such_fact"]}
     r = client(people["p1"]).post("/api/v1/cases/", data, format="json")
     assert r.status_code == 400 and "facts" in r.json()
+
+
+def test_request_takedown_and_proposal_reads_are_audited(people, settings, tmp_path):
+    """Issue 21: our requests (list and one), the takedown list and the mirror proposals
+    each leave an entry with the filters asked for; a request outside the reader's scope
+    is recorded as denied, then 404."""
+    from cases import services
+    from tests.factories import node
+    from tests.fednet import FakePeer
+
+    node(settings, tmp_path, "KZ", FakePeer("MD"))
+    p1 = people["p1"]
+    case = Case.objects.get(pk=client(p1).post("/api/v1/cases/", CASE, format="json").json()["id"])
+    services.case_notify(actor=people["coord"], case=case, to=["MD"], handling="H0")
+    req = services.request_send(
+        actor=p1, kind="preservation", text="Keep it", case=case, country="MD"
+    )
+
+    def last(action: str, actor: str) -> AuditEntry:
+        return AuditEntry.objects.filter(action=action, actor=actor).latest("seq")
+
+    assert client(p1).get("/api/v1/requests/?status=sent").status_code == 200
+    listed = last("request.list", "p1")
+    assert (listed.object_type, listed.details) == (
+        "cases.outboundrequest",
+        {"filters": {"status": "sent"}},
+    )
+    assert client(p1).get(f"/api/v1/requests/{req.pk}/").status_code == 200
+    assert last("request.read", "p1").object_id == str(req.pk)
+    assert client(people["p3"]).get(f"/api/v1/requests/{req.pk}/").status_code == 404
+    refused = last("request.read", "p3")
+    assert (refused.outcome, refused.object_id) == ("denied", str(req.pk))
+    coord = client(people["coord"])
+    assert coord.get("/api/v1/takedowns/?urgency=urgent").status_code == 200
+    assert last("takedown.list", "coord").details == {"filters": {"urgency": "urgent"}}
+    assert coord.get("/api/v1/mirror-proposals/?status=proposed").status_code == 200
+    assert last("proposal.list", "coord").details == {"filters": {"status": "proposed"}}
+    assert coord.get("/api/v1/takedowns/999999/").status_code == 404
+    assert last("takedown.read", "coord").outcome == "denied"
