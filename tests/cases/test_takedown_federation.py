@@ -157,8 +157,11 @@ def test_kg_files_in_the_form_kz_blocks_tj_refuses_and_both_sides_agree(
             for target in TARGETS:
                 report(decider, target, "blocked")
             report(decider, TARGETS[0], "received")
-            refusal = decider.locator(".messages").inner_text()
+            # Refused beside the field of that target (what was chosen is kept).
+            refused = decider.locator("ul.td-inbound-targets > li").filter(has_text=TARGETS[0])
+            refusal = refused.locator(".errorlist").first.inner_text()
             assert all(w in refusal for w in words["back"]), refusal
+            decider.goto(f"{kz}/cases/inbound/{kz_item}/")  # what the service stored
             kz_states = decider_states(decider)
             assert {t: icon_free(s) for t, s in kz_states.items()} == {
                 t: words["blocked"] for t in TARGETS
