@@ -12,17 +12,19 @@ transaction, or alone in one statement (PostgreSQL's audit_append) or its own tr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from audit.models import AuditEntry
 from audit.services import record
 from cases import selectors
 from cases.models import Case, InboundItem, MirrorProposal, OutboundRequest, Takedown
+
+T = TypeVar("T", bound=Model)
 
 
 def _record_read(
@@ -51,14 +53,20 @@ def case_list_read(*, actor: Any, filters: Mapping[str, str] | None = None) -> Q
     return qs
 
 
-def _case(actor: Any, pk: Any, what: str) -> Case:
+def _read_one(actor: Any, what: str, object_type: str, pk: Any, get: Callable[[], T]) -> T:
+    """`get()` the object in the actor's scope and record the read; a refusal (Http404)
+    is recorded as denied before the 404 goes on."""
     try:
-        case = selectors.case_get(actor, pk)
+        found = get()
     except Http404:
-        _record_read(actor, what, "cases.case", pk, outcome="denied")
+        _record_read(actor, what, object_type, pk, outcome="denied")
         raise
-    _record_read(actor, what, "cases.case", case.pk)
-    return case
+    _record_read(actor, what, object_type, found.pk)
+    return found
+
+
+def _case(actor: Any, pk: Any, what: str) -> Case:
+    return _read_one(actor, what, "cases.case", pk, lambda: selectors.case_get(actor, pk))
 
 
 def case_read(*, actor: Any, pk: Any) -> Case:
@@ -95,13 +103,9 @@ def inbound_list_read(
 
 
 def inbound_read(*, actor: Any, pk: Any) -> InboundItem:
-    try:
-        item = selectors.inbound_get(actor, pk)
-    except Http404:
-        _record_read(actor, "inbound.read", "cases.inbounditem", pk, outcome="denied")
-        raise
-    _record_read(actor, "inbound.read", "cases.inbounditem", item.pk)
-    return item
+    return _read_one(
+        actor, "inbound.read", "cases.inbounditem", pk, lambda: selectors.inbound_get(actor, pk)
+    )
 
 
 def request_list_read(
@@ -132,13 +136,9 @@ def takedown_list_read(
 
 
 def takedown_read(*, actor: Any, pk: Any) -> Takedown:
-    try:
-        takedown = selectors.takedown_get(actor, pk)
-    except Http404:
-        _record_read(actor, "takedown.read", "cases.takedown", pk, outcome="denied")
-        raise
-    _record_read(actor, "takedown.read", "cases.takedown", takedown.pk)
-    return takedown
+    return _read_one(
+        actor, "takedown.read", "cases.takedown", pk, lambda: selectors.takedown_get(actor, pk)
+    )
 
 
 def proposal_list_read(
