@@ -100,7 +100,7 @@ def world() -> World:
         usernames=["kz.prosecutor", "kz.coordinator"],
         handoff=timezone.localtime().time().replace(hour=8, minute=0, second=0, microsecond=0),
         rotation="daily",
-        start=timezone.localdate(),
+        start=timezone.localdate() - timedelta(days=1),  # covers now, even before 08:00
     )
     prosecutor, coordinator = users["prosecutor"], users["coordinator"]
     soon = timezone.now() + timedelta(days=1)

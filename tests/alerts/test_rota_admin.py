@@ -252,7 +252,7 @@ def test_a_coordinator_adds_a_rotation_and_an_override_through_the_pages(client:
     answer = client.post(
         "/alerts/rota/night/rotations/new/",
         {"member_1": "p1", "member_2": "p2", "rotation": "daily", "handoff": "09:00",
-         "start": timezone.localdate().isoformat(), "order": "0"},
+         "start": (timezone.localdate() - timedelta(days=1)).isoformat(), "order": "0"},
     )  # fmt: skip
     assert answer.status_code == 302
     assert Layer.objects.get().schedule.name == "night"
@@ -410,3 +410,18 @@ def test_a_coordinator_removes_a_way_to_wake_someone_unless_a_published_rota_nee
     assert client.post(f"/alerts/rota/reach/channels/{email.pk}/remove/").status_code == 404
     verified_client(client, create_user("aud", "auditor"))
     assert client.post(f"/alerts/rota/reach/channels/{webhook.pk}/remove/").status_code == 403
+
+
+@pytest.mark.parametrize("hours_ahead", [1, 23])
+def test_the_cli_without_a_start_covers_now_whatever_the_hand_off_hour(hours_ahead: int) -> None:
+    """A 09:00 hand-off set up at 03:00 begins with the shift already running, not a gap."""
+    person("p1"), person("p2")
+    handoff = (
+        (timezone.localtime() + timedelta(hours=hours_ahead))
+        .time()
+        .replace(second=0, microsecond=0)
+    )
+    call_command("oncall", "set", "--users", "p1,p2", "--handoff", handoff.strftime("%H:%M"))
+    schedule = Schedule.objects.get(name="default")
+    assert schedule.published
+    assert selectors.on_call_ids("default") == [User.objects.get(username="p1").pk]

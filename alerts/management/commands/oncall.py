@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
-from alerts import rota_services, selectors, services
+from alerts import rota, rota_services, selectors, services
 from alerts.models import Schedule
 
 
@@ -80,7 +80,9 @@ class Command(BaseCommand):
             usernames=[u.strip() for u in options["users"].split(",") if u.strip()],
             handoff=handoff,
             rotation=options["rotation"],
-            start=start or timezone.localdate(),
+            # Without --start, the rota covers now: a 09:00 hand-off set at 03:00 starts
+            # with yesterday's shift rather than leaving the night uncovered.
+            start=start or rota.shift_start(timezone.now(), handoff, selectors.node_zone()),
         )
         services.policies_ensure_defaults()
         self.stdout.write(f"schedule {options['schedule']} set and published")
