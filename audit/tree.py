@@ -22,7 +22,10 @@ that entry, and then every node is dropped and the tree is folded again from the
 as they are now. The head then computed is that of the rewritten log, which differs from
 the heads the witnesses signed: that is what they must see. A rewrite that breaks the
 chain (one row's stored hash edited) is `audit verify`'s to report; the cache may then
-still give the root of the entries as they were. `audit verify` never reads the nodes.
+still give the root of the entries as they were. Someone who rewrites the nodes too can
+make the next checkpoints extend the honest history, but then the signed heads disagree
+with the entries, which `audit verify --witnessed` (from the entries, never the nodes)
+reports. `audit verify` never reads the nodes.
 
 Results equal `merkle.root` / `merkle.inclusion_proof` / `merkle.consistency_proof`
 over every leaf (tests/audit/test_tree.py checks it for many sizes).
