@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from audit import merkle
 from audit.models import AuditEntry, AuditTreeNode
@@ -174,14 +175,18 @@ class Tree:
         self.planning = False
 
     def _load_nodes(self, keys: set[tuple[int, int]]) -> None:
+        """One query for all of `keys` (a few dozen at most: O(log n) per proof)."""
         by_level: dict[int, list[int]] = {}
         for level, index in keys:
             by_level.setdefault(level, []).append(index)
-            self._nodes.pop((level, index), None)
+        if not by_level:
+            return
+        wanted = Q()
         for level, indexes in by_level.items():
-            rows = AuditTreeNode.objects.filter(level=level, index__in=indexes)
-            for level_, index, digest in rows.values_list("level", "index", "hash"):
-                self._nodes[(level_, index)] = bytes.fromhex(digest)
+            wanted |= Q(level=level, index__in=indexes)
+        rows = AuditTreeNode.objects.filter(wanted).values_list("level", "index", "hash")
+        for level, index, digest in rows:
+            self._nodes[(level, index)] = bytes.fromhex(digest)
 
     def _load_block(self, block: int) -> None:
         first = block * BLOCK
