@@ -19,7 +19,8 @@ are 0-based, and proofs are lists of 32-byte node hashes in the RFC's order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -103,14 +104,28 @@ def root_of(leaves: Iterable[bytes]) -> tuple[int, bytes]:
     return frontier.size, frontier.root()
 
 
-def _path(leaves: Sequence[bytes], m: int, lo: int, hi: int) -> list[bytes]:
+# The proofs over any source of subtree hashes: `subtree(lo, hi)` is MTH(D[lo:hi]).
+# The recursion only ever asks for ranges whose start is a multiple of the next power of
+# two at or above their length (a left child is a perfect, aligned subtree), which is what
+# lets a caller answer from stored perfect subtrees (audit.tree) instead of every leaf.
+Subtree = Callable[[int, int], bytes]
+
+
+def _path(subtree: Subtree, m: int, lo: int, hi: int) -> list[bytes]:
     n = hi - lo
     if n == 1:
         return []
     k = _split(n)
     if m < k:
-        return [*_path(leaves, m, lo, lo + k), _mth(leaves, lo + k, hi)]
-    return [*_path(leaves, m - k, lo + k, hi), _mth(leaves, lo, lo + k)]
+        return [*_path(subtree, m, lo, lo + k), subtree(lo + k, hi)]
+    return [*_path(subtree, m - k, lo + k, hi), subtree(lo, lo + k)]
+
+
+def inclusion_proof_from(subtree: Subtree, index: int, size: int) -> list[bytes]:
+    """PATH(index, D[0:size]) with subtree hashes from `subtree`."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of size {size}")
+    return _path(subtree, index, 0, size)
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int, size: int | None = None) -> list[bytes]:
@@ -118,17 +133,26 @@ def inclusion_proof(leaves: Sequence[bytes], index: int, size: int | None = None
     size = len(leaves) if size is None else size
     if not 0 <= index < size <= len(leaves):
         raise ValueError(f"leaf {index} is not in a tree of size {size}")
-    return _path(leaves, index, 0, size)
+    return _path(partial(_mth, leaves), index, 0, size)
 
 
-def _subproof(leaves: Sequence[bytes], m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
+def _subproof(subtree: Subtree, m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
     n = hi - lo
     if m == n:
-        return [] if whole else [_mth(leaves, lo, hi)]
+        return [] if whole else [subtree(lo, hi)]
     k = _split(n)
     if m <= k:
-        return [*_subproof(leaves, m, lo, lo + k, whole), _mth(leaves, lo + k, hi)]
-    return [*_subproof(leaves, m - k, lo + k, hi, False), _mth(leaves, lo, lo + k)]
+        return [*_subproof(subtree, m, lo, lo + k, whole), subtree(lo + k, hi)]
+    return [*_subproof(subtree, m - k, lo + k, hi, False), subtree(lo, lo + k)]
+
+
+def consistency_proof_from(subtree: Subtree, first: int, second: int) -> list[bytes]:
+    """PROOF(first, D[0:second]) with subtree hashes from `subtree`."""
+    if not 0 <= first <= second:
+        raise ValueError(f"no consistency proof from size {first} to {second}")
+    if first in (0, second):
+        return []
+    return _subproof(subtree, first, 0, second, True)
 
 
 def consistency_proof(
@@ -138,9 +162,7 @@ def consistency_proof(
     second = len(leaves) if second is None else second
     if not 0 <= first <= second <= len(leaves):
         raise ValueError(f"no consistency proof from size {first} to {second}")
-    if first in (0, second):
-        return []
-    return _subproof(leaves, first, 0, second, True)
+    return consistency_proof_from(partial(_mth, leaves), first, second)
 
 
 def _well_formed(*hashes: bytes) -> bool:

@@ -45,3 +45,28 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.last_seq}"
+
+
+class AuditTreeNode(models.Model):
+    """A cached hash of a perfect, aligned subtree of the Merkle tree over the entries:
+    leaves [index * 2**level, (index + 1) * 2**level), levels 8 and up (256 leaves and
+    more). Derived from the entries' `entry_hash`es by `audit.tree`, which checks it
+    against them before use; never trusted by `audit verify`.
+
+    `anchor` is the `entry_hash` of the subtree's last entry when it was folded: every
+    entry commits to all before it through `prev_hash`, so a rewrite of the chain at or
+    before that entry changes it, and the cache is dropped.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)  # hex
+    anchor = models.CharField(max_length=64)  # hex
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="audit_tree_node_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"tree node {self.level}/{self.index}"

@@ -20,7 +20,8 @@ escalation step) in one transaction, and would otherwise queue every other write
 the node behind that handler.
 
 Reading the tree (`tree_head`, `inclusion_proof`, `consistency_proof`): RFC 9162 over
-the entries' hashes in seq order, leaf index = seq - 1. Signing a tree head is the
+the entries' hashes in seq order, leaf index = seq - 1, read from cached subtrees plus
+a few leaves (`audit.tree`; appending never touches that cache). Signing a tree head is the
 exchange app's business (it holds the node key); this app offers the unsigned head.
 """
 
@@ -36,7 +37,7 @@ from typing import Any, TypedDict
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from audit import chain, context, merkle, queries
+from audit import chain, context, queries, tree
 from audit.models import AuditEntry, AuditHead
 from net247 import db
 
@@ -296,14 +297,6 @@ class TreeHead(TypedDict):
     at: str  # ISO 8601, UTC
 
 
-def _leaves(size: int | None = None) -> list[bytes]:
-    rows = AuditEntry.objects.order_by("seq")
-    if size is not None:
-        rows = rows.filter(seq__lte=size)
-    hashes = rows.values_list("entry_hash", flat=True).iterator(chunk_size=5000)
-    return [merkle.leaf_hash(bytes.fromhex(h)) for h in hashes]
-
-
 def _head_size() -> int:
     head = AuditHead.objects.filter(id=1).first()
     return head.last_seq if head else 0
@@ -313,23 +306,21 @@ def tree_head(size: int | None = None) -> TreeHead:
     """The RFC 9162 tree head over entries 1..size (default: all the head counts).
 
     Unsigned: the exchange app signs it with the node key when it publishes it.
-    Reads the stored hashes as they are; `audit verify` is what recomputes them.
+    Reads the stored hashes as they are, through the incremental tree (`audit.tree`);
+    `audit verify` is what recomputes them. ValueError when entries are missing.
     """
     size = _head_size() if size is None else size
-    leaves = _leaves(size)
-    if len(leaves) != size:
-        raise ValueError(f"the log has {len(leaves)} entries, not {size}")
     at: datetime = timezone.now()
-    return {"size": size, "root_hash": merkle.root(leaves).hex(), "at": at.isoformat()}
+    return {"size": size, "root_hash": tree.root(size).hex(), "at": at.isoformat()}
 
 
 def inclusion_proof(seq: int, size: int | None = None) -> list[str]:
     """Hex node hashes proving entry `seq` is leaf seq-1 of the tree of `size` entries."""
     size = _head_size() if size is None else size
-    return [h.hex() for h in merkle.inclusion_proof(_leaves(size), seq - 1, size)]
+    return [h.hex() for h in tree.inclusion_proof(seq - 1, size)]
 
 
 def consistency_proof(first: int, second: int | None = None) -> list[str]:
     """Hex node hashes proving the tree of `second` entries extends that of `first`."""
     second = _head_size() if second is None else second
-    return [h.hex() for h in merkle.consistency_proof(_leaves(second), first, second)]
+    return [h.hex() for h in tree.consistency_proof(first, second)]

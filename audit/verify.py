@@ -11,10 +11,16 @@ What it finds, reported at the first broken entry (in seq order):
 - a deleted row: a gap in `seq`;
 - rows deleted from, or inserted at, the end: the log no longer ends where the head
   (`AuditHead`, updated in the same transaction as every append) says it does.
+
+What it cannot find alone: the whole chain re-hashed after a deletion, with the head
+moved (every link then agrees). `verify_heads` finds that: it compares the recomputed
+root at each size some other party signed (a witness's co-signed checkpoint, an exported
+head; audit/witnesses.py) with the signed one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +28,7 @@ from django.db.models import Max
 
 from audit import chain, merkle
 from audit.models import AuditEntry, AuditHead
+from audit.witnesses import SignedHead
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,13 @@ def verify(start: Checkpoint | None = None) -> Verification:
 
 
 def walk(start: Checkpoint | None = None) -> tuple[Verification, Checkpoint | None]:
+    verification, done, _ = _walk(start, frozenset())
+    return verification, done
+
+
+def _walk(
+    start: Checkpoint | None, sizes: frozenset[int]
+) -> tuple[Verification, Checkpoint | None, dict[int, str]]:
     """Walk the log up to the head read first, then look for rows beyond it.
 
     From `start` only the entries after it are checked (the caller trusts the prefix it
@@ -64,17 +78,22 @@ def walk(start: Checkpoint | None = None) -> tuple[Verification, Checkpoint | No
     entry and the head that counts it commit together, so every entry up to a head once
     read is already visible, and a row beyond the head read last was not appended by
     `record`.
+
+    Also returns the Merkle root (hex) at each of `sizes` the verified entries reach.
     """
+    roots: dict[int, str] = {}
     head_seq, head_hash = _head()
     frontier = merkle.Frontier()
     expected_seq, prev_hash = 1, chain.GENESIS
     if start is not None:
         frontier = merkle.Frontier.restore([(n, bytes.fromhex(h)) for n, h in start.frontier])
         expected_seq, prev_hash = start.seq + 1, start.entry_hash
+    if frontier.size in sizes:
+        roots[frontier.size] = frontier.root().hex()
 
-    def broken(seq: int, reason: str) -> tuple[Verification, None]:
+    def broken(seq: int, reason: str) -> tuple[Verification, None, dict[int, str]]:
         size, root = frontier.size, frontier.root().hex()
-        return Verification(False, size, size, root, seq, reason), None
+        return Verification(False, size, size, root, seq, reason), None, roots
 
     if head_seq < expected_seq - 1:
         return broken(head_seq + 1, f"the head went back to #{head_seq}: entries were removed")
@@ -96,6 +115,8 @@ def walk(start: Checkpoint | None = None) -> tuple[Verification, Checkpoint | No
         if chain.entry_digest(entry.prev_hash, chain.entry_fields(entry)) != entry.entry_hash:
             return broken(entry.seq, "content does not match its hash (the entry was changed)")
         frontier.append(merkle.leaf_hash(bytes.fromhex(entry.entry_hash)))
+        if frontier.size in sizes:
+            roots[frontier.size] = frontier.root().hex()
         expected_seq, prev_hash = entry.seq + 1, entry.entry_hash
 
     last = expected_seq - 1
@@ -112,4 +133,58 @@ def walk(start: Checkpoint | None = None) -> tuple[Verification, Checkpoint | No
         first = AuditEntry.objects.filter(seq__gt=now_seq).order_by("seq")[0].seq
         return broken(first, f"entry #{first} was inserted beyond the head (#{now_seq})")
     done = Checkpoint(last, prev_hash, [(n, h.hex()) for n, h in frontier.state()])
-    return Verification(True, frontier.size, frontier.size, frontier.root().hex()), done
+    verification = Verification(True, frontier.size, frontier.size, frontier.root().hex())
+    return verification, done, roots
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A signed head the local log contradicts, and how."""
+
+    head: SignedHead
+    reason: str
+
+
+@dataclass(frozen=True)
+class HeadsVerification:
+    """The chain walked once and checked against heads other parties signed.
+
+    ok: the chain verifies and no head is contradicted or left unchecked. A head beyond
+    a broken chain is unchecked (the verified prefix is shorter than it).
+    """
+
+    chain: Verification
+    checked: int  # heads compared with the local log's root at their size
+    contradicted: tuple[Contradiction, ...]
+    unchecked: tuple[SignedHead, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.contradicted and not self.unchecked
+
+
+def verify_heads(heads: Sequence[SignedHead]) -> HeadsVerification:
+    """Recompute the log (as `verify` does) and the Merkle root at every head's size,
+    streaming; name every head the local log contradicts: it is shorter than the head's
+    size, or its root at that size differs."""
+    chain_result, _, roots = _walk(None, frozenset(h.size for h in heads))
+    contradicted, unchecked, checked = [], [], 0
+    for head in heads:
+        if head.size in roots:
+            checked += 1
+            if roots[head.size] != head.root_hash.lower():
+                reason = (
+                    f"the local log's root at size {head.size} is {roots[head.size]}, "
+                    f"not {head.root_hash}: entries at or before #{head.size} were rewritten"
+                )
+                contradicted.append(Contradiction(head, reason))
+        elif chain_result.ok:
+            checked += 1
+            reason = (
+                f"the local log has {chain_result.verified} entries, fewer than the "
+                f"{head.size} this head counts: entries were removed"
+            )
+            contradicted.append(Contradiction(head, reason))
+        else:
+            unchecked.append(head)
+    return HeadsVerification(chain_result, checked, tuple(contradicted), tuple(unchecked))
