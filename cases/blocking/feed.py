@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
+from cases.blocking import formats
 from cases.blocking.models import FeedEntry, Registry
 from cases.indicators import IndicatorError, normalise_domain
 from cases.models import Counter, InboundItem, InboundTakedownTarget
@@ -71,7 +71,7 @@ def entry_for_decision(
     if was == now:
         return None
     legal = item.body.get("legal_basis", {})
-    return FeedEntry.objects.create(
+    entry = FeedEntry(
         cursor=_next_cursor(),
         action=FeedEntry.Action.ADD if now else FeedEntry.Action.REMOVE,
         target=row.target,
@@ -79,38 +79,22 @@ def entry_for_decision(
         request_ref=item.ref,
         origin=item.origin,
         legal_basis=dict(legal) if isinstance(legal, dict) else {},
-        decided_at=at,
+        decided_at=at.replace(microsecond=0),
         decided_by=decided_by,
         status=status,
         note=note,
         inbound_target=row,
     )
+    entry.json_line, entry.csv_line = formats.entry_json(entry), formats.entry_csv(entry)
+    entry.save()
+    return entry
 
 
-class Entry(NamedTuple):
-    """One feed entry as it is served (read as values: a pull of 100,000 builds no
-    model instances)."""
-
-    cursor: int
-    action: str
-    target: str
-    domain: str
-    request_ref: str
-    origin: str
-    legal_basis: dict[str, Any]
-    decided_at: dt.datetime
-    decided_by: str
-    status: str
-    note: str
-
-
-def entries_after(after: int, limit: int) -> list[Entry]:
-    rows = (
-        FeedEntry.objects.filter(cursor__gt=after)
-        .order_by("cursor")
-        .values_list(*Entry._fields)[:limit]
-    )
-    return [Entry._make(r) for r in rows]
+def lines_after(after: int, limit: int, fmt: str) -> list[tuple[int, str]]:
+    """(cursor, rendered entry) after `after`, oldest first, at most `limit`."""
+    column = "csv_line" if fmt == "csv" else "json_line"
+    rows = FeedEntry.objects.filter(cursor__gt=after).order_by("cursor")
+    return list(rows.values_list("cursor", column)[:limit])
 
 
 def current_domains() -> tuple[list[str], int]:

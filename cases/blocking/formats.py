@@ -7,17 +7,20 @@
   set is absent), serial = the last cursor. Each name is blocked with its subdomains
   (`name CNAME .` and `*.name CNAME .`: NXDOMAIN). Owner names are relative, so the zone
   loads under whatever name the resolver gives it (unbound's `rpz: name:`).
+
+An entry's JSON object and CSV line are rendered once, when it is written
+(`entry_json`, `entry_csv`), and a pull joins them (`render_json`, `render_csv`).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
-from cases.blocking.feed import Entry
 from exchange.schemas import format_time
 
 CSV_FIELDS = (
@@ -35,6 +38,22 @@ CSV_FIELDS = (
 )
 
 
+class EntryLike(Protocol):
+    """What is rendered of an entry (a `FeedEntry`)."""
+
+    cursor: int
+    action: str
+    target: str
+    domain: str
+    request_ref: str
+    origin: str
+    legal_basis: Any
+    decided_at: dt.datetime
+    decided_by: str
+    status: str
+    note: str
+
+
 def legal_text(basis: dict[str, Any]) -> str:
     parts = [basis.get("country", ""), basis.get("code", ""), basis.get("article", "")]
     if basis.get("part"):
@@ -42,54 +61,61 @@ def legal_text(basis: dict[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _entry_json(e: Entry) -> dict[str, Any]:
-    return {
-        "cursor": e.cursor,
-        "action": e.action,
-        "target": e.target,
-        "domain": e.domain,
-        "request_ref": e.request_ref,
-        "origin": e.origin,
-        "legal_basis": e.legal_basis,
-        "decided_at": format_time(e.decided_at),
-        "decided_by": e.decided_by,
-        "status": e.status,
-        "note": e.note,
-    }
+def entry_json(e: EntryLike) -> str:
+    return json.dumps(
+        {
+            "cursor": e.cursor,
+            "action": e.action,
+            "target": e.target,
+            "domain": e.domain,
+            "request_ref": e.request_ref,
+            "origin": e.origin,
+            "legal_basis": e.legal_basis,
+            "decided_at": format_time(e.decided_at),
+            "decided_by": e.decided_by,
+            "status": e.status,
+            "note": e.note,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
-def render_json(*, node: str, after: int, entries: Sequence[Entry], more: bool) -> bytes:
-    document = {
-        "node": node,
-        "after": after,
-        "cursor": entries[-1].cursor if entries else after,
-        "more": more,
-        "entries": [_entry_json(e) for e in entries],
-    }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def render_csv(entries: Iterable[Entry]) -> bytes:
+def _csv_row(values: Iterable[Any]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
-    for e in entries:
-        writer.writerow(
-            (
-                e.cursor,
-                e.action,
-                e.target,
-                e.domain,
-                e.request_ref,
-                e.origin,
-                legal_text(e.legal_basis),
-                format_time(e.decided_at),
-                e.decided_by,
-                e.status,
-                e.note,
-            )
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue()
+
+
+def entry_csv(e: EntryLike) -> str:
+    return _csv_row(
+        (
+            e.cursor,
+            e.action,
+            e.target,
+            e.domain,
+            e.request_ref,
+            e.origin,
+            legal_text(e.legal_basis),
+            format_time(e.decided_at),
+            e.decided_by,
+            e.status,
+            e.note,
         )
-    return out.getvalue().encode("utf-8")
+    )
+
+
+def render_json(*, node: str, after: int, cursor: int, lines: list[str], more: bool) -> bytes:
+    head = json.dumps(
+        {"node": node, "after": after, "cursor": cursor, "more": more},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return (head[:-1] + ',"entries":[' + ",".join(lines) + "]}").encode("utf-8")
+
+
+def render_csv(lines: list[str]) -> bytes:
+    return (_csv_row(CSV_FIELDS) + "".join(lines)).encode("utf-8")
 
 
 def render_rpz(*, node: str, domains: Iterable[str], serial: int, ttl: int = 300) -> bytes:

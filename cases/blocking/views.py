@@ -67,22 +67,23 @@ class FeedApi(RegistryApi):
     def get(self, request: Request) -> HttpResponse:
         after = _int_param(request, "after", 0, 2**62)
         limit = _int_param(request, "limit", feed.MAX_LIMIT, feed.MAX_LIMIT) or feed.MAX_LIMIT
-        entries = feed.entries_after(after, limit + 1)
-        more = len(entries) > limit
-        entries = entries[:limit]
+        rows = feed.lines_after(after, limit + 1, self.fmt)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        cursor = rows[-1][0] if rows else after
+        lines = [line for _cursor, line in rows]
         if self.fmt == "csv":
-            body = formats.render_csv(entries)
+            body = formats.render_csv(lines)
         else:
             body = formats.render_json(
-                node=settings.NODE_COUNTRY, after=after, entries=entries, more=more
+                node=settings.NODE_COUNTRY, after=after, cursor=cursor, lines=lines, more=more
             )
-        cursor = entries[-1].cursor if entries else after
         feed.pull_recorded(
             registry=self.registry(request),
             fmt=self.fmt,
             after=after,
             cursor=cursor,
-            count=len(entries),
+            count=len(rows),
         )
         response = _signed(body, self.fmt)
         response["X-Feed-Cursor"] = str(cursor)
