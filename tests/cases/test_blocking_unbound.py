@@ -99,7 +99,7 @@ class Unbound:
         if rpz:
             (self.dir / "feed.rpz").write_bytes(rpz)
         assert UNBOUND is not None
-        self.process = subprocess.Popen(  # noqa: S603 (our own binary and config)
+        self.process = subprocess.Popen(
             [UNBOUND, "-d", "-c", str(self.dir / "unbound.conf")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
