@@ -86,6 +86,14 @@ def entry_confirm(
     )
     if entry is None:
         raise ServiceError("cursor", _("No entry to block has this cursor."))
+    if at < entry.decided_at:
+        # The board orders a country's steps by their time: a block before the order
+        # would read as the order coming after it.
+        raise ServiceError(
+            "at",
+            _("This is before the decision to block (%(at)s UTC).")
+            % {"at": entry.decided_at.strftime("%Y-%m-%d %H:%M:%S")},
+        )
     status = RESULTS[result]
     row: InboundTakedownTarget = entry.inbound_target
     current = InboundTakedownTarget.objects.filter(pk=row.pk).values_list("status", flat=True)

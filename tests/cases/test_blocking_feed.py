@@ -7,6 +7,7 @@ over HTTP with its own token and reports what it did.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -182,13 +183,17 @@ def test_the_registry_confirms_and_the_requesting_country_is_told_with_its_time(
         )
     first, second = FeedEntry.objects.order_by("cursor")
     url = f"/api/v1/blocking/entries/{first.cursor}/confirm/"
-    body = {"result": "blocked", "at": "2026-03-01T03:07:00Z"}
+    early = {"result": "blocked", "at": "2020-03-01T03:07:00Z"}
+    too_early = client.post(url, early, content_type="application/json")
+    assert too_early.status_code == 400 and "at" in too_early.json()
+    at = (first.decided_at + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {"result": "blocked", "at": at}
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 202, response.content
     assert InboundTakedownTarget.objects.get(target="webcam-jobs.md").status == "blocked"
     sent = OutboundMessage.objects.filter(type="takedown.status").order_by("-id")[0].envelope
     assert sent["to"] == ["MD"] and sent["body"]["status"] == "blocked"
-    assert sent["body"]["at"] == "2026-03-01T03:07:00Z"
+    assert sent["body"]["at"] == at
     audit = AuditEntry.objects.filter(action="takedown.status.send").order_by("-seq")[0]
     assert audit.actor == "registry:kibernadzor" and audit.details["status"] == "blocked"
 
@@ -200,13 +205,11 @@ def test_the_registry_confirms_and_the_requesting_country_is_told_with_its_time(
 
     # "Cannot block" needs a reason; with one the target is refused and leaves the set.
     url2 = f"/api/v1/blocking/entries/{second.cursor}/confirm/"
-    bad = client.post(
-        url2, {"result": "cannot_block", "at": "2026-03-01T03:08:00Z"}, "application/json"
-    )
+    bad = client.post(url2, {"result": "cannot_block", "at": at}, "application/json")
     assert bad.status_code == 400 and "reason" in bad.json()
     ok = client.post(
         url2,
-        {"result": "cannot_block", "at": "2026-03-01T03:08:00Z", "reason": "hosted on a CDN"},
+        {"result": "cannot_block", "at": at, "reason": "hosted on a CDN"},
         "application/json",
     )
     assert ok.status_code == 202
