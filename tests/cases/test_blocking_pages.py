@@ -13,7 +13,7 @@ from django.test import Client
 from audit.models import AuditEntry
 from cases import takedowns
 from cases.blocking.models import Registry
-from tests import factories, screens
+from tests import factories, screens, walk
 from tests.accounts.helpers import create_user, verified_client
 from tests.cases.test_blocking_feed import MD, received
 
@@ -33,6 +33,7 @@ def test_a_coordinator_adds_a_registry_sees_its_token_once_and_revokes_it(kz: No
     page = client.get("/cases/blocking/").content.decode()
     assert "Лента блокировок" in page and "Ни один реестр" in page
     assert "/api/v1/blocking/feed.rpz" in page
+    assert not walk.problems(page, "ru", set(), walk.raw_values())
 
     added = client.post("/cases/blocking/", {"name": "Кибернадзор"})
     assert added.status_code == 201 and added["Cache-Control"] == "no-store"
@@ -41,6 +42,7 @@ def test_a_coordinator_adds_a_registry_sees_its_token_once_and_revokes_it(kz: No
     registry = Registry.objects.get(name="Кибернадзор")
     assert AuditEntry.objects.filter(action="blocking.registry.add", actor="kz.coord").exists()
     again = client.get("/cases/blocking/").content.decode()
+    assert not walk.problems(again, "ru", {"кибернадзор"}, walk.raw_values())
     assert token[1] not in again and "токен действует" in again
     assert client.post("/cases/blocking/", {"name": "Кибернадзор"}).status_code == 400
 
