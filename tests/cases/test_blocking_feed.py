@@ -225,3 +225,32 @@ def test_the_registry_confirms_and_the_requesting_country_is_told_with_its_time(
         client.post("/api/v1/blocking/entries/999/confirm/", body, "application/json").status_code
         == 400
     )
+
+
+def test_a_mirror_of_a_request_decided_here_enters_the_feed_on_arrival(kz: None) -> None:
+    coord = create_user("kz.coord", "coordinator", "hq")
+    original = received()
+    takedowns.takedown_status_report(
+        actor=coord, item=original, target="webcam-jobs.md", status="order_issued"
+    )
+    envelope = MD.envelope(
+        ["KZ"],
+        type="takedown.request",
+        body={
+            "request_ref": "MD-TD-2026-0002",
+            "targets": [{"domain": "webcam-jobs2.md"}],
+            "legal_basis": LEGAL,
+            "requested_action": "block",
+            "urgency": "urgent",
+            "mirror_of": "MD-TD-2026-0001",
+        },
+    )
+    assert factories.signed_post(MD, envelope).status_code in (200, 202)
+    last = FeedEntry.objects.order_by("-cursor")[0]
+    assert (last.action, last.domain, last.request_ref, last.decided_by) == (
+        "add",
+        "webcam-jobs2.md",
+        "MD-TD-2026-0002",
+        "",
+    )
+    assert "MD-TD-2026-0001" in last.note and '"decided_by":""' in last.json_line
