@@ -86,6 +86,16 @@ def entry_confirm(
     )
     if entry is None:
         raise ServiceError("cursor", _("No entry to block has this cursor."))
+    later = (
+        FeedEntry.objects.filter(inbound_target_id=entry.inbound_target_id, cursor__gt=cursor)
+        .values_list("cursor", flat=True)
+        .first()
+    )
+    if later is not None:
+        # Withdrawn (or decided again) since: confirming the old entry must not re-block.
+        raise ServiceError(
+            "cursor", _("This entry is superseded by entry %(cursor)s.") % {"cursor": later}
+        )
     if at < entry.decided_at:
         # The board orders a country's steps by their time: a block before the order
         # would read as the order coming after it.

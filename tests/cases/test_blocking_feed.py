@@ -254,3 +254,27 @@ def test_a_mirror_of_a_request_decided_here_enters_the_feed_on_arrival(kz: None)
         "",
     )
     assert "MD-TD-2026-0001" in last.note and '"decided_by":""' in last.json_line
+
+
+def test_a_confirmation_of_a_withdrawn_entry_is_refused(kz: None) -> None:
+    coord = create_user("kz.coord", "coordinator", "hq")
+    item = received()
+    client, _token = registry_client()
+    report = takedowns.takedown_status_report
+    report(actor=coord, item=item, target="webcam-jobs.md", status="order_issued")
+    added = FeedEntry.objects.get()
+    report(
+        actor=coord,
+        item=item,
+        target="webcam-jobs.md",
+        status="under_review",
+        note="The court order was annulled on appeal.",
+    )
+    at = (added.decided_at + dt.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = client.post(
+        f"/api/v1/blocking/entries/{added.cursor}/confirm/",
+        {"result": "blocked", "at": at},
+        "application/json",
+    )
+    assert response.status_code == 400 and "2" in response.json()["cursor"][0]
+    assert InboundTakedownTarget.objects.get().status == "under_review"
