@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -94,6 +95,9 @@ def test_kz_accepts_kg_request_the_registry_blocks_and_kg_sees_its_time(
         f"/cases/takedowns/{takedown['id']}/"
     )
     assert page.status_code == 200 and "st-blocked" in page.text
+    # The steps list shows the registry's time on KG's clock (Bishkek, UTC+6).
+    kg_clock = blocked_at.astimezone(ZoneInfo("Asia/Bishkek")).strftime("%Y-%m-%d %H:%M:%S")
+    assert kg_clock in page.text
 
     # At KZ the blocked step was the registry's, not a person's.
     actors = kz_node.sql(
