@@ -113,11 +113,6 @@ def current_domains() -> tuple[list[str], int]:
     return sorted(names), top
 
 
-def last_cursor() -> int:
-    found = FeedEntry.objects.order_by("-cursor").values_list("cursor", flat=True).first()
-    return int(found or 0)
-
-
 def pull_recorded(*, registry: Registry, fmt: str, after: int, cursor: int, count: int) -> None:
     """Audit one pull (which registry, from which cursor, how many entries) and keep the
     registry's last pull for its page."""
