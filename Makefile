@@ -19,6 +19,7 @@ node: $(STAMP)
 
 test: $(STAMP)
 	@bash deploy/ensure-chromium.sh || true
+	@bash deploy/ensure-unbound.sh || true
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

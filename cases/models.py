@@ -420,3 +420,7 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+# The blocking feed (cases.blocking): registered under this app.
+from cases.blocking.models import FeedEntry, Registry  # noqa: E402, F401

@@ -50,6 +50,7 @@ from django.utils.translation import gettext_lazy
 from audit.services import record
 from cases import handling as handling_rules
 from cases import matching, services
+from cases.blocking import feed
 from cases.models import (
     InboundItem,
     InboundTakedownTarget,
@@ -257,12 +258,18 @@ def mirror_dismiss(*, actor: Any, proposal: MirrorProposal) -> None:
         )
 
 
-def _report(item: InboundItem, target: InboundTakedownTarget, status: str, note: str) -> str:
+def _report(
+    item: InboundItem,
+    target: InboundTakedownTarget,
+    status: str,
+    note: str,
+    at: dt.datetime | None = None,
+) -> str:
     body: dict[str, Any] = {
         "request_ref": item.ref,
         "target": target.target,
         "status": status,
-        "at": schemas.format_time(timezone.now()),
+        "at": schemas.format_time(at or timezone.now()),
     }
     if note:
         body["note"] = note
@@ -278,12 +285,21 @@ def _report(item: InboundItem, target: InboundTakedownTarget, status: str, note:
 
 
 def takedown_status_report(
-    *, actor: Any, item: InboundItem, target: str, status: str, note: str = ""
+    *,
+    actor: Any,
+    item: InboundItem,
+    target: str,
+    status: str,
+    note: str = "",
+    at: dt.datetime | None = None,
 ) -> str:
     """The receiver's decision on one target, reported back as `takedown.status`.
 
     Only forward steps (`NEXT`); a step back is a correction and needs a reason in
-    `note`, else ServiceError on `note` and nothing is sent."""
+    `note`, else ServiceError on `note` and nothing is sent. `at` is when it happened
+    (default now; a blocking registry's confirmation gives its own time). A decision
+    that moves the target in or out of the blocking set appends the feed entry in the
+    same transaction (`cases.blocking.feed`)."""
     if item.kind != InboundItem.Kind.TAKEDOWN:
         raise ServiceError("id", _("This is not a received takedown request."))
     if status not in STATUSES:
@@ -310,7 +326,17 @@ def takedown_status_report(
         previous = row.status
         row.status, row.note = status, note
         row.save(update_fields=["status", "note", "updated_at"])
-        envelope_id = _report(item, row, status, note)
+        moment = at or timezone.now()
+        envelope_id = _report(item, row, status, note, moment)
+        entry = feed.entry_for_decision(
+            item=item,
+            row=row,
+            previous=previous,
+            status=status,
+            decided_by=actor.get_username() if actor is not None else "",
+            at=moment,
+            note=note,
+        )
         open_left = item.targets.exclude(status__in=(*FINAL, "platform_unresponsive")).exists()
         InboundItem.objects.filter(pk=item.pk).update(
             status=InboundItem.Status.IN_PROGRESS if open_left else InboundItem.Status.CLOSED
@@ -326,6 +352,7 @@ def takedown_status_report(
                 "previous": previous,
                 "correction": correction,
                 "envelope_id": envelope_id,
+                "feed_cursor": entry.cursor if entry is not None else None,
             },
         )
     return envelope_id
@@ -349,9 +376,19 @@ def receive_targets(item: InboundItem) -> None:
         row, _ = InboundTakedownTarget.objects.get_or_create(item=item, target=name)
         _report(item, row, "received", "")
         if inherited:
+            previous = row.status
             row.status, row.note = "order_issued", inherited
             row.save(update_fields=["status", "note", "updated_at"])
             _report(item, row, "order_issued", inherited)
+            feed.entry_for_decision(
+                item=item,
+                row=row,
+                previous=previous,
+                status="order_issued",
+                decided_by="",
+                at=timezone.now(),
+                note=inherited,
+            )
 
 
 def status_received(

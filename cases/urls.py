@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases import takedown_views, views
+from cases.blocking import pages as blocking_pages
 
 app_name = "cases"
 urlpatterns = [
@@ -23,4 +24,6 @@ urlpatterns = [
     path("takedowns/statistics/", takedown_views.takedown_statistics, name="takedown-statistics"),
     path("takedowns/<int:pk>/", takedown_views.takedown_detail, name="takedown-detail"),
     path("mirrors/<int:pk>/join/", takedown_views.proposal_join, name="mirror-join"),
+    path("blocking/", blocking_pages.blocking, name="blocking"),
+    path("blocking/<int:pk>/revoke/", blocking_pages.registry_revoke, name="registry-revoke"),
 ]

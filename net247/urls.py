@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/v1/", include("legal_map.api.urls")),
     path("api/v1/", include("cases.api.urls")),
     path("api/v1/", include("alerts.api.urls")),
+    path("api/v1/blocking/", include("cases.blocking.urls")),
+    path("api/v1/", include("cases.api.stix_urls")),
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),

@@ -35,6 +35,7 @@ NO_CONTENT: dict[str, str] = {
     "cases:create": _FORM,
     "cases:takedown-create": _FORM,
     "cases:takedown-statistics": "counts per country and outcome, no request or target",
+    "cases:blocking": "the blocking feed's counts and the registries that pull it, no target",
     "alerts:rota": _ROTA,
     "alerts:reach": _ROTA,
     "alerts:layer-new": _ROTA,

@@ -49,6 +49,7 @@ NOT_PAGES = {
     "alerts:override-delete",
     "alerts:channel-remove",
     "peers:refresh-keys",
+    "cases:registry-revoke",
 }
 NAMESPACES = {"accounts", "alerts", "audit", "cases", "legal_map", "peers"}
 ROOT_PAGES = {"home"}
@@ -268,6 +269,8 @@ def world() -> World:
         "inbound-api-detail": [{"pk": item.pk} for item in Item.objects.order_by("pk")],
         "requests-api-detail": [{"pk": asked.pk}],
         "takedowns-api-detail": [{"pk": ours.pk}],
+        "cases-api-stix": [{"pk": case.pk}],
+        "takedowns-api-stix": [{"pk": ours.pk}],
         "alerts-detail": [{"pk": alert.pk} for alert in Alert.objects.order_by("pk")],
         "legal-map-offence": [
             {"pk": Offence.objects.order_by("pk").values_list("pk", flat=True)[0]}
