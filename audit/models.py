@@ -9,7 +9,7 @@ class AuditEntry(models.Model):
     seq = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=150, blank=True, db_index=True)
-    actor_kind = models.CharField(max_length=10)  # user | peer | system | anonymous
+    actor_kind = models.CharField(max_length=10)  # user | peer | system | anonymous | registry
     role = models.CharField(max_length=20, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)

@@ -137,7 +137,9 @@ def _actor_of(actor: Any, peer: str) -> tuple[str, str, str]:
             actor = user
     if actor is None:
         return "", "system", ""
-    return str(actor.get_username()), "user", str(getattr(actor, "role", ""))
+    # A non-person actor (a blocking registry's token) names its own kind.
+    kind = str(getattr(actor, "audit_actor_kind", "user"))
+    return str(actor.get_username()), kind, str(getattr(actor, "role", ""))
 
 
 def entry_fields(entry: AuditEntry) -> dict[str, Any]:

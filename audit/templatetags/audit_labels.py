@@ -23,6 +23,7 @@ ACTOR_KIND_LABELS: dict[str, Promise] = {
     "peer": _("peer country"),
     "system": _("system"),
     "anonymous": _("anonymous"),
+    "registry": _("blocking registry"),
 }
 # accounts.models.Role, named here because audit imports no app above it.
 ROLE_LABELS: dict[str, Promise] = {
@@ -30,6 +31,7 @@ ROLE_LABELS: dict[str, Promise] = {
     "coordinator": _("National coordinator"),
     "auditor": _("Auditor"),
     "admin": _("Administrator"),
+    "registry": _("Blocking registry"),
 }
 
 

@@ -37,6 +37,7 @@ class Registry(models.Model):
     is_authenticated = True
     is_active = True
     role = "registry"
+    audit_actor_kind = "registry"
 
     def get_username(self) -> str:
         return f"registry:{self.name}"

@@ -98,7 +98,7 @@ def test_a_decision_is_in_the_next_signed_pull_and_the_pull_is_audited(kz: None)
     decision = AuditEntry.objects.filter(action="takedown.status.send").order_by("-seq")[0]
     assert decision.details["feed_cursor"] == entry["cursor"]
     pull = AuditEntry.objects.filter(action="blocking.feed.pull").order_by("-seq")[0]
-    assert pull.actor == "registry:kibernadzor"
+    assert pull.actor == "registry:kibernadzor" and pull.actor_kind == "registry"
     assert pull.details == {
         "registry": "kibernadzor",
         "format": "json",
