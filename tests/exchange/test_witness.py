@@ -9,11 +9,13 @@ tests/exchange/test_witness_federation.py.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import call_command
 from django.test import Client
 
 from alerts.models import Alert, Page
@@ -280,3 +282,14 @@ def test_auditor_page_shows_the_witnesses(node, settings):
     cosign(OutboxEntry.objects.get(message__type="audit.checkpoint"))
     page = client.get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-state="cosigned"' in page and "co-signed the latest checkpoint" in page
+
+
+def test_checkpoint_export_command_writes_a_head_the_reader_verifies(node, tmp_path):
+    log_grows()
+    out = io.StringIO()
+    call_command("checkpoint", "export", "-", stdout=out)
+    head = checkpoints.read_exported(out.getvalue().encode(), "stdout")
+    assert head.root_hash == audit_services.tree_head(head.size)["root_hash"]
+    target = tmp_path / "head.json"
+    call_command("checkpoint", "export", str(target), stdout=io.StringIO())
+    assert checkpoints.read_exported(target.read_bytes()).size >= head.size
