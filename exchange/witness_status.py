@@ -3,6 +3,7 @@ co-signed (for `checkpoint status` and the auditor's page, via audit.checkpoint_
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from audit.checkpoint_status import Status, Witness
@@ -14,6 +15,18 @@ STATES = {
     OutboxStatus.QUEUED: "behind",
     OutboxStatus.FAILED: "refused",
 }
+
+
+def _refusal(last_error: str) -> str:
+    """The witness's own words out of "HTTP 422: {"error": {...}}" (the outbox keeps the
+    first 200 characters of the answer), else the error as kept."""
+    status, _, answer = last_error.partition(": ")
+    try:
+        message = json.loads(answer)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        start = answer.find('"message":"')
+        return answer[start + 11 :] if status.startswith("HTTP") and start >= 0 else last_error
+    return str(message)
 
 
 def _witness(peer: Peer) -> Witness:
@@ -35,7 +48,7 @@ def _witness(peer: Peer) -> Witness:
         "sent_size": sent_body.get("size"),
         "sent_at": sent.message.created_at if sent else None,
         "sent_status": sent.status if sent else "",
-        "refusal": sent.last_error if sent and sent.status == OutboxStatus.FAILED else "",
+        "refusal": _refusal(sent.last_error) if sent and sent.status == OutboxStatus.FAILED else "",
         "superseded": superseded,
     }
 

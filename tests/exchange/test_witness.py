@@ -70,6 +70,7 @@ def refusal(outcome: inbox.Outcome) -> str:
 def node(db, settings, tmp_path):
     settings.NODE_KEY_DIR = tmp_path / "keys"
     settings.NODE_COUNTRY = "MD"
+    settings.BACKGROUND = "celery"  # delivery tasks stay queued: nothing answers here
     node_services.node_init()
     services.peer_add(country="KZ", url="http://127.0.0.1:9", keys=[(KZ.key_id, KZ.public_key)])
 
