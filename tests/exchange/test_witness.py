@@ -17,7 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
+from alerts import labels
 from alerts.models import Alert, Page
 from audit import merkle, witnesses
 from audit import services as audit_services
@@ -121,6 +123,11 @@ def test_a_checkpoint_that_does_not_extend_the_witnessed_head_is_refused_audited
     assert (alert.params["witnessed_size"], alert.params["witnessed_root"]) == (9, root(9))
     assert alert.params["claimed_root"] == envelope["body"]["root_hash"]
     assert Page.objects.filter(alert=alert, user=coordinator).exists()
+    with translation.override("ru"):
+        assert "Журнал аудита страны Казахстан не продолжает" in labels.alert_title(alert)
+        summary = labels.alert_summary(alert)
+    assert f"размер 9, корень {root(9)}" in summary
+    assert envelope["body"]["root_hash"] in summary
     # Refused, not stored: the same envelope again is judged again, not answered as seen.
     assert refusal(post(envelope)) == message
 
