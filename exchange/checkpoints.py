@@ -12,8 +12,8 @@ Per peer, each round (one transaction, the peer row locked):
     the last checkpoint sent to it (queued, delivered or refused) still describes the
     log (no entry since but the checkpoints' own send/receive entries, same root at its
     size)                                    -> nothing (idempotent; no resend of a refusal)
-    a checkpoint to it in flight (claimed)   -> nothing this round (its receipt decides
-                                                which head the next proof starts from)
+    a checkpoint to it in flight (claimed),  -> nothing this round (its receipt decides
+    or maybe stored there (timed out)           which head the next proof starts from)
     otherwise                                -> queued checkpoints to it become
                                                 `superseded` (shown on the peers page), a
                                                 new one is queued: a peer that was down
@@ -22,11 +22,12 @@ Per peer, each round (one transaction, the peer row locked):
 A witness refusing a checkpoint (422: the log does not extend what it co-signed) fails
 the entry like any refusal (delivery_failed: the coordinators are alerted here too).
 
-Known limit: a checkpoint whose post timed out after the witness stored it, superseded
-before its retry, leaves the witness one head ahead of what this node knows; the next
-checkpoint then starts its proof at the older head and is refused (a false alarm the
-coordinators clear with `checkpoint send` after the witness's `audit.witnessed` head is
-checked). Not seen in tests; the alarm errs on the safe side.
+Only a checkpoint the witness surely did not store is superseded (never tried, never
+connected, or answered without a receipt: NOT_STORED_THERE). One whose post timed out
+after connecting may have been stored there: it is retried until the witness answers
+(its receipt again, by the seen-id rule), else the next proof would start at an older
+head than the witness holds and be refused: a false alarm. Known limit: only the last
+attempt's error is looked at.
 
 Verification (`audit verify --witnessed`, `--against FILE`) reads the heads registered
 here with audit.witnesses: the receipts kept here, each peer's signed `audit.witnessed`
@@ -69,6 +70,18 @@ class Head:
 def head_of(entry: OutboxEntry) -> Head:
     body = entry.message.envelope["body"]
     return Head(int(body["size"]), str(body["root_hash"]))
+
+
+# A queued checkpoint the witness surely did not store: never tried, never reached (the
+# connection failed), or answered without a receipt (an HTTP answer: 5xx, 429...). One
+# whose last post got no answer after connecting (a timeout) may be stored there: it is
+# retried, not superseded, so that the next proof starts from the head the witness holds.
+NOT_STORED_THERE = (
+    Q(attempts=0)
+    | Q(last_status__isnull=False)
+    | Q(last_error__startswith="ConnectError")
+    | Q(last_error__startswith="ConnectTimeout")
+)
 
 
 def checkpoints_to(peer: Peer) -> QuerySet[OutboxEntry]:
@@ -126,9 +139,9 @@ def _send_to(peer: Peer, head: Head, at: str, roots: dict[int, str], actor: Any)
     now = timezone.now()
     OutboxEntry.objects.filter(
         destination=peer, message__type=TYPE, status=OutboxStatus.QUEUED
-    ).filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now)).update(
-        status=OutboxStatus.SUPERSEDED, superseded_at=now
-    )
+    ).filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now)).filter(
+        NOT_STORED_THERE
+    ).update(status=OutboxStatus.SUPERSEDED, superseded_at=now)
     if checkpoints_to(peer).filter(status=OutboxStatus.QUEUED).exists():
         raise _InFlight
     body: dict[str, Any] = {"size": head.size, "root_hash": head.root_hash, "at": at}

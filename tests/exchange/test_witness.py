@@ -301,3 +301,16 @@ def test_checkpoint_export_command_writes_a_head_the_reader_verifies(node, tmp_p
     target = tmp_path / "head.json"
     call_command("checkpoint", "export", str(target), stdout=io.StringIO())
     assert checkpoints.read_exported(target.read_bytes()).size >= head.size
+
+
+def test_a_checkpoint_that_may_be_stored_there_is_retried_not_superseded(node):
+    log_grows()
+    checkpoints.send()
+    entry = OutboxEntry.objects.get(message__type="audit.checkpoint")
+    OutboxEntry.objects.filter(pk=entry.pk).update(attempts=1, last_error="ReadTimeout: timed out")
+    log_grows()
+    assert checkpoints.send() == {"KZ": "in flight"}
+    OutboxEntry.objects.filter(pk=entry.pk).update(last_error="ConnectError: [Errno 111] refused")
+    assert checkpoints.send() == {"KZ": "sent"}
+    entry.refresh_from_db()
+    assert entry.status == OutboxStatus.SUPERSEDED
