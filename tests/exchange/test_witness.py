@@ -24,7 +24,7 @@ from alerts.models import Alert, Page
 from audit import merkle, witnesses
 from audit import services as audit_services
 from audit.models import AuditEntry
-from exchange import canonical, checkpoints, inbox, outbox, schemas, services, signing
+from exchange import canonical, checkpoints, inbox, outbox, schemas, selectors, services, signing
 from exchange.models import OutboxEntry, OutboxStatus, WitnessedHead
 from node import crypto, keystore
 from node import services as node_services
@@ -314,3 +314,16 @@ def test_a_checkpoint_that_may_be_stored_there_is_retried_not_superseded(node):
     assert checkpoints.send() == {"KZ": "sent"}
     entry.refresh_from_db()
     assert entry.status == OutboxStatus.SUPERSEDED
+
+
+def test_superseded_checkpoints_are_shown_per_peer(node):
+    for _ in range(3):
+        log_grows()
+        checkpoints.send()
+    health = {row["country"]: row for row in selectors.peers_health()}
+    assert (health["KZ"]["queued"], health["KZ"]["superseded"]) == (1, 2)
+    client = verified_client(Client(), create_user("coord.md", "coordinator"))
+    client.cookies["django_language"] = "ru"
+    page = client.get("/peers/").content.decode()
+    assert "Контрольные точки журнала аудита заменены" in page
+    assert "2: каждая заменена более новой до доставки" in page
