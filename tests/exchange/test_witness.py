@@ -10,6 +10,7 @@ tests/exchange/test_witness_federation.py.
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -327,3 +328,18 @@ def test_superseded_checkpoints_are_shown_per_peer(node):
     page = client.get("/peers/").content.decode()
     assert "Контрольные точки журнала аудита заменены" in page
     assert "2: каждая заменена более новой до доставки" in page
+
+
+def test_checkpoint_commands_send_and_show(node):
+    log_grows()
+    out = io.StringIO()
+    call_command("checkpoint", "send", "--no-deliver", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"KZ": "sent"}
+    out = io.StringIO()
+    call_command("checkpoint", "status", "--json", stdout=out)
+    (row,) = json.loads(out.getvalue())
+    assert (row["country"], row["state"], row["cosigned_size"]) == ("KZ", "behind", None)
+    cosign(OutboxEntry.objects.get(message__type="audit.checkpoint"))
+    out = io.StringIO()
+    call_command("checkpoint", "status", stdout=out)
+    assert out.getvalue().startswith("KZ: cosigned; last co-signed ")
