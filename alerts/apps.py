@@ -18,5 +18,6 @@ class AlertsConfig(AppConfig):
         signals.delivery_failed.connect(sources.on_delivery_failed, dispatch_uid="alerts.failed")
         signals.delivery_overdue.connect(sources.on_delivery_overdue, dispatch_uid="alerts.overdue")
         signals.message_failed.connect(sources.on_message_failed, dispatch_uid="alerts.inbound")
+        signals.message_refused.connect(sources.on_message_refused, dispatch_uid="alerts.refused")
         handlers.register(schemas.ALERT_ACK, sources.on_alert_ack)
         contacts.register(selectors.peer_contacts_by_country)

@@ -24,6 +24,7 @@ KIND_LABELS: dict[str, Promise] = {
     "not_acknowledged": _("Our message not acknowledged"),
     "due_soon": _("Deadline near"),
     "case_message": _("Message about one of our cases"),
+    "checkpoint_refused": _("Audit log of a country rewritten"),
 }
 URGENCY_LABELS: dict[str, Promise] = {
     "immediate": _("Immediate"),
@@ -74,7 +75,18 @@ SYSTEM_TITLES: dict[str, Promise] = {
     "not_acknowledged": _("%(type)s not acknowledged by %(country)s within %(minutes)s min"),
     "inbound_request": _("%(country)s: %(kind)s, %(ref)s"),
     "case_message": _("%(country)s wrote about our case %(ref)s"),
+    "checkpoint_refused": _(
+        "The audit log of %(country)s does not extend the head witnessed here: checkpoint refused"
+    ),
 }
+CHECKPOINT_REFUSED_HEADS = _(
+    "Witnessed here: size %(witnessed_size)s, root %(witnessed_root)s. Claimed now: size "
+    "%(claimed_size)s, root %(claimed_root)s."
+)
+CHECKPOINT_REFUSED_ADVICE = _(
+    "Call the coordinator of %(country)s: entries of its audit log were changed or removed "
+    "after we co-signed it. Keep this alert as evidence."
+)
 CLOCK_SKEW_ADVICE = _(
     "Check the time synchronisation of this node and ask the coordinator of %(country)s to "
     "check theirs; then send the message again."
@@ -138,6 +150,9 @@ def alert_summary(alert: Any) -> str:
         lines.append(str(RECEIVE_FAILED_ADVICE))
     elif alert.kind == "not_acknowledged":
         lines.append(str(CALL_ADVICE) % values)
+    elif alert.kind == "checkpoint_refused":
+        lines.append(str(CHECKPOINT_REFUSED_HEADS) % values)
+        lines.append(str(CHECKPOINT_REFUSED_ADVICE) % values)
     if "contacts" in params:
         lines.append(contacts_text(params.get("country", ""), params["contacts"]))
     return "\n".join(line for line in lines if line)

@@ -101,6 +101,40 @@ def on_message_failed(sender: Any, message: Any, **kwargs: Any) -> None:
         )
 
 
+def on_message_refused(sender: Any, origin: str, envelope_id: str, type: str, reason: str,
+                       details: dict[str, Any], **kwargs: Any) -> None:  # fmt: skip
+    """This node, as a witness, refused a peer's audit checkpoint: that peer's log does
+    not extend the head we co-signed (rewritten, rolled back or forked). The coordinators
+    here must call the peer's; the entry `exchange.refused` is on the auditor's page."""
+    if type != schemas.AUDIT_CHECKPOINT.name:
+        return
+    witnessed = details.get("witnessed") or {}
+    claimed = details.get("claimed") or {}
+    params = {
+        "country": origin,
+        "witnessed_size": int(witnessed.get("size", 0)),
+        "witnessed_root": str(witnessed.get("root_hash", "")),
+        "claimed_size": int(claimed.get("size", 0)),
+        "claimed_root": str(claimed.get("root_hash", "")),
+        "reason": reason[:500],
+        "contacts": selectors.peer_contacts(origin),
+    }
+    with transaction.atomic():
+        services.alert_raise(
+            kind="checkpoint_refused",
+            params=params,
+            title=_english("checkpoint_refused", params),
+            urgency="urgent",
+            summary=reason[:1000],
+            object_type="exchange.peer",
+            object_id=origin,
+            origin=origin,
+            users=selectors.coordinators_on_duty(),
+            dedupe_key=f"checkpoint_refused:{origin}:{params['claimed_size']}:"
+            f"{params['claimed_root']}",
+        )
+
+
 def _english(kind: str, params: dict[str, Any]) -> str:
     """The title in English with the values as stored (the row's searchable words)."""
     from alerts.labels import SYSTEM_TITLES

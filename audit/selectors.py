@@ -39,3 +39,13 @@ def as_details(filters: Mapping[str, Any]) -> dict[str, str]:
         for k, v in filters.items()
         if v not in (None, "")
     }
+
+
+def refused_checkpoints(limit: int = 5) -> list[AuditEntry]:
+    """The latest checkpoints of other countries this node refused to witness (their log
+    did not extend the head co-signed here): the audit entries `exchange.refused`."""
+    return list(
+        AuditEntry.objects.filter(
+            action="exchange.refused", details__type="audit.checkpoint"
+        ).order_by("-seq")[:limit]
+    )

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from audit import selectors, services, status
+from audit import checkpoint_status, selectors, services, status
 from audit.filters import AuditFilter
 from net247 import lists
 
@@ -69,6 +69,8 @@ def log(request: HttpRequest) -> HttpResponse:
             "valid": listing.valid,
             "verification": verification,
             "full_check_at": full_at,
+            "witnessing": checkpoint_status.current(),
+            "refused_here": selectors.refused_checkpoints(),
         },
     )
 

@@ -13,10 +13,13 @@ class ExchangeConfig(AppConfig):
     name = "exchange"
 
     def ready(self) -> None:
-        from exchange import handlers, schemas, tasks  # noqa: F401 (tasks: before any thread asks)
+        from exchange import checkpoints, handlers, schemas, tasks, witness  # noqa: F401 (tasks)
         from node.signals import key_rotated, node_started
 
         handlers.register(schemas.NODE_KEYS, _learn_keys, before_receipt=True)
+        # Judged before the receipt: the receipt IS this node's cosignature of the head.
+        handlers.register(schemas.AUDIT_CHECKPOINT, witness.on_checkpoint, before_receipt=True)
+        checkpoints.register()
         key_rotated.connect(_announce_keys, dispatch_uid="exchange.announce_keys")
         node_started.connect(_announce_presence, dispatch_uid="exchange.announce_presence")
 

@@ -52,12 +52,17 @@ class NotYet(Exception):
 
 class Refused(Exception):
     """What the message says is not acceptable from its origin (a contract error, e.g.
-    `invalid_body`): the inbox answers it instead of a receipt and stores nothing."""
+    `invalid_body`): the inbox answers it instead of a receipt and stores nothing.
 
-    def __init__(self, code: str, message: str) -> None:
+    details: when given, the refusal is worth more than the throttled rejection entry:
+    the inbox audits it with them (`exchange.refused`) and sends `signals.message_refused`
+    (a witness refusing a checkpoint that rewrites a log alerts its coordinators)."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details
 
 
 def received(message: InboundMessage) -> Received[Any]:

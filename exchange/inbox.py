@@ -332,6 +332,7 @@ def _store(verified: Verified) -> Outcome:
     try:
         stored = _save_and_handle(message, handler)
     except handlers.Refused as refused:
+        _tell_refused(envelope, refused)
         raise Rejected(422, refused.code, refused.message) from refused
     except HandlerRaised as raised:
         # Nothing of the first attempt holds: store the message again, without effects.
@@ -351,6 +352,31 @@ def _store(verified: Verified) -> Outcome:
         return seen
     _after_commit(message, peer, verified.thread_waiting)
     return Outcome(202, receipt, message_id=message.pk)
+
+
+def _tell_refused(envelope: dict[str, Any], refused: handlers.Refused) -> None:
+    """A handler refused what the message says, with details (handlers.Refused): audit
+    them beside the throttled rejection entry and tell the apps above, now that the
+    handler's transaction is rolled back."""
+    if refused.details is None:
+        return
+    with transaction.atomic():
+        record(
+            action="exchange.refused",
+            peer=envelope["origin"],
+            object_type="envelope",
+            object_id=envelope["id"],
+            outcome="rejected",
+            details={"type": envelope["type"], "reason": refused.message[:300], **refused.details},
+        )
+    signals.message_refused.send_now(
+        sender=InboundMessage,
+        origin=envelope["origin"],
+        envelope_id=envelope["id"],
+        type=envelope["type"],
+        reason=refused.message,
+        details=refused.details,
+    )
 
 
 # What the database refuses to store (PostgreSQL: text with NUL, a value too long). The

@@ -139,6 +139,9 @@ class OutboxStatus(models.TextChoices):
     QUEUED = "queued"
     DELIVERED = "delivered"
     FAILED = "failed"
+    # A newer `audit.checkpoint` to the same peer replaced it before it was delivered: the
+    # peer catches up with one checkpoint and one proof (exchange/checkpoints.py).
+    SUPERSEDED = "superseded"
 
 
 class OutboxEntry(models.Model):
@@ -166,6 +169,7 @@ class OutboxEntry(models.Model):
     # it unset and the sweep tells them then (outbox.signal_unannounced).
     failure_signalled_at = models.DateTimeField(null=True, blank=True)
     overdue_signalled_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -184,3 +188,25 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}->{self.destination_id} {self.status}"
+
+
+class WitnessedHead(models.Model):
+    """A head of a peer's audit log that this node co-signed (its receipt for an
+    `audit.checkpoint`): the next checkpoint of that origin must prove it extends the
+    latest one (exchange/witness.py). One row per size and origin."""
+
+    origin = models.CharField(max_length=2)
+    size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    checkpoint_at = models.DateTimeField()  # the checkpoint's `at`
+    witnessed_at = models.DateTimeField()
+    envelope_id = models.CharField(max_length=36)
+
+    class Meta:
+        ordering = ["origin", "size"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "size"], name="witnessed_once_per_size")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin} #{self.size} {self.root_hash[:12]}"

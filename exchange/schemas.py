@@ -150,6 +150,39 @@ class NodeKeys(TypedDict):
     keys: list[PublishedKey]
 
 
+class CheckpointConsistency(TypedDict):
+    from_size: int
+    from_root: str
+    proof: list[str]
+
+
+class AuditCheckpoint(TypedDict):
+    """A signed head of the origin's audit log (RFC 9162 tree over its entries' hashes):
+    net247's extension of v1 (docs/protocol.md, "Witnessed audit checkpoints")."""
+
+    size: int
+    root_hash: str  # lowercase hex
+    at: str
+    # From the last head this witness co-signed; absent on the first (trust on first use)
+    # and in an exported head.
+    consistency: NotRequired[CheckpointConsistency]
+
+
+class WitnessedHead(TypedDict):
+    size: int
+    root_hash: str
+    at: str  # the checkpoint's own `at`
+    witnessed_at: str  # when this node co-signed it
+    checkpoint: str  # the checkpoint's envelope id
+
+
+class AuditWitnessed(TypedDict):
+    """GET /federation/v1/audit/witnessed/{origin}: the last head witnessed for origin."""
+
+    origin: str
+    head: WitnessedHead | None
+
+
 class ReceiptBody(TypedDict):
     ref: str
     digest: str
@@ -175,6 +208,8 @@ TAKEDOWN_STATUS: MessageType[TakedownStatus] = MessageType("takedown.status")
 ALERT_ACK: MessageType[AlertAck] = MessageType("alert.ack")
 NODE_KEYS: MessageType[NodeKeys] = MessageType("node.keys")
 RECEIPT: MessageType[ReceiptBody] = MessageType("receipt")
+AUDIT_CHECKPOINT: MessageType[AuditCheckpoint] = MessageType("audit.checkpoint")
+AUDIT_WITNESSED: MessageType[AuditWitnessed] = MessageType("audit.witnessed")
 
 
 def parse_time(text: str) -> datetime:
@@ -476,6 +511,61 @@ def _receipt(b: _Body) -> None:
     b.time("received_at")
 
 
+HEX_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+MAX_TREE_SIZE = 2**53 - 1
+
+
+def _tree_size(b: _Body, key: str) -> None:
+    present, value = b._get(key, True)
+    if present and not (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TREE_SIZE
+    ):
+        b.problems.append(f"{b._name(key)}: a tree size (an integer, 0 or more)")
+
+
+def _hex_hash(b: _Body, key: str) -> None:
+    present, value = b._get(key, True)
+    if present and not (isinstance(value, str) and HEX_HASH_RE.match(value)):
+        b.problems.append(f"{b._name(key)}: 64 lowercase hex digits (SHA-256)")
+
+
+def _consistency(b: _Body) -> None:
+    _tree_size(b, "from_size")
+    _hex_hash(b, "from_root")
+    for index, item in enumerate(b.items("proof")):
+        if not (isinstance(item, str) and HEX_HASH_RE.match(item)):
+            b.problems.append(f"{b.path}proof[{index}]: 64 lowercase hex digits (SHA-256)")
+
+
+def _audit_checkpoint(b: _Body) -> None:
+    _tree_size(b, "size")
+    _hex_hash(b, "root_hash")
+    b.time("at")
+    consistency = b.obj("consistency", required=False)
+    if consistency is not None:
+        b.nested(consistency, "consistency", _consistency)
+
+
+def _witnessed_head(b: _Body) -> None:
+    _tree_size(b, "size")
+    _hex_hash(b, "root_hash")
+    b.time("at")
+    b.time("witnessed_at")
+    b.text("checkpoint")
+    if isinstance(b.data.get("checkpoint"), str) and not is_uuid(b.data["checkpoint"]):
+        b.problems.append("head.checkpoint: an envelope id (UUID)")
+
+
+def _audit_witnessed(b: _Body) -> None:
+    b.text("origin")
+    if isinstance(b.data.get("origin"), str) and not COUNTRY_RE.match(b.data["origin"]):
+        b.problems.append("origin: a country code")
+    if "head" not in b.data:
+        b.problems.append("head: required (null when nothing was witnessed)")
+    elif b.data["head"] is not None:
+        b.nested(b.data["head"], "head", _witnessed_head)
+
+
 BODY_CHECKS: dict[str, Callable[[_Body], None]] = {
     "case.notification": _case_notification,
     "case.update": _case_update,
@@ -486,9 +576,11 @@ BODY_CHECKS: dict[str, Callable[[_Body], None]] = {
     "alert.ack": _alert_ack,
     "node.keys": _node_keys,
     "receipt": _receipt,
+    "audit.checkpoint": _audit_checkpoint,
+    "audit.witnessed": _audit_witnessed,
 }
-# What the inbox takes: a receipt is returned in a response, never posted.
-INBOX_TYPES = frozenset(BODY_CHECKS) - {"receipt"}
+# What the inbox takes: a receipt and a witnessed head are returned in responses, never posted.
+INBOX_TYPES = frozenset(BODY_CHECKS) - {"receipt", "audit.witnessed"}
 
 
 # Longest text a receiver stores for a member of that name (the columns that keep it);

@@ -154,10 +154,12 @@ def _outbox_by_peer(status: str) -> dict[int, tuple[int, datetime | None]]:
 
 def peers_health() -> list[dict[str, Any]]:
     """Per peer (what `peer list --json` prints and /metrics exports): its state and since
-    when, queued, age of the oldest queued, failed, last receipt, last heard, back-off and
-    the last probe of a failing peer (`probe_ok` None: not probed in this episode)."""
+    when, queued, age of the oldest queued, failed, superseded, last receipt, last heard,
+    back-off and the last probe of a failing peer (`probe_ok` None: not probed in this
+    episode)."""
     now = timezone.now()
     queued, failed = _outbox_by_peer(OutboxStatus.QUEUED), _outbox_by_peer(OutboxStatus.FAILED)
+    superseded = _outbox_by_peer(OutboxStatus.SUPERSEDED)
     result = []
     for peer in Peer.objects.prefetch_related("keys"):
         state, since = peer_state(peer, now)
@@ -171,6 +173,9 @@ def peers_health() -> list[dict[str, Any]]:
                 "state_since": _iso(since),
                 "queued": n_queued,
                 "failed": failed.get(peer.pk, (0, None))[0],
+                # Audit checkpoints replaced by a newer one before delivery (never dropped
+                # silently: the newer one carries the proof from the last co-signed head).
+                "superseded": superseded.get(peer.pk, (0, None))[0],
                 "oldest_queued_age_seconds": max(0, int((now - oldest).total_seconds()))
                 if oldest
                 else None,

@@ -86,3 +86,8 @@ message_received = Event("message_received")
 # message: InboundMessage. Its handler failed (state `failed`). Nothing of it took
 # effect, so the coordinators must look (`manage.py message failed`).
 message_failed = Event("message_failed")
+# origin: str, envelope_id: str, type: str, reason: str, details: dict. A handler refused
+# what a verified message says, with details worth telling (handlers.Refused): sent after
+# the rollback and the audit entry `exchange.refused`; e.g. a witness refusing an
+# `audit.checkpoint` that does not extend the head it co-signed.
+message_refused = Event("message_refused")

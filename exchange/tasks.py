@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from exchange import inbox, outbox
+from exchange import checkpoints, inbox, outbox
 from node import counters
 
 
@@ -32,3 +32,10 @@ def probe_peer(country: str) -> bool:
 def deliver_peer(country: str) -> int:
     """Work through one peer's due entries."""
     return outbox.deliver_peer(country)
+
+
+@shared_task(name="exchange.tasks.send_checkpoints", acks_late=True)
+def send_checkpoints() -> dict[str, str]:
+    """Sign the audit log's head and send it to each peer to witness (a no-op per peer
+    when nothing changed since the last one it co-signed)."""
+    return checkpoints.send()

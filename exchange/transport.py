@@ -12,6 +12,7 @@ import httpx
 
 INBOX_PATH = "/federation/v1/inbox"
 KEYS_PATH = "/federation/v1/keys"
+WITNESSED_PATH = "/federation/v1/audit/witnessed/"
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 _client: httpx.Client | None = None
@@ -62,5 +63,12 @@ def post_envelope(base_url: str, payload: bytes) -> Answer:
 def get_keys(base_url: str) -> bytes:
     """Fetch a peer's signed key document; raises httpx.HTTPError on failure."""
     response = client().get(base_url.rstrip("/") + KEYS_PATH)
+    response.raise_for_status()
+    return response.content
+
+
+def get_witnessed(base_url: str, origin: str) -> bytes:
+    """Fetch what a peer co-signed of `origin`'s audit log; raises httpx.HTTPError."""
+    response = client().get(base_url.rstrip("/") + WITNESSED_PATH + origin)
     response.raise_for_status()
     return response.content

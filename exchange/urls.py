@@ -6,4 +6,5 @@ app_name = "federation"
 urlpatterns = [
     path("inbox", views.inbox_view, name="inbox"),
     path("keys", views.keys_view, name="keys"),
+    path("audit/witnessed/<str:origin>", views.witnessed_view, name="witnessed"),
 ]

@@ -11,7 +11,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.middleware import client_ip
-from exchange import canonical, inbox, keyring, schemas
+from exchange import canonical, inbox, keyring, schemas, witness
+from exchange.models import Peer
 
 CONTENT_TYPE = "application/json"
 
@@ -42,3 +43,13 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def keys_view(request: HttpRequest) -> HttpResponse:
     return _json(200, keyring.keys_document())
+
+
+@require_GET
+def witnessed_view(request: HttpRequest, origin: str) -> HttpResponse:
+    """The last head of `origin`'s audit log this node co-signed, signed (audit.witnessed).
+    Only sizes and hashes: what the origin itself sent here."""
+    if not Peer.objects.filter(country=origin).exists():
+        error = {"code": "unknown_peer", "message": f"{origin} is not an enrolled peer"}
+        return _json(404, {"error": error})
+    return _json(200, witness.witnessed_document(origin))

@@ -356,9 +356,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300, "global_keyprefix"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("alerts", routing_key="alerts"))
 CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
+# Minutes between signed checkpoints of the audit log sent to the peers to witness.
+AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 10)
 # The periodic work of every app; `node run` plays the same schedule in-process.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "exchange-sweep-outbox": {"task": "exchange.tasks.sweep_outbox", "schedule": 10.0},
+    "exchange-send-checkpoints": {
+        "task": "exchange.tasks.send_checkpoints",
+        "schedule": 60.0 * max(1, AUDIT_CHECKPOINT_MINUTES),
+    },
     "alerts-sweep-escalations": {"task": "alerts.tasks.sweep_escalations", "schedule": 10.0},
 }
 

@@ -33,6 +33,18 @@ ROLE_LABELS: dict[str, Promise] = {
     "admin": _("Administrator"),
     "registry": _("Blocking registry"),
 }
+# audit.checkpoint_status.Witness.state
+WITNESS_STATE_LABELS: dict[str, Promise] = {
+    "cosigned": _("co-signed the latest checkpoint"),
+    "behind": _("behind: the latest checkpoint is not delivered yet"),
+    "refused": _("refused the latest checkpoint"),
+    "none": _("no checkpoint sent yet"),
+}
+
+
+@register.filter
+def witness_state_label(value: str) -> Promise | str:
+    return WITNESS_STATE_LABELS.get(value, value)
 
 
 @register.filter

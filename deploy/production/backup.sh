@@ -31,6 +31,10 @@ pg_restore --list "$dump" >/dev/null
 sudo -u postgres psql -d "$NET247_DB" -Atc \
   "SELECT last_seq || ' ' || last_hash FROM audit_audithead WHERE id = 1" \
   >"$NET247_BACKUP_DIR/net247-$stamp.audit-head"
+# The same head signed with the node's key (an `audit.checkpoint` to nobody): after a
+# restore, `net247-manage audit verify --against FILE` checks the log still extends it.
+"$(dirname "$(readlink -f "$0")")/net247-manage" checkpoint export - \
+  >"$NET247_BACKUP_DIR/net247-$stamp.audit-checkpoint.json"
 
 tar --create --absolute-names --file=- "$NET247_KEY_DIR" /etc/net247 \
   | gpg --batch --yes --encrypt --recipient "$NET247_GPG_RECIPIENT" \

@@ -109,6 +109,38 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
         {"received_at": "2026-11-28 15:04:05"},
         "received_at: YYYY-MM-DDTHH:MM:SSZ",
     ),
+    "audit.checkpoint": (
+        {
+            "size": 7,
+            "root_hash": "ab" * 32,
+            "at": AT,
+            "consistency": {"from_size": 5, "from_root": "cd" * 32, "proof": ["ef" * 32]},
+        },
+        {"consistency": {"from_size": 5, "from_root": "cd" * 32, "proof": ["EF" * 32]}},
+        "consistency.proof[0]: 64 lowercase hex digits (SHA-256)",
+    ),
+    "audit.witnessed": (
+        {
+            "origin": "KZ",
+            "head": {
+                "size": 7,
+                "root_hash": "ab" * 32,
+                "at": AT,
+                "witnessed_at": AT,
+                "checkpoint": REF,
+            },
+        },
+        {
+            "head": {
+                "size": -1,
+                "root_hash": "ab" * 32,
+                "at": AT,
+                "witnessed_at": AT,
+                "checkpoint": REF,
+            }
+        },
+        "head.size: a tree size (an integer, 0 or more)",
+    ),
 }
 
 

@@ -119,6 +119,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{row['country']} {row['url']} {'active' if row['active'] else 'inactive'}"
                 f" queued={row['queued']} oldest={row['oldest_queued_age_seconds']}s"
+                f" superseded={row['superseded']}"
                 f" failing_since={row['failing_since']} last_receipt={row['last_receipt_at']}"
             )
 
