@@ -109,6 +109,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
         {"received_at": "2026-11-28 15:04:05"},
         "received_at: YYYY-MM-DDTHH:MM:SSZ",
     ),
+    # Private match (issue 22)
+    "match.query": (
+        {"case_ref": "MD-2026-0042", "request": "CAESIQ", "count": 1},
+        {"count": 1.5},
+        "count: an integer, at least 1",
+    ),
+    "match.answer": (
+        {"response": "CAESIQ", "setups": ["CAES"], "setup_version": 3},
+        {"setups": ["CAES=="]},
+        "setups[0]: unpadded base64url",
+    ),
 }
 
 
