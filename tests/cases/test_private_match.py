@@ -1,0 +1,194 @@
+"""Private match (issue 22) through the real inbox in this process: the normalised items,
+the answering side (cached setup, items stored since, budget, switched off), and the
+querying side (an answer is read with the query's key; a tampered or unbound one is
+refused). Two real nodes: test_private_match_federation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from cases import private_match, psi
+from cases.indicators import IndicatorError
+from cases.models import Case, MatchQuery, MatchServed, MatchSetup
+from exchange import canonical
+from exchange.models import InboundMessage, OutboundMessage
+from node.crypto import b64url_decode, b64url_encode
+from tests import factories
+from tests.factories import user
+from tests.fednet import FakePeer
+
+MD = FakePeer("MD")
+
+
+@pytest.fixture
+def kz(db: Any, settings: Any, tmp_path: Any) -> None:
+    factories.node(settings, tmp_path, "KZ", MD)
+
+
+@pytest.mark.parametrize(
+    ("kind", "written", "item"),
+    [
+        ("phone", "8 (701) 555-01-01", "phone:+77015550101"),
+        ("phone", "+7 701 555 0101", "phone:+77015550101"),
+        ("domain", "Shop.Studio-Models.KZ.", "domain:studio-models.kz"),
+        ("domain", "studio.example.co.uk", "domain:example.co.uk"),
+        ("url", "https://mirror.studio-models.kz/join?x=1", "domain:studio-models.kz"),
+        ("telegram", "https://t.me/Recruiter_Aliya", "telegram:recruiter_aliya"),
+        ("telegram", "@Recruiter_Aliya", "telegram:recruiter_aliya"),
+        ("instagram", "Studio.Models", "instagram:studio.models"),
+    ],
+)
+def test_match_key_is_the_normalised_item(kind: str, written: str, item: str) -> None:
+    assert psi.match_key(kind, written, region="KZ") == item
+
+
+def test_match_key_refuses_what_is_not_an_indicator() -> None:
+    for kind, written in [("phone", "call me"), ("domain", "localhost"), ("telegram", "@a b")]:
+        with pytest.raises(IndicatorError):
+            psi.match_key(kind, written, region="KZ")
+
+
+def _query(items: list[str], count: int | None = None) -> tuple[bytes, dict[str, Any]]:
+    key, request = psi.client_request(items)
+    body = {
+        "case_ref": "MD-2026-0042",
+        "request": b64url_encode(request),
+        "count": count or len(items),
+    }
+    return key, MD.envelope(["KZ"], type="match.query", body=body, handling="H1")
+
+
+def _kz_case(indicators: list[dict[str, str]]) -> Case:
+    owner = User.objects.filter(username="kz.p1").first() or user("kz.p1")
+    return factories.case(owner, indicators=indicators)
+
+
+def test_the_answer_reveals_exactly_the_shared_items_including_one_stored_since(kz: None) -> None:
+    first = _kz_case(
+        [{"kind": "phone", "value": "87015550101"}, {"kind": "domain", "value": "a.kz"}]
+    )
+    built = private_match.refresh_setup()
+    assert built.item_count == 2
+    assert private_match.refresh_setup().pk == built.pk  # unchanged set: no rebuild
+    _kz_case([{"kind": "telegram", "value": "@Late_Recruiter"}])  # after the build
+
+    items = ["phone:+77015550101", "telegram:late_recruiter", "domain:b.kz", "domain:a.kz"]
+    key, envelope = _query(items)
+    response = factories.signed_post(MD, envelope)
+    assert response.status_code == 202, response.content
+
+    answer = OutboundMessage.objects.get(type="match.answer")
+    assert answer.envelope["in_reply_to"] == envelope["id"]
+    assert answer.envelope["to"] == ["MD"] and answer.envelope["handling"] == "H1"
+    body = answer.envelope["body"]
+    assert len(body["setups"]) == 2  # the cached filter and the one of the late indicator
+    found = psi.client_intersection(
+        key, items, [b64url_decode(s) for s in body["setups"]], b64url_decode(body["response"])
+    )
+    assert found == [0, 1, 3]
+    served = MatchServed.objects.get()
+    assert (served.origin, served.item_count, served.case_ref) == ("MD", 4, "MD-2026-0042")
+
+    # A closed case's indicators leave the set at the next build (a new key).
+    Case.objects.filter(pk=first.pk).update(status=Case.Status.CLOSED)
+    rebuilt = private_match.refresh_setup()
+    assert rebuilt.pk != built.pk and rebuilt.item_count == 1
+    assert bytes(rebuilt.key) != bytes(built.key)
+    assert list(MatchSetup.objects.values_list("pk", flat=True)) == [rebuilt.pk]
+
+
+def test_over_budget_is_429_and_stores_nothing(kz: None, settings: Any) -> None:
+    settings.PRIVATE_MATCH_DAILY_ITEMS = 5
+    _key, first = _query(["phone:+77015550101", "domain:a.kz", "domain:b.kz"])
+    assert factories.signed_post(MD, first).status_code == 202
+    _key, second = _query(["domain:c.kz", "domain:d.kz", "domain:e.kz"])
+    refused = factories.signed_post(MD, second)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) > 60
+    assert not InboundMessage.objects.filter(envelope_id=second["id"]).exists()
+    assert MatchServed.objects.count() == 1
+
+
+def test_a_count_that_is_not_the_request_size_is_invalid(kz: None) -> None:
+    _key, envelope = _query(["domain:a.kz", "domain:b.kz"], count=1)
+    refused = factories.signed_post(MD, envelope)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invalid_body"
+
+
+def test_switched_off_the_node_answers_unsupported(kz: None, settings: Any) -> None:
+    settings.PRIVATE_MATCH_ENABLED = False
+    _key, envelope = _query(["domain:a.kz"])
+    refused = factories.signed_post(MD, envelope)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "unsupported"
+
+
+def _answer_from_md(query: MatchQuery, md_items: list[str], **change: Any) -> dict[str, Any]:
+    """What MD's node would answer to `query` (a real PSI answer), changed by `change`."""
+    server_key = psi.new_server_key()
+    sent = OutboundMessage.objects.get(envelope_id=query.envelope_id).envelope
+    request = b64url_decode(sent["body"]["request"])
+    body = {
+        "response": b64url_encode(psi.server_answer(server_key, request)),
+        "setups": [b64url_encode(psi.server_setup(server_key, md_items, 500))],
+        "setup_version": 1,
+        **change,
+    }
+    return MD.envelope(
+        ["KZ"], type="match.answer", body=body, in_reply_to=sent["id"], thread=sent["thread"]
+    )
+
+
+def test_the_querying_side_reads_its_answer_and_refuses_a_tampered_or_unbound_one(
+    kz: None,
+) -> None:
+    owner = user("kz.coord", role="coordinator")
+    case = factories.case(
+        owner,
+        indicators=[
+            {"kind": "phone", "value": "87015550101"},
+            {"kind": "domain", "value": "www.a.kz"},
+            {"kind": "telegram", "value": "kz_only"},
+        ],
+    )
+    [query] = private_match.match_ask(actor=owner, case=case, peers=["MD"])
+    assert len(query.items) == 3 and query.client_key
+
+    # Not one of our queries: refused before anything is stored.
+    stray = MD.envelope(
+        ["KZ"],
+        type="match.answer",
+        body={"response": "AA", "setups": ["AA"], "setup_version": 1},
+        in_reply_to="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
+    )
+    assert factories.signed_post(MD, stray).status_code == 422
+    # A response that answers another request (other size): refused, the query waits.
+    _other_key, other_request = psi.client_request(["x:1"])
+    tampered = _answer_from_md(
+        query,
+        ["domain:a.kz"],
+        response=b64url_encode(psi.server_answer(psi.new_server_key(), other_request)),
+    )
+    assert factories.signed_post(MD, tampered).status_code == 422
+    query.refresh_from_db()
+    assert query.state == MatchQuery.State.SENT
+    # A signature that does not verify: 401, whatever the body.
+    honest = _answer_from_md(query, ["domain:a.kz", "phone:+77015550101", "phone:+1"])
+    forged = MD.sign(honest)
+    forged["body"]["setup_version"] = 2
+    bad = Client().post(
+        "/federation/v1/inbox", canonical.dumps(forged), content_type="application/json"
+    )
+    assert bad.status_code == 401
+    # The honest answer: exactly the two shared indicators, and the key is erased.
+    assert factories.signed_post(MD, honest).status_code == 202
+    query.refresh_from_db()
+    assert query.state == MatchQuery.State.ANSWERED
+    assert sorted(h["value"] for h in query.hits) == ["+77015550101", "www.a.kz"]
+    assert bytes(query.client_key) == b""
