@@ -5,6 +5,7 @@ refused). Two real nodes: test_private_match_federation."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -192,3 +193,81 @@ def test_the_querying_side_reads_its_answer_and_refuses_a_tampered_or_unbound_on
     assert query.state == MatchQuery.State.ANSWERED
     assert sorted(h["value"] for h in query.hits) == ["+77015550101", "www.a.kz"]
     assert bytes(query.client_key) == b""
+
+
+# Test vector (docs/protocol.md, "Private match"): fixed keys make the library's bytes
+# and the envelopes reproducible.
+CLIENT_KEY, SERVER_KEY = bytes(range(32)), bytes(range(32, 64))
+VECTOR_ITEMS = ["phone:+37369123456", "domain:example.md"]
+VECTOR_SERVER_ITEMS = ["domain:example.md", "telegram:x"]
+VECTOR_REQUEST = "CAESIQLnmTRkGuchAKAJJCinHeZ6aFrTHRcZBC03R94L6M-mCBIhAy0-nkQmSTM1hyDUAdtnmRNwB18Ddvyf2NY8RsmLkKMv"
+VECTOR_RESPONSE = (
+    "CiEDiGnH1qeE1Iv3kKGvNi0-fJPd_xcIQl3uDn7CA4bxyGUKIQLMBVdoG9EnrSJcG17-1okTZtdd8bwj_AOj7iUG9nhfGw"
+)
+VECTOR_SETUP = "EhgILBCAwMbJ-us4Ggze3GE58bgCx-8WOg0"
+QUERY_ID, ANSWER_ID = "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e90", "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e91"
+
+
+def test_private_match_known_answer() -> None:
+    import private_set_intersection.python as lib
+
+    client = lib.client.CreateFromKey(CLIENT_KEY, True)
+    request = bytes(client.CreateRequest(VECTOR_ITEMS).SerializeToString())
+    assert b64url_encode(request) == VECTOR_REQUEST
+    assert b64url_encode(psi.server_answer(SERVER_KEY, request)) == VECTOR_RESPONSE
+    assert b64url_encode(psi.server_setup(SERVER_KEY, VECTOR_SERVER_ITEMS, 500)) == VECTOR_SETUP
+    found = psi.client_intersection(
+        CLIENT_KEY,
+        VECTOR_ITEMS,
+        [b64url_decode(VECTOR_SETUP)],
+        b64url_decode(VECTOR_RESPONSE),
+    )
+    assert found == [1]
+
+
+def test_private_match_envelopes_known_answer() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from exchange import schemas, signing
+
+    seed = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # contract Appendix A
+    common = {"v": 1, "created_at": "2026-12-07T12:00:00Z", "thread": QUERY_ID, "handling": "H1"}
+    query = {
+        **common,
+        "id": QUERY_ID,
+        "type": "match.query",
+        "origin": "MD",
+        "to": ["KZ"],
+        "in_reply_to": None,
+        "body": {"case_ref": "MD-2026-0042", "request": VECTOR_REQUEST, "count": 2},
+    }
+    answer = {
+        **common,
+        "id": ANSWER_ID,
+        "type": "match.answer",
+        "origin": "KZ",
+        "to": ["MD"],
+        "created_at": "2026-12-07T12:00:05Z",
+        "in_reply_to": QUERY_ID,
+        "body": {"response": VECTOR_RESPONSE, "setups": [VECTOR_SETUP], "setup_version": 1},
+    }
+    expected = {
+        "match.query": (
+            371,
+            "87e7787b1da8423cc0cfd7a0c1a8f0274976c4095647e81c18263b75ded1b166",
+            "6VvjhW3BpBdKiFnKV7Xn4djjbjjIEpmK4ggiciVJmYQYZN_nXi2JSnPofedzfbVDhoLbr5FwuRSAyv6xju3mBg",
+        ),
+        "match.answer": (
+            436,
+            "9dafd9d776dab1d64029fef864a1b1465405f45132e8efcc36a8d0dabb1e9e85",
+            "kddRcKIySUy1eTcCqMbQjh0BqSwU9BaJnz2zxPqIF1zC2qb48BpU9BRxefc80oF7JohHdUvBCbFGUW-YEOz7Cg",
+        ),
+    }
+    for envelope in (query, answer):
+        assert schemas.body_problems(envelope["type"], envelope["body"]) == []
+        raw = canonical.dumps(envelope)
+        size, sha, signature = expected[envelope["type"]]
+        assert (len(raw), hashlib.sha256(raw).hexdigest()) == (size, sha)
+        key_id = f"{envelope['origin']}:test-1"
+        signed = signing.sign(envelope, key_id=key_id, private_key=seed)
+        assert signed["signature"]["value"] == signature
