@@ -200,7 +200,10 @@ def test_the_querying_side_reads_its_answer_and_refuses_a_tampered_or_unbound_on
 CLIENT_KEY, SERVER_KEY = bytes(range(32)), bytes(range(32, 64))
 VECTOR_ITEMS = ["phone:+37369123456", "domain:example.md"]
 VECTOR_SERVER_ITEMS = ["domain:example.md", "telegram:x"]
-VECTOR_REQUEST = "CAESIQLnmTRkGuchAKAJJCinHeZ6aFrTHRcZBC03R94L6M-mCBIhAy0-nkQmSTM1hyDUAdtnmRNwB18Ddvyf2NY8RsmLkKMv"
+VECTOR_REQUEST = (
+    "CAESIQLnmTRkGuchAKAJJCinHeZ6aFrTHRcZBC03R94L6M-mCBIhAy0-"
+    "nkQmSTM1hyDUAdtnmRNwB18Ddvyf2NY8RsmLkKMv"
+)
 VECTOR_RESPONSE = (
     "CiEDiGnH1qeE1Iv3kKGvNi0-fJPd_xcIQl3uDn7CA4bxyGUKIQLMBVdoG9EnrSJcG17-1okTZtdd8bwj_AOj7iUG9nhfGw"
 )
