@@ -160,8 +160,12 @@ def case_notify(
     to: list[str],
     handling: str,
     restrictions: str = "",
+    only_indicators: list[dict[str, str]] | None = None,
 ) -> list[Notification]:
-    """One signed `case.notification` to all destinations; its id becomes the thread."""
+    """One signed `case.notification` to all destinations; its id becomes the thread.
+
+    `only_indicators` (after a private match): send only those of the case's indicators,
+    the ones the destination already holds; the others stay here."""
     countries = sorted(set(to))
     if settings.NODE_COUNTRY in countries:
         raise ServiceError("to", _("A node does not notify itself."))
@@ -178,6 +182,11 @@ def case_notify(
                 % {"countries": ", ".join(sorted(already & set(countries)))},
             )
         body = notification_body(locked)
+        if only_indicators is not None:
+            wanted = {(i["kind"], i["value"]) for i in only_indicators}
+            body["indicators"] = [
+                i for i in body["indicators"] if (i["kind"], i["value"]) in wanted
+            ]
         if decision.restrictions:
             body["restrictions"] = decision.restrictions
         message = message_send(
@@ -200,7 +209,12 @@ def case_notify(
             actor=actor,
             object_type="cases.case",
             object_id=locked.pk,
-            details={"to": countries, "handling": handling, "envelope_id": message.envelope_id},
+            details={
+                "to": countries,
+                "handling": handling,
+                "envelope_id": message.envelope_id,
+                "indicators": len(body["indicators"]),
+            },
         )
     return rows
 

@@ -21,6 +21,7 @@ from cases import (
     forms,
     labels,
     legal,
+    private_match,
     read_services,
     selectors,
     services,
@@ -28,7 +29,8 @@ from cases import (
 )
 from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
-from cases.models import Handling
+from cases.indicators import IndicatorError
+from cases.models import Handling, MatchQuery
 from net247 import lists
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
@@ -85,9 +87,36 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
             initial={"status": "open" if case.status == "closed" else "closed"}
         ),
         "can_act": not access.is_auditor(request.user),
+        "matches": _latest_matches(case) if not access.is_auditor(request.user) else [],
+        "match_peers": [c for c in COUNTRIES if c != settings.NODE_COUNTRY],
+        "notifiable": [p["country"] for p in previews],
     }
+    targeted = _targeted(request, case, previews)
+    if targeted is not None:
+        context["targeted"] = targeted
+        context["notify"] = {"to": [targeted.peer], "handling": case.handling or "H1"}
     context.update(extra)
     return context
+
+
+def _latest_matches(case: Any) -> list[MatchQuery]:
+    """The newest private match per country (what the case page shows)."""
+    latest: dict[str, MatchQuery] = {}
+    for query in case.match_queries.all():
+        latest.setdefault(query.peer, query)
+    return [latest[c] for c in sorted(latest)]
+
+
+def _targeted(request: HttpRequest, case: Any, previews: list[dict[str, Any]]) -> Any:
+    """`?match=ID` (or the posted `match`): a notification carrying only the indicators
+    that answered private match found at that country."""
+    raw = request.POST.get("match") or request.GET.get("match") or ""
+    if not raw.isdigit() or not previews:
+        return None
+    query = case.match_queries.filter(pk=int(raw), state=MatchQuery.State.ANSWERED).first()
+    if query is None or not query.hits:
+        return None
+    return query
 
 
 @login_required
@@ -111,10 +140,16 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
         errors["to"] = _("Choose at least one country.")
     if handling not in Handling.values:
         errors["handling"] = _("Choose a handling code.")
+    targeted = _targeted(request, case, [{"country": c} for c in to])
     if not errors:
         try:
             services.case_notify(
-                actor=request.user, case=case, to=to, handling=handling, restrictions=restrictions
+                actor=request.user,
+                case=case,
+                to=to,
+                handling=handling,
+                restrictions=restrictions,
+                only_indicators=targeted.hits if targeted is not None else None,
             )
         except services.ServiceError as exc:
             errors[exc.field if exc.field in ("to", "handling", "restrictions") else "to"] = (
@@ -132,6 +167,28 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
         notify_errors=errors,
     )
     return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_match(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check the case's indicators privately with the countries chosen (issue 22)."""
+    case = read_services.case_read(actor=request.user, pk=pk)
+    _worker(request)
+    peers = [c for c in request.POST.getlist("to") if c in COUNTRIES and c != settings.NODE_COUNTRY]
+    if not peers:
+        messages.error(request, _("Choose at least one country."))
+        return redirect("cases:detail", pk=pk)
+    try:
+        private_match.match_ask(actor=request.user, case=case, peers=peers)
+    except IndicatorError:
+        messages.error(request, _("The case has no indicator to check."))
+    else:
+        messages.success(
+            request,
+            _("Private check sent to %(to)s. The answers appear below.") % {"to": ", ".join(peers)},
+        )
+    return redirect(f"{redirect('cases:detail', pk=pk).url}#private-match")
 
 
 @login_required

@@ -19,6 +19,7 @@ from exchange import canonical
 from exchange.models import InboundMessage, OutboundMessage
 from node.crypto import b64url_decode, b64url_encode
 from tests import factories
+from tests.accounts.helpers import verified_client
 from tests.factories import user
 from tests.fednet import FakePeer
 
@@ -274,3 +275,38 @@ def test_private_match_envelopes_known_answer() -> None:
         key_id = f"{envelope['origin']}:test-1"
         signed = signing.sign(envelope, key_id=key_id, private_key=seed)
         assert signed["signature"]["value"] == signature
+
+
+def test_case_page_shows_each_answer_and_sends_a_targeted_notification(kz: None) -> None:
+    coord = user("kz.boss", role="coordinator")
+    case = factories.case(
+        coord,
+        indicators=[
+            {"kind": "phone", "value": "87015550101"},
+            {"kind": "domain", "value": "www.a.kz"},
+            {"kind": "telegram", "value": "kz_only"},
+        ],
+    )
+    client = verified_client(Client(), coord)
+    sent = client.post(f"/cases/{case.pk}/match/", {"to": ["MD"]})
+    assert sent.status_code == 302
+    query = MatchQuery.objects.get(case=case)
+    honest = _answer_from_md(query, ["domain:a.kz", "phone:+77015550101"])
+    assert factories.signed_post(MD, honest).status_code == 202
+
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-country="MD" data-state="answered"' in page
+    assert "совпадение по 2 признакам" in page and "kz_only</code>, " not in page
+    assert f'href="?match={query.pk}#notify"' in page
+    targeted = client.get(f"/cases/{case.pk}/?match={query.pk}").content.decode()
+    assert 'id="notify-targeted"' in targeted and 'value="MD" id="to-MD" checked' in targeted
+
+    done = client.post(
+        f"/cases/{case.pk}/notify/", {"to": ["MD"], "handling": "H1", "match": str(query.pk)}
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    note = OutboundMessage.objects.get(type="case.notification")
+    assert sorted(i["value"] for i in note.envelope["body"]["indicators"]) == [
+        "+77015550101",
+        "www.a.kz",
+    ]
