@@ -235,8 +235,13 @@ def test_private_match_envelopes_known_answer() -> None:
     from exchange import schemas, signing
 
     seed = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # contract Appendix A
-    common = {"v": 1, "created_at": "2026-12-07T12:00:00Z", "thread": QUERY_ID, "handling": "H1"}
-    query = {
+    common: dict[str, Any] = {
+        "v": 1,
+        "created_at": "2026-12-07T12:00:00Z",
+        "thread": QUERY_ID,
+        "handling": "H1",
+    }
+    query: dict[str, Any] = {
         **common,
         "id": QUERY_ID,
         "type": "match.query",
@@ -245,7 +250,7 @@ def test_private_match_envelopes_known_answer() -> None:
         "in_reply_to": None,
         "body": {"case_ref": "MD-2026-0042", "request": VECTOR_REQUEST, "count": 2},
     }
-    answer = {
+    answer: dict[str, Any] = {
         **common,
         "id": ANSWER_ID,
         "type": "match.answer",
