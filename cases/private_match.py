@@ -42,6 +42,7 @@ from cases import psi
 from cases.models import Case, Indicator, MatchQuery, MatchServed, MatchSetup, Takedown
 from exchange import handlers, schemas, signals
 from exchange.handlers import Received
+from exchange.models import Peer
 from exchange.services import message_send
 from node.crypto import b64url_decode, b64url_encode
 
@@ -206,6 +207,11 @@ def on_query(received: Received[schemas.MatchQuery]) -> None:
 
 
 # --- the querying side -------------------------------------------------------------------
+
+
+def peers() -> list[str]:
+    """The countries a private match can be asked of: our active enrolled peers."""
+    return sorted(Peer.objects.filter(active=True).values_list("country", flat=True))
 
 
 def case_items(case: Case) -> list[dict[str, str]]:

@@ -88,7 +88,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
         ),
         "can_act": not access.is_auditor(request.user),
         "matches": _latest_matches(case) if not access.is_auditor(request.user) else [],
-        "match_peers": [c for c in COUNTRIES if c != settings.NODE_COUNTRY],
+        "match_peers": private_match.peers(),
         "notifiable": [p["country"] for p in previews],
     }
     targeted = _targeted(request, case, previews)
@@ -141,6 +141,10 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
     if handling not in Handling.values:
         errors["handling"] = _("Choose a handling code.")
     targeted = _targeted(request, case, [{"country": c} for c in to])
+    if targeted is not None and to != [targeted.peer]:
+        errors["to"] = _(
+            "Only the indicators found at %(c)s: send this notification to %(c)s alone."
+        ) % {"c": targeted.peer}
     if not errors:
         try:
             services.case_notify(
@@ -175,7 +179,8 @@ def case_match(request: HttpRequest, pk: int) -> HttpResponse:
     """Check the case's indicators privately with the countries chosen (issue 22)."""
     case = read_services.case_read(actor=request.user, pk=pk)
     _worker(request)
-    peers = [c for c in request.POST.getlist("to") if c in COUNTRIES and c != settings.NODE_COUNTRY]
+    known = private_match.peers()
+    peers = [c for c in request.POST.getlist("to") if c in known]
     if not peers:
         messages.error(request, _("Choose at least one country."))
         return redirect("cases:detail", pk=pk)
@@ -183,6 +188,8 @@ def case_match(request: HttpRequest, pk: int) -> HttpResponse:
         private_match.match_ask(actor=request.user, case=case, peers=peers)
     except IndicatorError:
         messages.error(request, _("The case has no indicator to check."))
+    except DjangoValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
     else:
         messages.success(
             request,

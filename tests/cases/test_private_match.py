@@ -306,6 +306,14 @@ def test_case_page_shows_each_answer_and_sends_a_targeted_notification(kz: None)
     targeted = client.get(f"/cases/{case.pk}/?match={query.pk}").content.decode()
     assert 'id="notify-targeted"' in targeted and 'value="MD" id="to-MD" checked' in targeted
 
+    wider = client.post(
+        f"/cases/{case.pk}/notify/",
+        {"to": ["MD", "UZ"], "handling": "H1", "match": str(query.pk)},
+    )
+    assert (
+        wider.status_code == 400
+        and not OutboundMessage.objects.filter(type="case.notification").exists()
+    )
     done = client.post(
         f"/cases/{case.pk}/notify/", {"to": ["MD"], "handling": "H1", "match": str(query.pk)}
     )
