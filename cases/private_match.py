@@ -267,6 +267,12 @@ def match_ask(*, actor: Any, case: Case, peers: Iterable[str]) -> list[MatchQuer
     return asked
 
 
+def answered_query(case: Case, query_id: int) -> MatchQuery | None:
+    """The case's answered private match `query_id` that found something, or None."""
+    query = case.match_queries.filter(pk=query_id, state=MatchQuery.State.ANSWERED).first()
+    return query if query is not None and query.hits else None
+
+
 def on_answer(received: Received[schemas.MatchAnswer]) -> None:
     """Read a `match.answer` to one of our queries (the inbox checked that we sent it)."""
     query = (

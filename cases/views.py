@@ -113,10 +113,7 @@ def _targeted(request: HttpRequest, case: Any, previews: list[dict[str, Any]]) -
     raw = request.POST.get("match") or request.GET.get("match") or ""
     if not raw.isdigit() or not previews:
         return None
-    query = case.match_queries.filter(pk=int(raw), state=MatchQuery.State.ANSWERED).first()
-    if query is None or not query.hits:
-        return None
-    return query
+    return private_match.answered_query(case, int(raw))
 
 
 @login_required

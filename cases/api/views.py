@@ -111,7 +111,16 @@ class CaseNotifyApi(APIView):
         _coordinator(request)
         data = s.NotifyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = _call(services.case_notify, actor=request.user, case=case, **data.validated_data)
+        fields = dict(data.validated_data)
+        match_id = fields.pop("match", None)
+        if match_id is not None:
+            query = private_match.answered_query(case, match_id)
+            if query is None or fields["to"] != [query.peer]:
+                raise ValidationError(
+                    {"match": "an answered private match with hits, to its country"}
+                )
+            fields["only_indicators"] = query.hits
+        rows = _call(services.case_notify, actor=request.user, case=case, **fields)
         out = {"envelope_id": rows[0].envelope_id, "to": [r.country for r in rows]}
         return Response(s.NotifyOutput(out).data, status=status.HTTP_202_ACCEPTED)
 

