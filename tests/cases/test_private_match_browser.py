@@ -21,6 +21,7 @@ from django.db import connection
 
 from cases import private_match, psi
 from cases.models import Case, MatchQuery
+from exchange import outbox
 from exchange import services as exchange_services
 from exchange.models import OutboundMessage
 from node import services as node_services
@@ -65,10 +66,12 @@ def tj_url() -> Iterator[str]:
     server.server_close()
 
 
-def _play_md() -> None:
-    """MD answers for real. Runs in a thread of its own: Playwright's loop owns the
-    test's thread."""
+def _play_peers() -> None:
+    """TJ's queue is delivered now (with Redis the delivery task waits for a Celery worker
+    this test does not run); MD answers for real. Runs in a thread of its own:
+    Playwright's loop owns the test's thread."""
     try:
+        outbox.deliver_peer("TJ")
         for query in MatchQuery.objects.filter(state=MatchQuery.State.SENT, peer="MD"):
             sent = OutboundMessage.objects.get(envelope_id=query.envelope_id).envelope
             key = psi.new_server_key()
@@ -121,7 +124,7 @@ def test_check_see_the_match_and_notify_with_only_those(
             page.goto(base)
             page.click("#match-form button[type=submit]")
             page.wait_for_selector('#match-results li[data-country="MD"][data-state="sent"]')
-            md_side = threading.Thread(target=_play_md)
+            md_side = threading.Thread(target=_play_peers)
             md_side.start()
             md_side.join()
             deadline = time.monotonic() + 30
