@@ -273,6 +273,17 @@ def answered_query(case: Case, query_id: int) -> MatchQuery | None:
     return query if query is not None and query.hits else None
 
 
+def auto_check(case_id: int) -> list[MatchQuery]:
+    """Ask every peer not yet asked about the case, as its creator (idempotent: a retry
+    asks only the rest). Nothing for a closed or vanished case, or one without items."""
+    case = Case.objects.filter(pk=case_id, status=Case.Status.OPEN).first()
+    if case is None or not case_items(case):
+        return []
+    asked = set(case.match_queries.values_list("peer", flat=True))
+    rest = [peer for peer in peers() if peer not in asked]
+    return match_ask(actor=case.created_by, case=case, peers=rest) if rest else []
+
+
 def on_answer(received: Received[schemas.MatchAnswer]) -> None:
     """Read a `match.answer` to one of our queries (the inbox checked that we sent it)."""
     query = (

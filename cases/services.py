@@ -38,6 +38,7 @@ from cases.models import (
 )
 from exchange import schemas
 from exchange.services import message_send
+from node import jobs
 from node.errors import ServiceError as BaseServiceError
 
 DUE_AFTER = {
@@ -113,6 +114,9 @@ def case_create(
             )
         rows = matching.store(indicators, case=case)
         matching.propose_mirrors(rows, f"case {case.reference}")
+        if settings.PRIVATE_MATCH_AUTO and rows and derived_from is None:
+            # Opt-in: ask every peer privately about the new case (issue 22), after commit.
+            jobs.enqueue("cases.tasks.auto_match", case.pk)
         record(
             action="case.create",
             actor=actor,

@@ -11,3 +11,9 @@ from cases import private_match
 def refresh_match_setup() -> int:
     """Rebuild the private match's cached setup if our indicators changed (issue 22)."""
     return private_match.refresh_setup().pk
+
+
+@shared_task(name="cases.tasks.auto_match", acks_late=True)
+def auto_match(case_id: int) -> int:
+    """Opt-in automatic check of a new case (PRIVATE_MATCH_AUTO): the peers not yet asked."""
+    return len(private_match.auto_check(case_id))

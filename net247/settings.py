@@ -387,6 +387,9 @@ PRIVATE_MATCH_ENABLED = env_bool("PRIVATE_MATCH_ENABLED", True)
 PRIVATE_MATCH_DAILY_QUERIES = env_int("PRIVATE_MATCH_DAILY_QUERIES", 50)
 PRIVATE_MATCH_DAILY_ITEMS = env_int("PRIVATE_MATCH_DAILY_ITEMS", 2000)
 PRIVATE_MATCH_MAX_ITEMS = env_int("PRIVATE_MATCH_MAX_ITEMS", 500)
+# Opt-in (node policy): a new local case's indicators are checked with every peer in the
+# background, as its creator.
+PRIVATE_MATCH_AUTO = env_bool("PRIVATE_MATCH_AUTO", False)
 
 # Alerts: a peer that says nothing (no message, receipt or key document) this long counts
 # as silent and raises `peer_silent`; a failed e-mail or webhook delivery is retried after

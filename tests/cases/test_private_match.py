@@ -323,3 +323,36 @@ def test_case_page_shows_each_answer_and_sends_a_targeted_notification(kz: None)
         "+77015550101",
         "www.a.kz",
     ]
+
+
+def test_the_first_query_builds_the_setup_when_none_is_cached(kz: None) -> None:
+    _kz_case([{"kind": "domain", "value": "a.kz"}])
+    assert not MatchSetup.objects.exists()
+    key, envelope = _query(["domain:a.kz", "domain:b.kz"])
+    assert factories.signed_post(MD, envelope).status_code == 202
+    body = OutboundMessage.objects.get(type="match.answer").envelope["body"]
+    found = psi.client_intersection(
+        key,
+        ["domain:a.kz", "domain:b.kz"],
+        [b64url_decode(s) for s in body["setups"]],
+        b64url_decode(body["response"]),
+    )
+    assert found == [0] and MatchSetup.objects.get().item_count == 1
+
+
+def test_automatic_checks_are_opt_in_and_ask_each_peer_once(
+    kz: None, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from cases import tasks
+
+    owner = user("kz.auto", role="coordinator")
+    with django_capture_on_commit_callbacks() as off:
+        factories.case(owner)
+    settings.PRIVATE_MATCH_AUTO = True
+    with django_capture_on_commit_callbacks() as on:
+        case = factories.case(owner)
+    assert len(on) == len(off) + 1  # the auto_match task, after commit
+    assert tasks.auto_match(case.pk) == 1
+    assert tasks.auto_match(case.pk) == 0  # a retry asks nobody twice
+    query = MatchQuery.objects.get(case=case)
+    assert (query.peer, query.created_by, len(query.items)) == ("MD", owner, 3)
