@@ -102,8 +102,10 @@ def test_check_see_the_match_and_notify_with_only_those(
             country=peer.country, url=url, keys=[(peer.key_id, peer.public_key)]
         )
     coordinator = create_user("br.coord", "coordinator", "hq")
+    prosecutor = create_user("br.p1", "prosecutor", "cyber")
     case = factories.case(
         coordinator,
+        assigned=[prosecutor],
         offence={"country": "KZ", "code": "CC", "article": "128", "part": "1"},
         indicators=[
             {"kind": "phone", "value": "8 701 555 01 01"},
@@ -112,7 +114,7 @@ def test_check_see_the_match_and_notify_with_only_those(
         ],
     )
     assert private_match.peers() == ["MD", "TJ"]
-    secret = totp_secret(coordinator)
+    secret, p1_secret = totp_secret(coordinator), totp_secret(prosecutor)
     connection.close()
     seen: dict[str, str] = {}
     base = f"{live_server.url}/cases/{case.pk}/"
@@ -158,6 +160,13 @@ def test_check_see_the_match_and_notify_with_only_those(
             page.click("#notify button[type=submit]")
             page.wait_for_selector('.destinations li[data-country="MD"]')
             screens.save(page, "private-match-notified-en-1366")
+            # A prosecutor of the case sees the answers, not the coordinators' notify link.
+            mine = browser.new_page(viewport={"width": 390, "height": 900})
+            login_browser(mine, live_server.url, "br.p1", PASSWORD, p1_secret)
+            mine.goto(base)
+            seen["prosecutor"] = mine.inner_text("#private-match")
+            seen["prosecutor-links"] = str(mine.locator("a.match-notify").count())
+            screens.save(mine, "private-match-prosecutor-ru-390")
         finally:
             browser.close()
 
@@ -169,6 +178,8 @@ def test_check_see_the_match_and_notify_with_only_those(
         assert "does not support private matching" in seen[f"page-en-{width}"]
         assert "Сверить с другими странами" in seen[f"page-ru-{width}"]
     assert "kz_only_handle" not in seen["targeted"]
+    assert "совпадение по 2 признакам" in seen["prosecutor"]
+    assert seen["prosecutor-links"] == "0"
     note = OutboundMessage.objects.get(type="case.notification")
     assert note.envelope["to"] == ["MD"]
     assert sorted(i["value"] for i in note.envelope["body"]["indicators"]) == [
