@@ -492,6 +492,7 @@ class MatchSetup(models.Model):
 
     key = models.BinaryField()
     setup = models.BinaryField()
+    digest = models.CharField(max_length=43)  # of `setup`: a client holding it may skip it
     item_count = models.PositiveIntegerField()
     last_indicator_id = models.BigIntegerField()
     fingerprint = models.CharField(max_length=64)  # of the item set: rebuild only on change
@@ -504,3 +505,17 @@ class MatchSetup(models.Model):
 
     def __str__(self) -> str:
         return f"setup {self.pk}: {self.item_count} items"
+
+
+class MatchPeerSetup(models.Model):
+    """The newest setup filter a peer sent us (querying side), kept so that the next
+    query can say it holds it and the answer can leave it out (about 5 bytes a peer's
+    item). Replaced when the peer rebuilds."""
+
+    peer = models.CharField(max_length=2, unique=True)
+    digest = models.CharField(max_length=43)
+    setup = models.BinaryField()
+    stored_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.peer} setup {self.digest[:8]}"

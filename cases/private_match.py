@@ -39,7 +39,15 @@ from django.utils import timezone
 from audit.services import audited_transaction, record
 from cases import indicators as norm
 from cases import psi
-from cases.models import Case, Indicator, MatchQuery, MatchServed, MatchSetup, Takedown
+from cases.models import (
+    Case,
+    Indicator,
+    MatchPeerSetup,
+    MatchQuery,
+    MatchServed,
+    MatchSetup,
+    Takedown,
+)
 from exchange import handlers, schemas, signals
 from exchange.handlers import Received
 from exchange.models import Peer
@@ -103,6 +111,7 @@ def refresh_setup(*, force: bool = False) -> MatchSetup:
         row = MatchSetup.objects.create(
             key=key,
             setup=setup,
+            digest=psi.setup_digest(setup),
             item_count=len(items),
             last_indicator_id=last,
             fingerprint=fingerprint,
@@ -172,7 +181,8 @@ def on_query(received: Received[schemas.MatchQuery]) -> None:
         setup = refresh_setup(force=setup is not None)
     key = bytes(setup.key)
     fresh, _last = _local_items(after_id=setup.last_indicator_id)
-    setups = [bytes(setup.setup)]
+    # The base filter is left out when the client holds it already (same build, same key).
+    setups = [] if body.get("have_setup") == setup.digest else [bytes(setup.setup)]
     if fresh:
         setups.append(psi.server_setup(key, fresh, setup.max_client_items))
     response = psi.server_answer(key, request)
@@ -190,7 +200,12 @@ def on_query(received: Received[schemas.MatchQuery]) -> None:
         peer=received.origin,
         object_type="envelope",
         object_id=received.envelope_id,
-        details={"case_ref": body["case_ref"][:64], "items": count, "setup": setup.pk},
+        details={
+            "case_ref": body["case_ref"][:64],
+            "items": count,
+            "setup": setup.pk,
+            "base_sent": bool(setups) and body.get("have_setup") != setup.digest,
+        },
     )
     message_send(
         type=schemas.MATCH_ANSWER.name,
@@ -199,6 +214,7 @@ def on_query(received: Received[schemas.MatchQuery]) -> None:
             "response": b64url_encode(response),
             "setups": [b64url_encode(raw) for raw in setups],
             "setup_version": setup.pk,
+            "base": setup.digest,
         },
         handling=received.handling,
         thread=received.thread,
@@ -232,18 +248,22 @@ def match_ask(*, actor: Any, case: Case, peers: Iterable[str]) -> list[MatchQuer
     limit = int(settings.PRIVATE_MATCH_MAX_ITEMS)
     items = items[:limit]
     keys = [item["item"] for item in items]
+    held = dict(MatchPeerSetup.objects.values_list("peer", "digest"))
     asked = []
     for peer in sorted(set(peers)):
         client_key, request = psi.client_request(keys)
+        body: dict[str, Any] = {
+            "case_ref": case.reference,
+            "request": b64url_encode(request),
+            "count": len(keys),
+        }
+        if peer in held:
+            body["have_setup"] = held[peer]
         with audited_transaction():
             message = message_send(
                 type=schemas.MATCH_QUERY.name,
                 to=[peer],
-                body={
-                    "case_ref": case.reference,
-                    "request": b64url_encode(request),
-                    "count": len(keys),
-                },
+                body=body,
                 handling=case.handling or "H1",
                 actor=actor,
             )
@@ -298,14 +318,27 @@ def on_answer(received: Received[schemas.MatchAnswer]) -> None:
     body = received.body
     items = list(query.items)
     try:
+        setups = [b64url_decode(raw) for raw in body["setups"]]
+        sent_base = bool(setups) and psi.setup_digest(setups[0]) == body["base"]
+        if not sent_base:
+            held = MatchPeerSetup.objects.filter(peer=received.origin, digest=body["base"])
+            cached = held.values_list("setup", flat=True).first()
+            if cached is None:
+                raise ValueError("base: a filter this node does not hold")
+            setups.insert(0, bytes(cached))
         found = psi.client_intersection(
             bytes(query.client_key),
             [item["item"] for item in items],
-            [b64url_decode(raw) for raw in body["setups"]],
+            setups,
             b64url_decode(body["response"]),
         )
     except ValueError as exc:
         raise handlers.Refused("invalid_body", str(exc)[:200]) from exc
+    if sent_base:
+        MatchPeerSetup.objects.update_or_create(
+            peer=received.origin,
+            defaults={"digest": body["base"], "setup": setups[0], "stored_at": timezone.now()},
+        )
     query.hits = [{"kind": items[i]["kind"], "value": items[i]["value"]} for i in found]
     query.state = MatchQuery.State.ANSWERED
     query.client_key = b""

@@ -21,11 +21,13 @@ registrable domain, so `shop.studio.example.com` and `studio.example.com` match.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 import private_set_intersection.python as psi
 
 from cases import indicators as norm
+from node.crypto import b64url_encode
 
 # The false-positive rate of one whole query, at the design size (settings'
 # PRIVATE_MATCH_MAX_ITEMS): the library divides it over the client's items.
@@ -48,6 +50,11 @@ def stored_key(kind: str, value: str, registrable_domain: str) -> str | None:
     if kind in DOMAIN_KINDS:
         return f"domain:{registrable_domain}" if registrable_domain else None
     return f"{kind}:{value}" if value else None
+
+
+def setup_digest(setup: bytes) -> str:
+    """base64url SHA-256 of a setup filter: how a client says it holds it already."""
+    return b64url_encode(hashlib.sha256(setup).digest())
 
 
 def new_server_key() -> bytes:

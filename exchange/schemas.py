@@ -576,7 +576,8 @@ def body_problems(
 # --- Private match (issue 22): extension of v1 ------------------------------------------
 # `match.query` carries a PSI request (the querying node's indicators blinded under its
 # one-time key) and its purpose; `match.answer` (a reply: `in_reply_to` is the query)
-# carries the PSI response and the answering node's setup filters. Binary members are
+# carries the PSI response and the answering node's setup filters (its base filter is
+# left out when the query says it holds it: `have_setup`, `base`). Binary members are
 # unpadded base64url. A node that does not speak the extension answers 422 `unsupported`
 # (ours does when PRIVATE_MATCH_ENABLED is off: the inbox checks it).
 
@@ -588,12 +589,15 @@ class MatchQuery(TypedDict):
     case_ref: str
     request: str
     count: int
+    # The digest of the answering node's base filter the querying node holds already.
+    have_setup: NotRequired[str]
 
 
 class MatchAnswer(TypedDict):
     response: str
-    setups: list[str]
+    setups: list[str]  # the base filter first unless the client holds it; then fresh ones
     setup_version: int
+    base: str  # digest (base64url SHA-256) of the base filter that answers
 
 
 MATCH_QUERY: MessageType[MatchQuery] = MessageType("match.query")
@@ -620,15 +624,18 @@ def _match_query(b: _Body) -> None:
     b.text("case_ref")
     _b64url(b, "request")
     _count(b, "count", low=1)
+    if "have_setup" in b.data:
+        _b64url(b, "have_setup")
 
 
 def _match_answer(b: _Body) -> None:
     _b64url(b, "response")
-    setups = b.items("setups", non_empty=True)
+    setups = b.items("setups")
     for index, item in enumerate(setups):
         if not (isinstance(item, str) and _B64URL_RE.match(item)):
             b.problems.append(f"setups[{index}]: unpadded base64url")
     _count(b, "setup_version", low=0)
+    _b64url(b, "base")
 
 
 BODY_CHECKS["match.query"] = _match_query

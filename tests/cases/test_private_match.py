@@ -131,15 +131,21 @@ def test_switched_off_the_node_answers_unsupported(kz: None, settings: Any) -> N
     assert refused.json()["error"]["code"] == "unsupported"
 
 
-def _answer_from_md(query: MatchQuery, md_items: list[str], **change: Any) -> dict[str, Any]:
-    """What MD's node would answer to `query` (a real PSI answer), changed by `change`."""
-    server_key = psi.new_server_key()
+def _answer_from_md(
+    query: MatchQuery, md_items: list[str], server_key: bytes | None = None, **change: Any
+) -> dict[str, Any]:
+    """What MD's node would answer to `query` (a real PSI answer), changed by `change`;
+    the base filter left out when the query says it holds it."""
+    server_key = server_key or psi.new_server_key()
     sent = OutboundMessage.objects.get(envelope_id=query.envelope_id).envelope
     request = b64url_decode(sent["body"]["request"])
+    setup = psi.server_setup(server_key, md_items, 500)
+    base = psi.setup_digest(setup)
     body = {
         "response": b64url_encode(psi.server_answer(server_key, request)),
-        "setups": [b64url_encode(psi.server_setup(server_key, md_items, 500))],
+        "setups": [] if sent["body"].get("have_setup") == base else [b64url_encode(setup)],
         "setup_version": 1,
+        "base": base,
         **change,
     }
     return MD.envelope(
@@ -209,6 +215,7 @@ VECTOR_RESPONSE = (
     "CiEDiGnH1qeE1Iv3kKGvNi0-fJPd_xcIQl3uDn7CA4bxyGUKIQLMBVdoG9EnrSJcG17-1okTZtdd8bwj_AOj7iUG9nhfGw"
 )
 VECTOR_SETUP = "EhgILBCAwMbJ-us4Ggze3GE58bgCx-8WOg0"
+VECTOR_BASE = "7ZPiaL8T8Jzl54U7LuJYHtghRb2vgS41PClhuoBaZ1s"
 QUERY_ID, ANSWER_ID = "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e90", "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e91"
 
 
@@ -227,6 +234,7 @@ def test_private_match_known_answer() -> None:
         b64url_decode(VECTOR_RESPONSE),
     )
     assert found == [1]
+    assert psi.setup_digest(b64url_decode(VECTOR_SETUP)) == VECTOR_BASE
 
 
 def test_private_match_envelopes_known_answer() -> None:
@@ -258,7 +266,12 @@ def test_private_match_envelopes_known_answer() -> None:
         "to": ["MD"],
         "created_at": "2026-12-07T12:00:05Z",
         "in_reply_to": QUERY_ID,
-        "body": {"response": VECTOR_RESPONSE, "setups": [VECTOR_SETUP], "setup_version": 1},
+        "body": {
+            "response": VECTOR_RESPONSE,
+            "setups": [VECTOR_SETUP],
+            "setup_version": 1,
+            "base": VECTOR_BASE,
+        },
     }
     expected = {
         "match.query": (
@@ -267,9 +280,9 @@ def test_private_match_envelopes_known_answer() -> None:
             "6VvjhW3BpBdKiFnKV7Xn4djjbjjIEpmK4ggiciVJmYQYZN_nXi2JSnPofedzfbVDhoLbr5FwuRSAyv6xju3mBg",
         ),
         "match.answer": (
-            436,
-            "9dafd9d776dab1d64029fef864a1b1465405f45132e8efcc36a8d0dabb1e9e85",
-            "kddRcKIySUy1eTcCqMbQjh0BqSwU9BaJnz2zxPqIF1zC2qb48BpU9BRxefc80oF7JohHdUvBCbFGUW-YEOz7Cg",
+            489,
+            "5ec3c07d556ac4230e7c86f661b7c9ef893c46b75c0887d209d528ca622f08e6",
+            "H-N_1eSefCDbqkU8FJAQajbbUTN8fubsd21JXgIU9KAggEPOPUkFaVytnoWqycth5ny-T_xjo6Wgx2Op9ab9AQ",
         ),
     }
     for envelope in (query, answer):
@@ -356,3 +369,43 @@ def test_automatic_checks_are_opt_in_and_ask_each_peer_once(
     assert tasks.auto_match(case.pk) == 0  # a retry asks nobody twice
     query = MatchQuery.objects.get(case=case)
     assert (query.peer, query.created_by, len(query.items)) == ("MD", owner, 3)
+
+
+def test_a_peer_filter_held_already_is_left_out_of_the_next_answer(kz: None) -> None:
+    owner = user("kz.coord", role="coordinator")
+    case = factories.case(owner, indicators=[{"kind": "domain", "value": "www.a.kz"}])
+    md_key = psi.new_server_key()
+    [first] = private_match.match_ask(actor=owner, case=case, peers=["MD"])
+    answer = _answer_from_md(first, ["domain:a.kz"], md_key)
+    assert len(answer["body"]["setups"]) == 1
+    assert factories.signed_post(MD, answer).status_code == 202
+
+    [second] = private_match.match_ask(actor=owner, case=case, peers=["MD"])
+    sent = OutboundMessage.objects.get(envelope_id=second.envelope_id).envelope
+    assert sent["body"]["have_setup"] == answer["body"]["base"]
+    small = _answer_from_md(second, ["domain:a.kz"], md_key)
+    assert small["body"]["setups"] == []
+    assert factories.signed_post(MD, small).status_code == 202
+    second.refresh_from_db()
+    assert [h["value"] for h in second.hits] == ["www.a.kz"]
+
+    # An answer naming a filter we do not hold is refused; the query keeps waiting.
+    [third] = private_match.match_ask(actor=owner, case=case, peers=["MD"])
+    stray = _answer_from_md(third, ["domain:a.kz"], md_key, base="x" * 43, setups=[])
+    assert factories.signed_post(MD, stray).status_code == 422
+    third.refresh_from_db()
+    assert third.state == MatchQuery.State.SENT
+
+
+def test_the_answering_side_leaves_out_the_filter_the_query_holds(kz: None) -> None:
+    _kz_case([{"kind": "domain", "value": "a.kz"}])
+    built = private_match.refresh_setup()
+    key, envelope = _query(["domain:a.kz"])
+    envelope["body"]["have_setup"] = built.digest
+    assert factories.signed_post(MD, envelope).status_code == 202
+    body = OutboundMessage.objects.get(type="match.answer").envelope["body"]
+    assert body["setups"] == [] and body["base"] == built.digest
+    found = psi.client_intersection(
+        key, ["domain:a.kz"], [bytes(built.setup)], b64url_decode(body["response"])
+    )
+    assert found == [0]

@@ -76,10 +76,12 @@ def _play_peers() -> None:
             sent = OutboundMessage.objects.get(envelope_id=query.envelope_id).envelope
             key = psi.new_server_key()
             request = b64url_decode(sent["body"]["request"])
+            setup = psi.server_setup(key, MD_HOLDS, 500)
             body = {
                 "response": b64url_encode(psi.server_answer(key, request)),
-                "setups": [b64url_encode(psi.server_setup(key, MD_HOLDS, 500))],
+                "setups": [b64url_encode(setup)],
                 "setup_version": 1,
+                "base": psi.setup_digest(setup),
             }
             answer = MD.envelope(
                 ["KZ"], type="match.answer", body=body, in_reply_to=sent["id"], thread=sent["id"]

@@ -116,7 +116,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
         "count: an integer, at least 1",
     ),
     "match.answer": (
-        {"response": "CAESIQ", "setups": ["CAES"], "setup_version": 3},
+        {"response": "CAESIQ", "setups": ["CAES"], "setup_version": 3, "base": "CAES"},
         {"setups": ["CAES=="]},
         "setups[0]: unpadded base64url",
     ),
