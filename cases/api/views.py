@@ -484,13 +484,13 @@ class CaseMatchApi(APIView):
         case = read_services.case_read(actor=request.user, pk=_pk(pk))
         _worker(request)
         wanted = request.data.get("to") if isinstance(request.data, dict) else None
-        others = [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
+        others = private_match.peers()
         if wanted is None:
             peers = others
         elif isinstance(wanted, list) and wanted and all(c in others for c in wanted):
             peers = list(wanted)
         else:
-            raise ValidationError({"to": "a list of other countries"})
+            raise ValidationError({"to": "a list of enrolled peer countries"})
         try:
             private_match.match_ask(actor=request.user, case=case, peers=peers)
         except IndicatorError as exc:
