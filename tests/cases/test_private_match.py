@@ -414,11 +414,10 @@ def test_the_answering_side_leaves_out_the_filter_the_query_holds(kz: None) -> N
 def test_the_api_asks_enrolled_peers_only(kz: None) -> None:
     owner = user("kz.api", role="coordinator")
     case = factories.case(owner)
-    api = Client(**factories.bearer(owner))
-    assert (
-        api.post(f"/api/v1/cases/{case.pk}/match/", {"to": ["UZ"]}, "application/json").status_code
-        == 400
-    )
-    asked = api.post(f"/api/v1/cases/{case.pk}/match/", {}, "application/json")
+    headers = factories.bearer(owner)
+    url = f"/api/v1/cases/{case.pk}/match/"
+    refused = Client().post(url, {"to": ["UZ"]}, "application/json", **headers)
+    assert refused.status_code == 400
+    asked = Client().post(url, {}, "application/json", **headers)
     assert asked.status_code == 202
     assert [(r["peer"], r["state"], r["items"]) for r in asked.json()] == [("MD", "sent", 3)]
