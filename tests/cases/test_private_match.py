@@ -414,10 +414,10 @@ def test_the_answering_side_leaves_out_the_filter_the_query_holds(kz: None) -> N
 def test_the_api_asks_enrolled_peers_only(kz: None) -> None:
     owner = user("kz.api", role="coordinator")
     case = factories.case(owner)
-    headers = factories.bearer(owner)
+    api = Client(headers={"Authorization": factories.bearer(owner)["HTTP_AUTHORIZATION"]})
     url = f"/api/v1/cases/{case.pk}/match/"
-    refused = Client().post(url, {"to": ["UZ"]}, "application/json", **headers)
+    refused = api.post(url, {"to": ["UZ"]}, "application/json")
     assert refused.status_code == 400
-    asked = Client().post(url, {}, "application/json", **headers)
+    asked = api.post(url, {}, "application/json")
     assert asked.status_code == 202
     assert [(r["peer"], r["state"], r["items"]) for r in asked.json()] == [("MD", "sent", 3)]
