@@ -83,15 +83,18 @@ def _fingerprint(items: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def refresh_setup(*, force: bool = False) -> MatchSetup:
+def refresh_setup(*, force: bool = False) -> MatchSetup | None:
     """Build the cached setup when our item set changed (idempotent, safe to repeat).
 
     The build (the costly part) runs outside any transaction; the new row replaces the
     old ones in one short transaction. Two concurrent builds both store a row: the newest
-    wins, the other is deleted by the next refresh."""
+    wins, the other is deleted by the next refresh. Nothing is built for a node with no
+    local indicator and no build yet (a first query builds it: `force`)."""
     items, last = _local_items()
     fingerprint = _fingerprint(items)
     current = MatchSetup.objects.first()
+    if current is None and not items and not force:
+        return None
     max_client = int(settings.PRIVATE_MATCH_MAX_ITEMS)
     if (
         current is not None
@@ -178,7 +181,9 @@ def on_query(received: Received[schemas.MatchQuery]) -> None:
     _check_budget(received.origin, count, now)
     setup = MatchSetup.objects.first()
     if setup is None or setup.max_client_items < count:
-        setup = refresh_setup(force=setup is not None)
+        setup = refresh_setup(force=True)
+    if setup is None:  # forced: always built
+        raise RuntimeError("the private match setup was not built")
     key = bytes(setup.key)
     fresh, _last = _local_items(after_id=setup.last_indicator_id)
     # The base filter is left out when the client holds it already (same build, same key).

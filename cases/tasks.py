@@ -10,7 +10,8 @@ from cases import private_match
 @shared_task(name="cases.tasks.refresh_match_setup", acks_late=True)
 def refresh_match_setup() -> int:
     """Rebuild the private match's cached setup if our indicators changed (issue 22)."""
-    return private_match.refresh_setup().pk
+    built = private_match.refresh_setup()
+    return built.pk if built is not None else 0
 
 
 @shared_task(name="cases.tasks.auto_match", acks_late=True)

@@ -64,6 +64,12 @@ def _query(items: list[str], count: int | None = None) -> tuple[bytes, dict[str,
     return key, MD.envelope(["KZ"], type="match.query", body=body, handling="H1")
 
 
+def _built() -> MatchSetup:
+    built = private_match.refresh_setup()
+    assert built is not None
+    return built
+
+
 def _kz_case(indicators: list[dict[str, str]]) -> Case:
     owner = User.objects.filter(username="kz.p1").first() or user("kz.p1")
     return factories.case(owner, indicators=indicators)
@@ -73,9 +79,9 @@ def test_the_answer_reveals_exactly_the_shared_items_including_one_stored_since(
     first = _kz_case(
         [{"kind": "phone", "value": "87015550101"}, {"kind": "domain", "value": "a.kz"}]
     )
-    built = private_match.refresh_setup()
+    built = _built()
     assert built.item_count == 2
-    assert private_match.refresh_setup().pk == built.pk  # unchanged set: no rebuild
+    assert _built().pk == built.pk  # unchanged set: no rebuild
     _kz_case([{"kind": "telegram", "value": "@Late_Recruiter"}])  # after the build
 
     items = ["phone:+77015550101", "telegram:late_recruiter", "domain:b.kz", "domain:a.kz"]
@@ -97,7 +103,7 @@ def test_the_answer_reveals_exactly_the_shared_items_including_one_stored_since(
 
     # A closed case's indicators leave the set at the next build (a new key).
     Case.objects.filter(pk=first.pk).update(status=Case.Status.CLOSED)
-    rebuilt = private_match.refresh_setup()
+    rebuilt = _built()
     assert rebuilt.pk != built.pk and rebuilt.item_count == 1
     assert bytes(rebuilt.key) != bytes(built.key)
     assert list(MatchSetup.objects.values_list("pk", flat=True)) == [rebuilt.pk]
@@ -339,6 +345,7 @@ def test_case_page_shows_each_answer_and_sends_a_targeted_notification(kz: None)
 
 
 def test_the_first_query_builds_the_setup_when_none_is_cached(kz: None) -> None:
+    assert private_match.refresh_setup() is None  # nothing to cache: nothing built
     _kz_case([{"kind": "domain", "value": "a.kz"}])
     assert not MatchSetup.objects.exists()
     key, envelope = _query(["domain:a.kz", "domain:b.kz"])
@@ -399,7 +406,7 @@ def test_a_peer_filter_held_already_is_left_out_of_the_next_answer(kz: None) -> 
 
 def test_the_answering_side_leaves_out_the_filter_the_query_holds(kz: None) -> None:
     _kz_case([{"kind": "domain", "value": "a.kz"}])
-    built = private_match.refresh_setup()
+    built = _built()
     key, envelope = _query(["domain:a.kz"])
     envelope["body"]["have_setup"] = built.digest
     assert factories.signed_post(MD, envelope).status_code == 202
