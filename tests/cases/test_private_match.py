@@ -18,7 +18,7 @@ from cases.models import Case, MatchQuery, MatchServed, MatchSetup
 from exchange import canonical
 from exchange.models import InboundMessage, OutboundMessage
 from node.crypto import b64url_decode, b64url_encode
-from tests import factories
+from tests import factories, walk
 from tests.accounts.helpers import verified_client
 from tests.factories import user
 from tests.fednet import FakePeer
@@ -320,6 +320,12 @@ def test_case_page_shows_each_answer_and_sends_a_targeted_notification(kz: None)
 
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-country="MD" data-state="answered"' in page
+    for language in ("ru", "en"):
+        client.cookies["django_language"] = language
+        html = client.get(f"/cases/{case.pk}/").content.decode()
+        section = html[html.index('<section id="private-match"') : html.index("</section>")]
+        assert walk.problems(section, language, set(), walk.raw_values()) == []
+    client.cookies["django_language"] = "ru"
     assert "совпадение по 2 признакам" in page and "kz_only</code>, " not in page
     assert f'href="?match={query.pk}#notify"' in page
     targeted = client.get(f"/cases/{case.pk}/?match={query.pk}").content.decode()
