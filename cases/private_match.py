@@ -207,6 +207,7 @@ def on_query(received: Received[schemas.MatchQuery]) -> None:
         object_id=received.envelope_id,
         details={
             "case_ref": body["case_ref"][:64],
+            "handling": received.handling,
             "items": count,
             "setup": setup.pk,
             "base_sent": bool(setups) and body.get("have_setup") != setup.digest,
