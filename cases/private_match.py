@@ -148,13 +148,8 @@ def _check_budget(origin: str, count: int, now: datetime) -> None:
         queries + 1 > settings.PRIVATE_MATCH_DAILY_QUERIES
         or items + count > settings.PRIVATE_MATCH_DAILY_ITEMS
     ):
-        record(
-            action="match.over_budget",
-            actor=None,
-            peer=origin,
-            outcome="failure",
-            details={"items": count, "queries_today": queries, "items_today": items},
-        )
+        # Nothing of the request is kept: the inbox audits the refusal (exchange.rejected,
+        # code rate_limited) with this message.
         raise handlers.OverBudget(
             f"daily private-match budget spent ({queries} queries, {items} items today)",
             _next_utc_day(now),

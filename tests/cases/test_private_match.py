@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
+from audit.models import AuditEntry
 from cases import private_match, psi
 from cases.indicators import IndicatorError
 from cases.models import Case, MatchQuery, MatchServed, MatchSetup
@@ -120,6 +121,9 @@ def test_over_budget_is_429_and_stores_nothing(kz: None, settings: Any) -> None:
     assert int(refused["Retry-After"]) > 60
     assert not InboundMessage.objects.filter(envelope_id=second["id"]).exists()
     assert MatchServed.objects.count() == 1
+    refusal = AuditEntry.objects.get(action="exchange.rejected")
+    assert (refusal.actor, refusal.details["code"]) == ("MD", "rate_limited")
+    assert "budget" in refusal.details["reason"]
 
 
 def test_a_count_that_is_not_the_request_size_is_invalid(kz: None) -> None:
