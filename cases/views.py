@@ -91,7 +91,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
         "match_peers": private_match.peers(),
         "notifiable": [p["country"] for p in previews],
     }
-    targeted = _targeted(request, case, previews)
+    targeted = _targeted(request, case) if previews else None
     if targeted is not None:
         context["targeted"] = targeted
         context["notify"] = {"to": [targeted.peer], "handling": case.handling or "H1"}
@@ -107,13 +107,12 @@ def _latest_matches(case: Any) -> list[MatchQuery]:
     return [latest[c] for c in sorted(latest)]
 
 
-def _targeted(request: HttpRequest, case: Any, previews: list[dict[str, Any]]) -> Any:
+def _targeted(request: HttpRequest, case: Any) -> MatchQuery | None:
     """`?match=ID` (or the posted `match`): a notification carrying only the indicators
     that answered private match found at that country."""
     raw = request.POST.get("match") or request.GET.get("match") or ""
-    if not raw.isdigit() or not previews:
-        return None
-    return private_match.answered_query(case, int(raw))
+    valid = raw.isascii() and raw.isdigit() and len(raw) <= 18
+    return private_match.answered_query(case, int(raw)) if valid else None
 
 
 @login_required
@@ -137,7 +136,7 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
         errors["to"] = _("Choose at least one country.")
     if handling not in Handling.values:
         errors["handling"] = _("Choose a handling code.")
-    targeted = _targeted(request, case, [{"country": c} for c in to])
+    targeted = _targeted(request, case)
     if targeted is not None and to != [targeted.peer]:
         errors["to"] = _(
             "Only the indicators found at %(c)s: send this notification to %(c)s alone."
