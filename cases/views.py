@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -191,7 +192,7 @@ def case_match(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Private check sent to %(to)s. The answers appear below.") % {"to": ", ".join(peers)},
         )
-    return redirect(f"{redirect('cases:detail', pk=pk).url}#private-match")
+    return redirect(reverse("cases:detail", args=[pk]) + "#private-match")
 
 
 @login_required
