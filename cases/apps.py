@@ -6,9 +6,10 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cases import access, alerting
+        from cases import access, alerting, private_match
         from cases.receiving import register_all
 
         register_all()
         alerting.register()
         access.connect()
+        private_match.register()

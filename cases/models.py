@@ -422,5 +422,104 @@ class Counter(models.Model):
         return f"{self.name}={self.value}"
 
 
+# --- Private match (issue 22) -------------------------------------------------------------
+
+
+class MatchQuery(models.Model):
+    """A private match we asked a peer about a case's indicators (querying side).
+
+    `items` are our own indicators as asked (`{kind, value, item}`); `client_key` is the
+    one-time PSI key that alone can read the answer, erased once it is read."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Waiting for the answer")
+        ANSWERED = "answered", _("Answered")
+        UNSUPPORTED = "unsupported", _("Private matching not supported")
+        OVER_BUDGET = "over_budget", _("Daily budget exhausted")
+        FAILED = "failed", _("Failed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="match_queries")
+    peer = models.CharField(max_length=2)
+    envelope_id = models.CharField(max_length=36, unique=True)
+    items = models.JSONField(default=list)
+    client_key = models.BinaryField(blank=True, default=b"")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SENT)
+    hits = models.JSONField(default=list)  # [{kind, value}] of ours the peer holds
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"match {self.case_id} @ {self.peer}: {self.state}"
+
+
+class MatchServed(models.Model):
+    """A private-match query a peer asked us (answering side): what we may know of it,
+    its size and purpose, never its items (we cannot read them) nor its hits (we never
+    learn them). Also the per-peer daily budget's count."""
+
+    origin = models.CharField(max_length=2)
+    envelope_id = models.CharField(max_length=36)
+    case_ref = models.CharField(max_length=64)
+    item_count = models.PositiveIntegerField()
+    setup_version = models.PositiveIntegerField()
+    served_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-served_at", "-id"]
+        indexes = [models.Index(fields=["origin", "served_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "envelope_id"], name="match_served_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin} asked {self.item_count}"
+
+
+class MatchSetup(models.Model):
+    """The cached PSI setup of our local indicators (answering side), one per build.
+
+    `key` blinds this build only (a rebuild makes a new key: that is the key rotation);
+    `last_indicator_id` is the newest indicator it covers: indicators stored since are
+    answered from a small filter built per query, so a new indicator matches at once.
+    Removed ones keep matching until the next build (the staleness bound)."""
+
+    key = models.BinaryField()
+    setup = models.BinaryField()
+    digest = models.CharField(max_length=43)  # of `setup`: a client holding it may skip it
+    item_count = models.PositiveIntegerField()
+    last_indicator_id = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64)  # of the item set: rebuild only on change
+    max_client_items = models.PositiveIntegerField()
+    built_at = models.DateTimeField()
+    build_ms = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"setup {self.pk}: {self.item_count} items"
+
+
+class MatchPeerSetup(models.Model):
+    """The newest setup filter a peer sent us (querying side), kept so that the next
+    query can say it holds it and the answer can leave it out (about 5 bytes a peer's
+    item). Replaced when the peer rebuilds."""
+
+    peer = models.CharField(max_length=2, unique=True)
+    digest = models.CharField(max_length=43)
+    setup = models.BinaryField()
+    stored_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.peer} setup {self.digest[:8]}"
+
+
 # The blocking feed (cases.blocking): registered under this app.
 from cases.blocking.models import FeedEntry, Registry  # noqa: E402, F401

@@ -38,6 +38,7 @@ from cases.models import (
 )
 from exchange import schemas
 from exchange.services import message_send
+from node import jobs
 from node.errors import ServiceError as BaseServiceError
 
 DUE_AFTER = {
@@ -113,6 +114,9 @@ def case_create(
             )
         rows = matching.store(indicators, case=case)
         matching.propose_mirrors(rows, f"case {case.reference}")
+        if settings.PRIVATE_MATCH_AUTO and rows and derived_from is None:
+            # Opt-in: ask every peer privately about the new case (issue 22), after commit.
+            jobs.enqueue("cases.tasks.auto_match", case.pk)
         record(
             action="case.create",
             actor=actor,
@@ -160,8 +164,12 @@ def case_notify(
     to: list[str],
     handling: str,
     restrictions: str = "",
+    only_indicators: list[dict[str, str]] | None = None,
 ) -> list[Notification]:
-    """One signed `case.notification` to all destinations; its id becomes the thread."""
+    """One signed `case.notification` to all destinations; its id becomes the thread.
+
+    `only_indicators` (after a private match): send only those of the case's indicators,
+    the ones the destination already holds; the others stay here."""
     countries = sorted(set(to))
     if settings.NODE_COUNTRY in countries:
         raise ServiceError("to", _("A node does not notify itself."))
@@ -178,6 +186,11 @@ def case_notify(
                 % {"countries": ", ".join(sorted(already & set(countries)))},
             )
         body = notification_body(locked)
+        if only_indicators is not None:
+            wanted = {(i["kind"], i["value"]) for i in only_indicators}
+            body["indicators"] = [
+                i for i in body["indicators"] if (i["kind"], i["value"]) in wanted
+            ]
         if decision.restrictions:
             body["restrictions"] = decision.restrictions
         message = message_send(
@@ -200,7 +213,12 @@ def case_notify(
             actor=actor,
             object_type="cases.case",
             object_id=locked.pk,
-            details={"to": countries, "handling": handling, "envelope_id": message.envelope_id},
+            details={
+                "to": countries,
+                "handling": handling,
+                "envelope_id": message.envelope_id,
+                "indicators": len(body["indicators"]),
+            },
         )
     return rows
 

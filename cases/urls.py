@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/notify/", views.case_notify, name="notify"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
+    path("<int:pk>/match/", views.case_match, name="match"),
     path("<int:pk>/status/", views.case_status, name="status"),
     path("<int:pk>/print/", views.case_print, name="print"),
     path("inbound/", views.inbound_list, name="inbound"),

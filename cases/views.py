@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from cases import (
     forms,
     labels,
     legal,
+    private_match,
     read_services,
     selectors,
     services,
@@ -28,7 +30,8 @@ from cases import (
 )
 from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
-from cases.models import Handling
+from cases.indicators import IndicatorError
+from cases.models import Handling, MatchQuery
 from net247 import lists
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
@@ -85,9 +88,32 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
             initial={"status": "open" if case.status == "closed" else "closed"}
         ),
         "can_act": not access.is_auditor(request.user),
+        "matches": _latest_matches(case) if not access.is_auditor(request.user) else [],
+        "match_peers": private_match.peers(),
+        "notifiable": [p["country"] for p in previews],
     }
+    targeted = _targeted(request, case) if previews else None
+    if targeted is not None:
+        context["targeted"] = targeted
+        context["notify"] = {"to": [targeted.peer], "handling": case.handling or "H1"}
     context.update(extra)
     return context
+
+
+def _latest_matches(case: Any) -> list[MatchQuery]:
+    """The newest private match per country (what the case page shows)."""
+    latest: dict[str, MatchQuery] = {}
+    for query in case.match_queries.all():
+        latest.setdefault(query.peer, query)
+    return [latest[c] for c in sorted(latest)]
+
+
+def _targeted(request: HttpRequest, case: Any) -> MatchQuery | None:
+    """`?match=ID` (or the posted `match`): a notification carrying only the indicators
+    that answered private match found at that country."""
+    raw = request.POST.get("match") or request.GET.get("match") or ""
+    valid = raw.isascii() and raw.isdigit() and len(raw) <= 18
+    return private_match.answered_query(case, int(raw)) if valid else None
 
 
 @login_required
@@ -111,10 +137,20 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
         errors["to"] = _("Choose at least one country.")
     if handling not in Handling.values:
         errors["handling"] = _("Choose a handling code.")
+    targeted = _targeted(request, case)
+    if targeted is not None and to != [targeted.peer]:
+        errors["to"] = _(
+            "Only the indicators found at %(c)s: send this notification to %(c)s alone."
+        ) % {"c": targeted.peer}
     if not errors:
         try:
             services.case_notify(
-                actor=request.user, case=case, to=to, handling=handling, restrictions=restrictions
+                actor=request.user,
+                case=case,
+                to=to,
+                handling=handling,
+                restrictions=restrictions,
+                only_indicators=targeted.hits if targeted is not None else None,
             )
         except services.ServiceError as exc:
             errors[exc.field if exc.field in ("to", "handling", "restrictions") else "to"] = (
@@ -132,6 +168,31 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
         notify_errors=errors,
     )
     return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_match(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check the case's indicators privately with the countries chosen (issue 22)."""
+    case = read_services.case_read(actor=request.user, pk=pk)
+    _worker(request)
+    known = private_match.peers()
+    peers = [c for c in request.POST.getlist("to") if c in known]
+    if not peers:
+        messages.error(request, _("Choose at least one country."))
+        return redirect("cases:detail", pk=pk)
+    try:
+        private_match.match_ask(actor=request.user, case=case, peers=peers)
+    except IndicatorError:
+        messages.error(request, _("The case has no indicator to check."))
+    except DjangoValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Private check sent to %(to)s. The answers appear below.") % {"to": ", ".join(peers)},
+        )
+    return redirect(reverse("cases:detail", args=[pk]) + "#private-match")
 
 
 @login_required

@@ -65,6 +65,15 @@ class Refused(Exception):
         self.details = details
 
 
+class OverBudget(Refused):
+    """The origin has spent its budget for this type (the private match's daily items
+    and queries): the inbox answers 429 `rate_limited` with Retry-After, stores nothing."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__("rate_limited", message)
+        self.retry_after = retry_after
+
+
 def received(message: InboundMessage) -> Received[Any]:
     """What a handler gets for a stored message (its body was checked against its type)."""
     return Received(

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 MAX_SKEW = timedelta(seconds=300)
 MAX_AGE = outbox.MAX_AGE  # the contract's 30 days: what a sender still retries
 # Replies and where they name what they answer (contract, "Key trust and replies").
-REPLY_TYPES = ("alert.ack", "case.response", "takedown.status")
+REPLY_TYPES = ("alert.ack", "case.response", "takedown.status", "match.answer")
 ONCE = ("origin", "envelope_id")  # InboundMessage's unique constraint `inbound_once`
 
 
@@ -288,6 +288,9 @@ def _seen(envelope: dict[str, Any], digest: str) -> Outcome | None:
 def _unsupported(envelope: dict[str, Any]) -> Rejected | None:
     if envelope["v"] != schemas.VERSION or envelope["type"] not in schemas.INBOX_TYPES:
         return Rejected(422, "unsupported", f"type {envelope['type']} v{envelope['v']} unsupported")
+    if envelope["type"] in schemas.MATCH_TYPES and not settings.PRIVATE_MATCH_ENABLED:
+        # The private match is an extension this node may leave off (issue 22).
+        return Rejected(422, "unsupported", "this node does not take part in private matching")
     problems = schemas.body_problems(
         envelope["type"], envelope["body"], envelope["handling"], envelope["created_at"]
     )
@@ -331,6 +334,8 @@ def _store(verified: Verified) -> Outcome:
     handler = handlers.handler_for(envelope["type"])
     try:
         stored = _save_and_handle(message, handler)
+    except handlers.OverBudget as over:
+        raise Rejected(429, over.code, over.message, over.retry_after) from over
     except handlers.Refused as refused:
         _tell_refused(envelope, refused)
         raise Rejected(422, refused.code, refused.message) from refused

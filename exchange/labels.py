@@ -16,6 +16,9 @@ MESSAGE_TYPE_LABELS: dict[str, Promise] = {
     "alert.ack": _("Acknowledgement by the person on duty"),
     "node.keys": _("Signing keys of a node"),
     "receipt": _("Receipt"),
+    # Private match (issue 22)
+    "match.query": _("Private check of indicators"),
+    "match.answer": _("Answer to a private check"),
 }
 
 REQUEST_KIND_LABELS: dict[str, Promise] = {

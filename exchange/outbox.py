@@ -379,12 +379,27 @@ def deliver(entry_id: int, *, keys_checked: bool = False) -> str:
             return "delivered"
         _retry(entry, problem, status, None)
         return "retry"
+    if status == 429 and _spent_budget(entry, answer.retry_after):
+        _fail(entry, "the peer's daily budget is spent", status, now, "rate_limited")
+        return "failed"
     if status is None or status >= 500 or status in RETRY_STATUSES:
         _retry(entry, answer.error or f"HTTP {status}", status, answer.retry_after)
         return "retry"
     reason = f"HTTP {status}: {answer.body[:200].decode('utf-8', 'replace')}"
     _fail(entry, reason, status, now, _refusal_code(answer.body))
     return "failed"
+
+
+# A private-match query (issue 22) refused for the peer's daily budget (a Retry-After
+# longer than any burst window) is not retried: retrying would hold the peer's whole
+# queue until the next day, and an answer that late is of no use to the coordinator who
+# asked; the query is marked so and can be asked again.
+ASK_ONCE_TYPES = ("match.query",)
+BUDGET_RETRY_AFTER = 60
+
+
+def _spent_budget(entry: OutboxEntry, retry_after: int | None) -> bool:
+    return entry.message.type in ASK_ONCE_TYPES and (retry_after or 0) > BUDGET_RETRY_AFTER
 
 
 def _due(country: str | None = None) -> Any:

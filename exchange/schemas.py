@@ -663,3 +663,73 @@ def body_problems(
                 "restrictions: required with handling H3 (text or list of texts)"
             )
     return checker.problems
+
+
+# --- Private match (issue 22): extension of v1 ------------------------------------------
+# `match.query` carries a PSI request (the querying node's indicators blinded under its
+# one-time key) and its purpose; `match.answer` (a reply: `in_reply_to` is the query)
+# carries the PSI response and the answering node's setup filters (its base filter is
+# left out when the query says it holds it: `have_setup`, `base`). Binary members are
+# unpadded base64url. A node that does not speak the extension answers 422 `unsupported`
+# (ours does when PRIVATE_MATCH_ENABLED is off: the inbox checks it).
+
+MATCH_TYPES = ("match.query", "match.answer")
+_B64URL_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class MatchQuery(TypedDict):
+    case_ref: str
+    request: str
+    count: int
+    # The digest of the answering node's base filter the querying node holds already.
+    have_setup: NotRequired[str]
+
+
+class MatchAnswer(TypedDict):
+    response: str
+    setups: list[str]  # the base filter first unless the client holds it; then fresh ones
+    setup_version: int
+    base: str  # digest (base64url SHA-256) of the base filter that answers
+
+
+MATCH_QUERY: MessageType[MatchQuery] = MessageType("match.query")
+MATCH_ANSWER: MessageType[MatchAnswer] = MessageType("match.answer")
+
+
+def _b64url(b: _Body, key: str) -> None:
+    value = b.data.get(key)
+    if key not in b.data:
+        b.problems.append(f"{key}: required")
+    elif not (isinstance(value, str) and _B64URL_RE.match(value)):
+        b.problems.append(f"{key}: unpadded base64url")
+
+
+def _count(b: _Body, key: str, *, low: int) -> None:
+    value = b.data.get(key)
+    if key not in b.data:
+        b.problems.append(f"{key}: required")
+    elif not isinstance(value, int) or isinstance(value, bool) or not low <= value <= 2**31:
+        b.problems.append(f"{key}: an integer, at least {low}")
+
+
+def _match_query(b: _Body) -> None:
+    b.text("case_ref")
+    _b64url(b, "request")
+    _count(b, "count", low=1)
+    if "have_setup" in b.data:
+        _b64url(b, "have_setup")
+
+
+def _match_answer(b: _Body) -> None:
+    _b64url(b, "response")
+    setups = b.items("setups")
+    for index, item in enumerate(setups):
+        if not (isinstance(item, str) and _B64URL_RE.match(item)):
+            b.problems.append(f"setups[{index}]: unpadded base64url")
+    _count(b, "setup_version", low=0)
+    _b64url(b, "base")
+
+
+BODY_CHECKS["match.query"] = _match_query
+BODY_CHECKS["match.answer"] = _match_answer
+INBOX_TYPES = INBOX_TYPES | set(MATCH_TYPES)

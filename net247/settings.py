@@ -366,6 +366,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 60.0 * max(1, AUDIT_CHECKPOINT_MINUTES),
     },
     "alerts-sweep-escalations": {"task": "alerts.tasks.sweep_escalations", "schedule": 10.0},
+    # Private match (issue 22): rebuild the cached setup when the local indicators changed.
+    "cases-refresh-match-setup": {"task": "cases.tasks.refresh_match_setup", "schedule": 60.0},
 }
 
 # Federation exchange: per-peer inbox rate limit (requests/s and burst) and delivery back-off.
@@ -382,6 +384,18 @@ EXCHANGE_REJECTION_AUDIT_WINDOW = env_int("EXCHANGE_REJECTION_AUDIT_WINDOW", 60)
 # Peers over plain http:// only where nothing leaves the machine unencrypted by design:
 # the embedded default and the local federation runner (deploy.federation sets it).
 EXCHANGE_PLAIN_HTTP_PEERS = env_bool("EXCHANGE_PLAIN_HTTP_PEERS", DEPLOYMENT == "embedded")
+
+# Private match (issue 22, extension of federation v1): off -> `match.query` is answered
+# 422 `unsupported`. Per peer and UTC day: at most QUERIES queries and ITEMS items (429
+# `rate_limited` beyond), at most MAX_ITEMS items in one query (the cached setup's design
+# size: its false-positive bound holds up to it).
+PRIVATE_MATCH_ENABLED = env_bool("PRIVATE_MATCH_ENABLED", True)
+PRIVATE_MATCH_DAILY_QUERIES = env_int("PRIVATE_MATCH_DAILY_QUERIES", 50)
+PRIVATE_MATCH_DAILY_ITEMS = env_int("PRIVATE_MATCH_DAILY_ITEMS", 2000)
+PRIVATE_MATCH_MAX_ITEMS = env_int("PRIVATE_MATCH_MAX_ITEMS", 500)
+# Opt-in (node policy): a new local case's indicators are checked with every peer in the
+# background, as its creator.
+PRIVATE_MATCH_AUTO = env_bool("PRIVATE_MATCH_AUTO", False)
 
 # Alerts: a peer that says nothing (no message, receipt or key document) this long counts
 # as silent and raises `peer_silent`; a failed e-mail or webhook delivery is retried after

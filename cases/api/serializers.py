@@ -132,6 +132,8 @@ class NotifyInput(serializers.Serializer[Any]):
     )
     handling = serializers.ChoiceField(choices=Handling.choices, default=Handling.H0)
     restrictions = TextField(max_length=2000, required=False, allow_blank=True, default="")
+    # After a private match (issue 22): send only the indicators it found at that country.
+    match = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
 class NotifyOutput(serializers.Serializer[Any]):

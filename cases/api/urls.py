@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/<caseid:pk>/compare/", v.CaseCompareApi.as_view(), name="cases-api-compare"),
     path("cases/<caseid:pk>/update/", v.CaseUpdateApi.as_view(), name="cases-api-update"),
     path("cases/<caseid:pk>/requests/", v.CaseRequestApi.as_view(), name="cases-api-request"),
+    path("cases/<caseid:pk>/match/", v.CaseMatchApi.as_view(), name="cases-api-match"),
     path("cases/<caseid:pk>/export/", v.CaseExportApi.as_view(), name="cases-api-export"),
     path("threads/<uuid:thread>/", v.ThreadApi.as_view(), name="threads-api-detail"),
     path("inbound/", v.InboundListApi.as_view(), name="inbound-api-list"),

@@ -19,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import access, legal, read_services, selectors, services, takedowns
+from cases import access, legal, private_match, read_services, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
+from cases.indicators import IndicatorError
 from cases.models import InboundItem, MirrorProposal, Takedown
 from cases.takedown_forms import TakedownFilter
 from net247 import lists
@@ -110,7 +111,16 @@ class CaseNotifyApi(APIView):
         _coordinator(request)
         data = s.NotifyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = _call(services.case_notify, actor=request.user, case=case, **data.validated_data)
+        fields = dict(data.validated_data)
+        match_id = fields.pop("match", None)
+        if match_id is not None:
+            query = private_match.answered_query(case, match_id)
+            if query is None or fields["to"] != [query.peer]:
+                raise ValidationError(
+                    {"match": "an answered private match with hits, to its country"}
+                )
+            fields["only_indicators"] = query.hits
+        rows = _call(services.case_notify, actor=request.user, case=case, **fields)
         out = {"envelope_id": rows[0].envelope_id, "to": [r.country for r in rows]}
         return Response(s.NotifyOutput(out).data, status=status.HTTP_202_ACCEPTED)
 
@@ -440,3 +450,49 @@ class CaseExportApi(APIView):
                 "received": s.InboundListOutput(case.inbound.all(), many=True).data,
             }
         )
+
+
+# --- Private match (issue 22) -------------------------------------------------------------
+
+
+def _match_rows(case: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": q.pk,
+            "peer": q.peer,
+            "state": q.state,
+            "items": len(q.items),
+            "hits": q.hits,
+            "created_at": q.created_at,
+            "answered_at": q.answered_at,
+        }
+        for q in case.match_queries.all()
+    ]
+
+
+class CaseMatchApi(APIView):
+    """Ask peers privately which of the case's indicators they hold; list the answers."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: str) -> Response:
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
+        _worker(request)
+        return Response(_match_rows(case))
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={202: OpenApiTypes.OBJECT, **ERRORS})
+    def post(self, request: Request, pk: str) -> Response:
+        case = read_services.case_read(actor=request.user, pk=_pk(pk))
+        _worker(request)
+        wanted = request.data.get("to") if isinstance(request.data, dict) else None
+        others = private_match.peers()
+        if wanted is None:
+            peers = others
+        elif isinstance(wanted, list) and wanted and all(c in others for c in wanted):
+            peers = list(wanted)
+        else:
+            raise ValidationError({"to": "a list of enrolled peer countries"})
+        try:
+            private_match.match_ask(actor=request.user, case=case, peers=peers)
+        except IndicatorError as exc:
+            raise ValidationError({"indicators": str(exc)}) from exc
+        return Response(_match_rows(case), status=status.HTTP_202_ACCEPTED)

@@ -141,6 +141,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
         },
         "head.size: a tree size (an integer, 0 or more)",
     ),
+    # Private match (issue 22)
+    "match.query": (
+        {"case_ref": "MD-2026-0042", "request": "CAESIQ", "count": 1},
+        {"count": 1.5},
+        "count: an integer, at least 1",
+    ),
+    "match.answer": (
+        {"response": "CAESIQ", "setups": ["CAES"], "setup_version": 3, "base": "CAES"},
+        {"setups": ["CAES=="]},
+        "setups[0]: unpadded base64url",
+    ),
 }
 
 
