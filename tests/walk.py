@@ -50,6 +50,7 @@ NOT_PAGES = {
     "alerts:channel-remove",
     "peers:refresh-keys",
     "cases:registry-revoke",
+    "cases:match",
 }
 NAMESPACES = {"accounts", "alerts", "audit", "cases", "legal_map", "peers"}
 ROOT_PAGES = {"home"}
@@ -270,6 +271,7 @@ def world() -> World:
         "requests-api-detail": [{"pk": asked.pk}],
         "takedowns-api-detail": [{"pk": ours.pk}],
         "cases-api-stix": [{"pk": case.pk}],
+        "cases-api-match": [{"pk": case.pk}],
         "takedowns-api-stix": [{"pk": ours.pk}],
         "alerts-detail": [{"pk": alert.pk} for alert in Alert.objects.order_by("pk")],
         "legal-map-offence": [

@@ -58,12 +58,13 @@ def get(found: dict[Any, float], name: str, **labels: str) -> float | None:
 def test_metrics_of_a_real_federation(federation: Any) -> None:  # noqa: F811
     fed = federation("MD", "KZ", env={"METRICS_TOKEN": TOKEN, "TRUSTED_PROXIES": "127.0.0.1,::1"})
     md, kz = fed.node("MD"), fed.node("KZ")
-    # Each node announces its keys when it starts: that delivery counts too.
+    # Each node announces its keys and sends its first audit checkpoint when it starts:
+    # those two deliveries count too.
     gcount = "net247_delivery_latency_seconds_gcount"
     before = wait_for(
         md,
-        lambda f: get(f, "net247_peer_queued", peer="KZ") == 0 and get(f, gcount, peer="KZ"),
-        "MD's start announcement delivered to KZ",
+        lambda f: get(f, "net247_peer_queued", peer="KZ") == 0 and get(f, gcount, peer="KZ") == 2,
+        "MD's start announcement and first checkpoint delivered to KZ",
     )
     announced = get(before, gcount, peer="KZ") or 0
     body = json.dumps({"case_ref": "MD-1", "changes": {}})
