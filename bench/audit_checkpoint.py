@@ -25,39 +25,13 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import database
 
 DEFAULT_URL = "sqlite:////tmp/net247_bench_checkpoint.sqlite3"
 BATCH = 10_000
-
-
-def _fresh_database(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme.startswith("sqlite"):
-        path = Path(parts.path)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "net247.settings")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _build(entries: int) -> None:
@@ -117,8 +91,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="(the last line is JSON anyway)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    _fresh_database(url)
-    _setup(url)
+    database.recreate(url)
+    os.environ["DATABASE_URL"] = url
+    database.setup_django()
 
     from django.db import connection
 

@@ -33,39 +33,23 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _fresh_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("net247_bench"):
-        raise SystemExit("DATABASE_URL must name a throw-away database net247_bench*")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+from bench import database
 
 
 def _setup(var_dir: str) -> None:
     os.environ["NODE_VAR_DIR"] = var_dir
     os.environ["NODE_KEY_DIR"] = str(Path(var_dir) / "keys")
     os.environ["NODE_COUNTRY"] = "KZ"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "net247.settings")
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        _fresh_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+        if not urlsplit(url).path.lstrip("/").startswith("net247_bench"):
+            raise SystemExit("DATABASE_URL must name a throw-away database net247_bench*")
+        database.recreate(url)
+    database.setup_django()
 
 
 def _fill(entries: int) -> tuple[Any, list[Any]]:
