@@ -32,6 +32,7 @@ from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
 from cases.indicators import IndicatorError
 from cases.models import Handling, MatchQuery
+from exchange import schemas
 from net247 import lists
 
 COUNTRIES = sorted(settings.COUNTRY_TIME_ZONES)
@@ -425,16 +426,14 @@ def inbound_act(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "request" and text.strip():
             kind = request.POST.get("kind", "information")
             urgency = request.POST.get("urgency", "routine")
-            if kind not in ("information", "preservation", "assistance") or urgency not in (
-                services.DUE_AFTER
-            ):
+            if kind not in schemas.REQUEST_KINDS or urgency not in services.DUE_AFTER:
                 raise services.ServiceError("kind", _("Invalid request kind or urgency."))
             services.request_send(
                 actor=request.user, kind=kind, text=text, urgency=urgency, inbound=item
             )
         elif action == "respond" and text.strip():
             status = request.POST.get("status", "answered")
-            if status not in ("answered", "partial", "refused"):
+            if status not in schemas.RESPONSE_STATUSES:
                 raise services.ServiceError("status", _("Invalid status."))
             services.response_send(actor=request.user, item=item, text=text, status=status)
         else:

@@ -11,17 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 from exchange.ids import is_uuid
+
+# The wire time lives below exchange (node prints its keys in it); re-exported here.
+from node.wiretime import format_time as format_time
+from node.wiretime import parse_time as parse_time
 
 VERSION = 1
 MAX_ENVELOPE_BYTES = 1024 * 1024
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 KEY_ID_RE = re.compile(r"^[A-Z]{2}:[A-Za-z0-9._-]{1,32}$")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
-TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 HANDLING = ("H0", "H1", "H2", "H3")
 # The inbox's refusals (section 4's table), and ours for floods: the only values /metrics
 # labels a rejection with (anything else is counted as "other").
@@ -30,6 +32,9 @@ REJECTION_CODES = (
     "clock_skew", "conflict", "unsupported", "invalid_body", "rate_limited",
 )  # fmt: skip
 URGENCY = ("routine", "urgent", "immediate")
+REQUEST_KINDS = ("information", "preservation", "assistance")  # case.request
+RESPONSE_STATUSES = ("answered", "partial", "refused")  # case.response
+REQUESTED_ACTIONS = ("remove", "block")  # takedown.request
 INDICATOR_KINDS = (
     "phone",
     "domain",
@@ -210,18 +215,6 @@ NODE_KEYS: MessageType[NodeKeys] = MessageType("node.keys")
 RECEIPT: MessageType[ReceiptBody] = MessageType("receipt")
 AUDIT_CHECKPOINT: MessageType[AuditCheckpoint] = MessageType("audit.checkpoint")
 AUDIT_WITNESSED: MessageType[AuditWitnessed] = MessageType("audit.witnessed")
-
-
-def parse_time(text: str) -> datetime:
-    """RFC 3339 UTC whole seconds with Z; raises ValueError otherwise."""
-    if not isinstance(text, str) or not TIME_RE.match(text):
-        raise ValueError("expected YYYY-MM-DDTHH:MM:SSZ")
-    # The pattern fixed the form; fromisoformat (C) checks the ranges, as strptime did.
-    return datetime.fromisoformat(text)
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def unsigned_envelope(
@@ -418,7 +411,7 @@ def _case_update(b: _Body) -> None:
 
 def _case_request(b: _Body) -> None:
     b.text("case_ref")
-    b.text("kind", choices=("information", "preservation", "assistance"))
+    b.text("kind", choices=REQUEST_KINDS)
     b.text("text")
     b.time("due_by", required=False)
 
@@ -426,7 +419,7 @@ def _case_request(b: _Body) -> None:
 def _case_response(b: _Body) -> None:
     b.text("case_ref")
     b.text("text")
-    b.text("status", required=False, choices=("answered", "partial", "refused"))
+    b.text("status", required=False, choices=RESPONSE_STATUSES)
     b.indicators()
 
 
@@ -452,7 +445,7 @@ def _takedown_request(b: _Body) -> None:
     for index, item in enumerate(b.items("targets", non_empty=True)):
         b.nested(item, f"targets[{index}]", _target)
     b.legal_ref("legal_basis")
-    b.text("requested_action", choices=("remove", "block"))
+    b.text("requested_action", choices=REQUESTED_ACTIONS)
     b.indicators()
     for index, item in enumerate(b.items("evidence", required=False)):
         b.nested(item, f"evidence[{index}]", _evidence)

@@ -24,7 +24,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from deploy.federation import Federation
-from exchange import canonical, signing
+from exchange import canonical, schemas, signing
 from node import crypto
 
 TEST_ENV = {
@@ -70,7 +70,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
 
 
 def now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return schemas.format_time(datetime.now(UTC))
 
 
 class FakePeer:
@@ -91,19 +91,18 @@ class FakePeer:
 
     def envelope(self, to: list[str], type: str = "case.update", body: dict[str, Any] | None = None,
                  **fields: Any) -> dict[str, Any]:  # fmt: skip
-        envelope_id = str(uuid.uuid4())
-        envelope: dict[str, Any] = {
-            "v": 1,
-            "id": envelope_id,
-            "type": type,
-            "origin": self.country,
-            "to": to,
-            "created_at": now_text(),
-            "thread": envelope_id,
-            "in_reply_to": None,
-            "handling": "H0",
-            "body": body if body is not None else {"case_ref": "T-1", "changes": {}},
-        }
+        """Unsigned, as the node builds one (schemas.unsigned_envelope); `fields` replace
+        any member, to make one that is wrong on purpose."""
+        envelope: dict[str, Any] = dict(
+            schemas.unsigned_envelope(
+                envelope_id=str(uuid.uuid4()),
+                type=type,
+                origin=self.country,
+                to=to,
+                created_at=now_text(),
+                body=body if body is not None else {"case_ref": "T-1", "changes": {}},
+            )
+        )
         envelope.update(fields)
         return envelope
 

@@ -20,6 +20,8 @@ from net247.textfields import LineField, TextField
 
 COUNTRIES = tuple(sorted(settings.COUNTRY_TIME_ZONES))
 FACT_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# H3 asks for the restrictions in the body, which these inputs do not take.
+UNRESTRICTED = tuple(h for h in schemas.HANDLING if h != "H3")
 
 
 class LegalRefSerializer(serializers.Serializer[Any]):
@@ -161,12 +163,12 @@ class CaseUpdateInput(serializers.Serializer[Any]):
 
 
 class RequestInput(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=("information", "preservation", "assistance"))
+    kind = serializers.ChoiceField(choices=schemas.REQUEST_KINDS)
     text = TextField(max_length=20000)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     due_by = serializers.DateTimeField(required=False)
     country = serializers.ChoiceField(choices=COUNTRIES, required=False)
-    handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H0")
+    handling = serializers.ChoiceField(choices=UNRESTRICTED, default="H0")
 
     def validate_due_by(self, value: dt.datetime) -> dt.datetime:
         if value <= timezone.now():
@@ -189,7 +191,7 @@ class RequestOutput(serializers.Serializer[Any]):
 
 class ResponseInput(serializers.Serializer[Any]):
     text = TextField(max_length=20000)
-    status = serializers.ChoiceField(choices=("answered", "partial", "refused"), default="answered")
+    status = serializers.ChoiceField(choices=schemas.RESPONSE_STATUSES, default="answered")
     indicators = IndicatorInSerializer(many=True, required=False, default=list)
 
 
@@ -211,7 +213,7 @@ class ForwardInput(serializers.Serializer[Any]):
     to = serializers.ListField(
         child=serializers.ChoiceField(choices=COUNTRIES), min_length=1, max_length=10
     )
-    handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H1")
+    handling = serializers.ChoiceField(choices=UNRESTRICTED, default="H1")
 
 
 class InboundListOutput(serializers.Serializer[Any]):
@@ -314,14 +316,14 @@ class EvidenceInSerializer(serializers.Serializer[Any]):
 class TakedownCreateInput(serializers.Serializer[Any]):
     targets = TargetInSerializer(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]
     legal_basis = LegalRefSerializer()
-    requested_action = serializers.ChoiceField(choices=("remove", "block"))
+    requested_action = serializers.ChoiceField(choices=schemas.REQUESTED_ACTIONS)
     evidence = EvidenceInSerializer(many=True, required=False, default=list, max_length=100)  # type: ignore[call-arg]
     indicators = IndicatorInSerializer(many=True, required=False, default=list, max_length=100)  # type: ignore[call-arg]
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.URGENT)
     to = serializers.ListField(
         child=serializers.ChoiceField(choices=(*COUNTRIES, "all")), min_length=1, max_length=10
     )
-    handling = serializers.ChoiceField(choices=("H0", "H1", "H2"), default="H0")
+    handling = serializers.ChoiceField(choices=UNRESTRICTED, default="H0")
 
 
 class StepOutput(serializers.Serializer[Any]):

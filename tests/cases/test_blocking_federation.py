@@ -19,6 +19,7 @@ import pytest
 
 from cases.blocking import signing
 from deploy.federation import Federation
+from exchange import schemas
 from tests import factories
 from tests.cases.test_federation import Api, browser_login
 from tests.fednet import federation  # noqa: F401 (the fixture)
@@ -79,7 +80,7 @@ def test_kz_accepts_kg_request_the_registry_blocks_and_kg_sees_its_time(
     blocked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)  # after the decision
     confirmed = registry.post(
         f"/entries/{entry['cursor']}/confirm/",
-        json={"result": "blocked", "at": blocked_at.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        json={"result": "blocked", "at": schemas.format_time(blocked_at)},
     )
     assert confirmed.status_code == 202, confirmed.text
 

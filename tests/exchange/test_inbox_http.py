@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from exchange import canonical, signing
+from exchange import canonical, schemas, signing
 from tests.fednet import FakePeer, make_federation
 
 pytestmark = pytest.mark.federation
@@ -155,7 +155,7 @@ def test_bad_signature(kz):
 
 
 def test_clock_skew(kz):
-    future = (datetime.now(UTC) + timedelta(seconds=600)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    future = schemas.format_time(datetime.now(UTC) + timedelta(seconds=600))
     response = post(kz, MD.signed_bytes(["KZ"], created_at=future))
     assert (response.status_code, error_code(response)) == (400, "clock_skew")
 

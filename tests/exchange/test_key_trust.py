@@ -21,7 +21,7 @@ from django.utils import translation
 
 from alerts.models import Alert
 from audit.models import AuditEntry
-from exchange import canonical, handlers, inbox, services
+from exchange import canonical, handlers, inbox, schemas, services
 from exchange.models import InboundMessage, OutboxEntry, PeerKey
 from node import crypto
 from node import services as node_services
@@ -31,7 +31,7 @@ KZ = FakePeer("KZ")
 
 
 def ago(**delta: float) -> str:
-    return (datetime.now(UTC) - timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return schemas.format_time(datetime.now(UTC) - timedelta(**delta))
 
 
 def post(envelope: dict[str, Any], signer: FakePeer = KZ, **sign: Any) -> inbox.Outcome:
@@ -104,9 +104,7 @@ def test_a_key_is_never_valid_before_the_document_that_announces_it(node):
     )
     assert post(document).status == 202
     key = PeerKey.objects.get(key_id="KZ:late")
-    assert key.valid_from == datetime.strptime(announced_at, "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=UTC
-    )
+    assert key.valid_from == schemas.parse_time(announced_at)
 
 
 def test_node_keys_reusing_a_key_id_with_another_key_is_refused_not_a_500(node):

@@ -38,22 +38,18 @@ class Receiver(BaseHTTPRequestHandler):
             cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
         time.sleep(0.02)  # a receiver's own work: concurrent requests overlap
         receipt = KZ.sign(
-            {
-                "v": 1,
-                "id": envelope["id"][:-4] + "ffff",
-                "type": "receipt",
-                "origin": "KZ",
-                "to": [envelope["origin"]],
-                "created_at": now_text(),
-                "thread": envelope["thread"],
-                "in_reply_to": envelope["id"],
-                "handling": "H0",
-                "body": {
+            KZ.envelope(
+                [envelope["origin"]],
+                type="receipt",
+                body={
                     "ref": envelope["id"],
                     "digest": signing.digest(envelope),
                     "received_at": now_text(),
                 },
-            }
+                id=envelope["id"][:-4] + "ffff",
+                thread=envelope["thread"],
+                in_reply_to=envelope["id"],
+            )
         )
         body = canonical.dumps(receipt)
         with cls.lock:

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from exchange import selectors, services, transport
+from exchange import schemas, selectors, services, transport
 from exchange.models import OutboundMessage, OutboxEntry, Peer, PeerKey
 from node import crypto
 from node import services as node_services
@@ -136,9 +136,9 @@ def test_refresh_keys_learns_a_signed_document_and_the_cli_uses_the_same_service
             [],
             type="node.keys",
             body={"keys": [{"id": newer.key_id, "public_key": newer.public_key,
-                            "valid_from": signed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "valid_from": schemas.format_time(signed_at),
                             "valid_until": None}]},
-            created_at=signed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            created_at=schemas.format_time(signed_at),
         )
     )  # fmt: skip
     from exchange import canonical

@@ -169,3 +169,13 @@ def test_a_valid_body_has_no_problems(message_type: str) -> None:
 def test_an_invalid_body_gets_its_problem(message_type: str) -> None:
     body, change, problem = CASES[message_type]
     assert schemas.body_problems(message_type, {**body, **change}, "H0", AT) == [problem]
+
+
+def test_the_models_choices_carry_the_contract_s_values() -> None:
+    """Models keep their values as choices (with words for the forms and the migrations);
+    each is the contract's vocabulary, which exchange.schemas owns."""
+    from alerts.models import Urgency as AlertUrgency
+    from cases.models import Handling, Urgency
+
+    assert set(Urgency.values) == set(AlertUrgency.values) == set(schemas.URGENCY)
+    assert tuple(Handling.values) == schemas.HANDLING

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -31,14 +30,10 @@ from node import crypto, keystore
 from node import services as node_services
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
-from tests.fednet import FakePeer
+from tests.fednet import FakePeer, now_text
 
 KZ = FakePeer("KZ")
 LEAVES = [merkle.leaf_hash(bytes([n]) * 32) for n in range(40)]
-
-
-def now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def root(size: int, leaves: list[bytes] = LEAVES) -> str:

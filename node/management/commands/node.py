@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from node import crypto, keystore, services
+from node import crypto, keystore, services, wiretime
 
 
 class Command(BaseCommand):
@@ -72,10 +72,8 @@ class Command(BaseCommand):
             {
                 "id": key.key_id,
                 "public_key": key.public_key,
-                "valid_from": key.valid_from.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "valid_until": key.valid_until.strftime("%Y-%m-%dT%H:%M:%SZ")
-                if key.valid_until
-                else None,
+                "valid_from": wiretime.format_time(key.valid_from),
+                "valid_until": wiretime.format_time(key.valid_until) if key.valid_until else None,
             }
             for key in keystore.published_keys()
         ]
