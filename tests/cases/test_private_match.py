@@ -370,24 +370,6 @@ def test_the_first_query_builds_the_setup_when_none_is_cached(kz: None) -> None:
     assert found == [0] and MatchSetup.objects.get().item_count == 1
 
 
-def test_automatic_checks_are_opt_in_and_ask_each_peer_once(
-    kz: None, settings: Any, django_capture_on_commit_callbacks: Any
-) -> None:
-    from cases import tasks
-
-    owner = user("kz.auto", role="coordinator")
-    with django_capture_on_commit_callbacks() as off:
-        factories.case(owner)
-    settings.PRIVATE_MATCH_AUTO = True
-    with django_capture_on_commit_callbacks() as on:
-        case = factories.case(owner)
-    assert len(on) == len(off) + 1  # the auto_match task, after commit
-    assert tasks.auto_match(case.pk) == 1
-    assert tasks.auto_match(case.pk) == 0  # a retry asks nobody twice
-    query = MatchQuery.objects.get(case=case)
-    assert (query.peer, query.created_by, len(query.items)) == ("MD", owner, 3)
-
-
 def test_a_peer_filter_held_already_is_left_out_of_the_next_answer(kz: None) -> None:
     owner = user("kz.coord", role="coordinator")
     case = factories.case(owner, indicators=[{"kind": "domain", "value": "www.a.kz"}])
