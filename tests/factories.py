@@ -13,7 +13,9 @@ computes its codes and gives sessions that passed TOTP).
 - notification(peer, to="KZ", handling="H0", **body) -> a case.notification envelope from
   `peer`; signed_post(peer, envelope) -> the inbox's answer (Django's test client)
 - inbound_item(**fields) -> InboundItem: a received notification written directly
-- CASE, case(owner, **fields) -> Case; takedown(owner, request_ref, **fields) -> Takedown
+- CASE, case(owner, **fields) -> Case; takedown(owner, request_ref, **fields) -> Takedown;
+  takedown_step(takedown, target, country, status, after, note="") -> TakedownStep
+- takedown_request(peer, to="KZ", handling="H0", **body) -> a takedown.request envelope
 - people_on(node, [(name, role, unit)], paged=False) -> {name: Person(token, totp_secret)}:
   the same people on a real node process (tests/fednet.py), through its `manage.py shell`
 """
@@ -21,7 +23,9 @@ computes its codes and gives sessions that passed TOTP).
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,7 +35,7 @@ from django.utils import timezone
 from accounts import services as accounts
 from accounts.models import User
 from cases import services as cases
-from cases.models import Case, InboundItem, Takedown
+from cases.models import Case, InboundItem, Takedown, TakedownStep
 from deploy.federation import Node
 from exchange import canonical
 from exchange import services as exchange
@@ -103,6 +107,22 @@ def notification(
     return peer.envelope([to], type="case.notification", body=fields, handling=handling)
 
 
+def takedown_request(
+    peer: FakePeer, to: str = "KZ", handling: str = "H0", **body: Any
+) -> dict[str, Any]:
+    """A takedown.request envelope from `peer` (unsigned): block one domain under its
+    art. 220/1, urgent; `body` overrides any member."""
+    fields = {
+        "request_ref": f"{peer.country}-TD-2026-0001",
+        "targets": [{"domain": "webcam-jobs.md"}],
+        "legal_basis": {"country": peer.country, "code": "CC", "article": "220/1"},
+        "requested_action": "block",
+        "urgency": "urgent",
+        **body,
+    }
+    return peer.envelope([to], type="takedown.request", body=fields, handling=handling)
+
+
 def signed_post(peer: FakePeer, envelope: dict[str, Any]) -> Any:
     """`envelope` signed by `peer`, posted to this process's inbox over Django's client
     (its response: status_code, content, json())."""
@@ -157,10 +177,26 @@ def takedown(owner: User, request_ref: str, **fields: Any) -> Takedown:
         "legal_article": "309",
         "requested_action": "block",
         "urgency": "urgent",
-        "envelope_id": "e",
+        "envelope_id": str(uuid.uuid4()),
         **fields,
     }
     return Takedown.objects.create(request_ref=request_ref, created_by=owner, **values)
+
+
+def takedown_step(
+    takedown: Takedown, target: str, country: str, status: str, after: timedelta, note: str = ""
+) -> TakedownStep:
+    """A country's report on one target of `takedown`, `after` the takedown was filed,
+    written directly (as if its takedown.status had been received)."""
+    return TakedownStep.objects.create(
+        takedown=takedown,
+        target=target,
+        country=country,
+        status=status,
+        at=takedown.created_at + after,
+        note=note,
+        envelope_id=str(uuid.uuid4()),
+    )
 
 
 class Person(NamedTuple):

@@ -73,10 +73,11 @@ def world() -> World:
     from alerts import sources
     from alerts.models import Alert
     from cases import services
-    from cases.models import Case, InboundItem, Takedown, TakedownStep
+    from cases.models import Case, InboundItem
     from cases.takedowns import takedown_status_report
     from exchange import services as exchange_services
     from node import services as node_services
+    from tests import factories
     from tests.accounts.helpers import create_user
     from tests.fednet import FakePeer
 
@@ -180,16 +181,8 @@ def world() -> World:
         )
     )
     post(
-        md.envelope(
-            ["KZ"],
-            type="takedown.request",
-            body={
-                "request_ref": "MD-TD-2026-0001",
-                "targets": [{"domain": "webcam-jobs.md"}, {"domain": "webcam-jobs2.md"}],
-                "legal_basis": {"country": "MD", "code": "CC", "article": "220/1"},
-                "requested_action": "block",
-                "urgency": "urgent",
-            },
+        factories.takedown_request(
+            md, targets=[{"domain": "webcam-jobs.md"}, {"domain": "webcam-jobs2.md"}]
         )
     )
     items = list(InboundItem.objects.order_by("pk"))
@@ -205,17 +198,12 @@ def world() -> World:
     for item, status in zip(items, statuses[1:], strict=False):
         InboundItem.objects.filter(pk=item.pk).update(status=status)
 
-    ours = Takedown.objects.create(
-        request_ref="KZ-TD-2026-0001",
+    ours = factories.takedown(
+        coordinator,
+        "KZ-TD-2026-0001",
         targets=[{"domain": "models-work.example.kz"}, {"url": "https://t.me/modelswork"}],
-        legal_country="KZ",
-        legal_code="CC",
         legal_article="128",
-        requested_action="block",
-        urgency="urgent",
         destinations=["MD", "KG", "UZ", "TJ"],
-        envelope_id=str(uuid.uuid4()),
-        created_by=coordinator,
     )
     flow = [
         ("MD", "received"),
@@ -226,15 +214,9 @@ def world() -> World:
         ("UZ", "refused"),
     ]
     for n, (country, status) in enumerate(flow):
-        TakedownStep.objects.create(
-            takedown=ours,
-            target="models-work.example.kz",
-            country=country,
-            status=status,
-            note="Нет решения суда" if status == "refused" else "",
-            at=ours.created_at + timedelta(hours=n + 1),
-            envelope_id=f"step-{n}",
-        )
+        reason = "Нет решения суда" if status == "refused" else ""
+        after = timedelta(hours=n + 1)
+        factories.takedown_step(ours, "models-work.example.kz", country, status, after, reason)
 
     sources.on_delivery_failed(None, destination="MD", envelope_id="e-1", reason="HTTP 503")
     sources.on_delivery_failed(

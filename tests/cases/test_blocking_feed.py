@@ -22,6 +22,7 @@ from cases import takedowns
 from cases.blocking import services, signing
 from cases.blocking.models import FeedEntry
 from cases.models import InboundItem, InboundTakedownTarget
+from exchange import schemas
 from exchange.models import OutboundMessage
 from tests import factories
 from tests.accounts.helpers import create_user
@@ -37,16 +38,11 @@ def kz(db: Any, settings: Any, tmp_path: Any) -> None:
 
 
 def received(ref: str = "MD-TD-2026-0001", *targets: dict[str, str]) -> InboundItem:
-    envelope = MD.envelope(
-        ["KZ"],
-        type="takedown.request",
-        body={
-            "request_ref": ref,
-            "targets": list(targets) or [{"domain": "webcam-jobs.md"}],
-            "legal_basis": LEGAL,
-            "requested_action": "block",
-            "urgency": "urgent",
-        },
+    envelope = factories.takedown_request(
+        MD,
+        request_ref=ref,
+        targets=list(targets) or [{"domain": "webcam-jobs.md"}],
+        legal_basis=LEGAL,
     )
     response = factories.signed_post(MD, envelope)
     assert response.status_code in (200, 202), response.content
@@ -186,7 +182,7 @@ def test_the_registry_confirms_and_the_requesting_country_is_told_with_its_time(
     early = {"result": "blocked", "at": "2020-03-01T03:07:00Z"}
     too_early = client.post(url, early, content_type="application/json")
     assert too_early.status_code == 400 and "at" in too_early.json()
-    at = (first.decided_at + dt.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = schemas.format_time(first.decided_at + dt.timedelta(minutes=1))
     body = {"result": "blocked", "at": at}
     response = client.post(url, body, content_type="application/json")
     assert response.status_code == 202, response.content
@@ -233,17 +229,12 @@ def test_a_mirror_of_a_request_decided_here_enters_the_feed_on_arrival(kz: None)
     takedowns.takedown_status_report(
         actor=coord, item=original, target="webcam-jobs.md", status="order_issued"
     )
-    envelope = MD.envelope(
-        ["KZ"],
-        type="takedown.request",
-        body={
-            "request_ref": "MD-TD-2026-0002",
-            "targets": [{"domain": "webcam-jobs2.md"}],
-            "legal_basis": LEGAL,
-            "requested_action": "block",
-            "urgency": "urgent",
-            "mirror_of": "MD-TD-2026-0001",
-        },
+    envelope = factories.takedown_request(
+        MD,
+        request_ref="MD-TD-2026-0002",
+        targets=[{"domain": "webcam-jobs2.md"}],
+        legal_basis=LEGAL,
+        mirror_of="MD-TD-2026-0001",
     )
     assert factories.signed_post(MD, envelope).status_code in (200, 202)
     last = FeedEntry.objects.order_by("-cursor")[0]
@@ -270,7 +261,7 @@ def test_a_confirmation_of_a_withdrawn_entry_is_refused(kz: None) -> None:
         status="under_review",
         note="The court order was annulled on appeal.",
     )
-    at = (added.decided_at + dt.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = schemas.format_time(added.decided_at + dt.timedelta(seconds=30))
     response = client.post(
         f"/api/v1/blocking/entries/{added.cursor}/confirm/",
         {"result": "blocked", "at": at},

@@ -1,11 +1,12 @@
 """Pages through a real session that passed password and TOTP; Russian by default."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from cases.models import Case, Takedown, TakedownStep
+from cases.models import Case
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
 
@@ -44,29 +45,16 @@ def test_auditor_cannot_open_case_pages():
 
 def test_statistics_page_charts_the_steps_with_a_table_beside():
     coord = create_user("pc1", "coordinator", "hq")
-    t = Takedown.objects.create(
-        request_ref="KG-TD-2026-0001",
+    t = factories.takedown(
+        coord,
+        "KG-TD-2026-0001",
         targets=[{"domain": "a.example"}],
         legal_country="KG",
-        legal_code="CC",
         legal_article="1",
-        requested_action="block",
-        urgency="urgent",
         destinations=["KZ", "UZ"],
-        envelope_id="x",
-        created_by=coord,
     )
-    from datetime import timedelta
-
-    for n, (country, hours) in enumerate([("KZ", 2), ("UZ", 6)]):
-        TakedownStep.objects.create(
-            takedown=t,
-            target="a.example",
-            country=country,
-            status="blocked",
-            at=t.created_at + timedelta(hours=hours),
-            envelope_id=f"e{n}",
-        )
+    for country, hours in [("KZ", 2), ("UZ", 6)]:
+        factories.takedown_step(t, "a.example", country, "blocked", timedelta(hours=hours))
     html = verified_client(Client(), coord).get("/cases/takedowns/statistics/").content.decode()
     assert '<canvas id="td-trend"' in html and 'id="td-trend-data"' in html
     assert "Казахстан" in html and "2 ч" in html and "6 ч" in html

@@ -76,35 +76,17 @@ def test_shared_indicator_is_a_hit_for_the_case_owner_and_nothing_is_sent(kz: No
 
 def test_mirror_of_a_request_already_decided_skips_the_review(kz: None) -> None:
     coord = user("kz.coord", "coordinator", "hq")
-    legal = {"country": "MD", "code": "CC", "article": "220/1"}
-    first = MD.envelope(
-        ["KZ"],
-        type="takedown.request",
-        body={
-            "request_ref": "MD-TD-2026-0001",
-            "targets": [{"domain": "webcam-jobs.md"}],
-            "legal_basis": legal,
-            "requested_action": "block",
-            "urgency": "urgent",
-        },
-    )
-    post(first)
+    post(factories.takedown_request(MD))
     item = InboundItem.objects.get(kind="takedown")
     assert [t.status for t in item.targets.all()] == ["received"]
     from cases.takedowns import takedown_status_report
 
     takedown_status_report(actor=coord, item=item, target="webcam-jobs.md", status="blocked")
-    mirror = MD.envelope(
-        ["KZ"],
-        type="takedown.request",
-        body={
-            "request_ref": "MD-TD-2026-0002",
-            "mirror_of": "MD-TD-2026-0001",
-            "targets": [{"domain": "webcam-jobs2.md"}],
-            "legal_basis": legal,
-            "requested_action": "block",
-            "urgency": "urgent",
-        },
+    mirror = factories.takedown_request(
+        MD,
+        request_ref="MD-TD-2026-0002",
+        mirror_of="MD-TD-2026-0001",
+        targets=[{"domain": "webcam-jobs2.md"}],
     )
     post(mirror)
     target = InboundTakedownTarget.objects.get(target="webcam-jobs2.md")

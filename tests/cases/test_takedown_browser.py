@@ -6,15 +6,14 @@ violation. Screenshots: var/screenshots/takedown-cells-*.png."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from cases.models import MirrorProposal, Takedown, TakedownStep
+from cases.models import MirrorProposal, Takedown
 from node import services as node_services
-from tests import screens
+from tests import factories, screens
 from tests.accounts.helpers import (
     PASSWORD,
     create_user,
@@ -43,20 +42,17 @@ def axe_serious(page: Any) -> list[str]:
 
 
 def board(coord: Any) -> Takedown:
-    t = Takedown.objects.create(
-        request_ref="KG-TD-2026-0007",
+    t = factories.takedown(
+        coord,
+        "KG-TD-2026-0007",
         targets=[
             {"domain": "webcam-jobs.kg"},
             {"url": "https://models-work.example/apply/very/long/path/to/the/offer?id=42"},
         ],
         legal_country="KG",
-        legal_code="CC",
         legal_article="171",
-        requested_action="block",
         urgency="immediate",
         destinations=["KZ", "MD", "TJ", "UZ"],
-        envelope_id=str(uuid.uuid4()),
-        created_by=coord,
     )
     Takedown.objects.filter(pk=t.pk).update(created_at=t.created_at - timedelta(hours=5))
     t.refresh_from_db()
@@ -70,16 +66,8 @@ def board(coord: Any) -> Takedown:
         ("webcam-jobs.kg", "UZ", "order_issued", 60, ""),
         ("webcam-jobs.kg", "UZ", "under_review", 200, "Решение суда отменено"),
     ]
-    for n, (target, country, status, minutes, note) in enumerate(steps):
-        TakedownStep.objects.create(
-            takedown=t,
-            target=target,
-            country=country,
-            status=status,
-            at=t.created_at + timedelta(minutes=minutes),
-            note=note,
-            envelope_id=f"s{n}",
-        )
+    for target, country, status, minutes, note in steps:
+        factories.takedown_step(t, target, country, status, timedelta(minutes=minutes), note)
     MirrorProposal.objects.create(
         takedown=t,
         domain="webcam-jobs2.kg",

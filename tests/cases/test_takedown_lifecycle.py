@@ -18,13 +18,13 @@ from audit.models import AuditEntry
 from cases import takedowns
 from cases.models import InboundItem, InboundTakedownTarget, OutboundRequest, Takedown
 from cases.services import ServiceError
+from exchange import schemas
 from exchange.models import OutboundMessage
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
 from tests.fednet import FakePeer
 
 MD = FakePeer("MD")
-LEGAL = {"country": "MD", "code": "CC", "article": "220/1"}
 
 
 @pytest.fixture
@@ -38,19 +38,7 @@ def post(envelope: dict[str, Any]) -> None:
 
 
 def received_request() -> InboundItem:
-    post(
-        MD.envelope(
-            ["KZ"],
-            type="takedown.request",
-            body={
-                "request_ref": "MD-TD-2026-0001",
-                "targets": [{"domain": "webcam-jobs.md"}],
-                "legal_basis": LEGAL,
-                "requested_action": "block",
-                "urgency": "urgent",
-            },
-        )
-    )
+    post(factories.takedown_request(MD))
     return InboundItem.objects.get(kind="takedown")
 
 
@@ -136,7 +124,7 @@ def status_from_md(t: Takedown, status: str, at: dt.datetime, note: str = "") ->
         "request_ref": t.request_ref,
         "target": "bad.example",
         "status": status,
-        "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "at": schemas.format_time(at),
     }
     if note:
         body["note"] = note

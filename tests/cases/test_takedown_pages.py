@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from cases.models import Takedown, TakedownStep
+from cases.models import Takedown
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
 from tests.factories import bearer
@@ -116,17 +115,13 @@ def test_prosecutor_cannot_file(kg: None) -> None:
 
 
 def make(coord: Any, ref: str, destinations: list[str], **fields: Any) -> Takedown:
-    return Takedown.objects.create(
-        request_ref=ref,
+    return factories.takedown(
+        coord,
+        ref,
         targets=[{"domain": "a.example"}, {"url": "https://b.example/x"}],
         legal_country="KG",
-        legal_code="CC",
         legal_article="171",
-        requested_action="block",
-        urgency=fields.pop("urgency", "urgent"),
         destinations=destinations,
-        envelope_id=str(uuid.uuid4()),
-        created_by=coord,
         **fields,
     )
 
@@ -134,15 +129,7 @@ def make(coord: Any, ref: str, destinations: list[str], **fields: Any) -> Takedo
 def step(
     t: Takedown, country: str, status: str, minutes: int, note: str = "", target: str = "a.example"
 ) -> None:
-    TakedownStep.objects.create(
-        takedown=t,
-        target=target,
-        country=country,
-        status=status,
-        at=t.created_at + timedelta(minutes=minutes),
-        note=note,
-        envelope_id=f"{t.pk}-{country}-{status}-{minutes}",
-    )
+    factories.takedown_step(t, target, country, status, timedelta(minutes=minutes), note)
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
