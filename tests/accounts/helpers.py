@@ -129,6 +129,28 @@ def verified_client(client: Client, user: User) -> Client:
     return client
 
 
+def admin_form_data(client: Client, url: str) -> dict[str, Any]:
+    """What the admin's change form at `url` would post back unchanged (the password and
+    disabled fields left out, dates split as its widgets split them)."""
+    form = client.get(url).context["adminform"].form
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or name == "password" or field.disabled:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif hasattr(value, "strftime"):
+            local = value.astimezone()
+            data[f"{name}_0"], data[f"{name}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
+        elif isinstance(value, list):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        else:
+            data[name] = value
+    return data
+
+
 def login_browser(page: Any, base_url: str, username: str, password: str, totp_secret: str) -> None:
     """Password step then TOTP step on the real pages; returns on the page after login."""
     base = base_url.rstrip("/")

@@ -3,8 +3,6 @@ deactivates through the services, and audits every view of a user's security dat
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -13,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.models import User
 from audit.models import AuditEntry
-from tests.accounts.helpers import create_user, totp_secret, verified_client
+from tests.accounts.helpers import admin_form_data, create_user, totp_secret, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -25,26 +23,6 @@ def _bearer(token: str) -> Client:
 
 
 # --- the Django admin --------------------------------------------------------------------
-
-
-def _admin_form_data(client: Client, url: str) -> dict[str, Any]:
-    form = client.get(url).context["adminform"].form
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None or name == "password" or field.disabled:
-            continue
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif hasattr(value, "strftime"):
-            local = value.astimezone()
-            data[f"{name}_0"], data[f"{name}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
-        elif isinstance(value, list):
-            data[name] = [getattr(v, "pk", v) for v in value]
-        else:
-            data[name] = value
-    return data
 
 
 def test_admin_never_shows_a_second_factor_secret(client: Client) -> None:
@@ -115,7 +93,7 @@ def test_demoting_an_admin_in_the_admin_goes_through_the_service(client: Client)
     assert demoted.is_staff and demoted.is_superuser
     verified_client(client, boss)
     url = f"/admin/accounts/user/{demoted.pk}/change/"
-    data = _admin_form_data(client, url)
+    data = admin_form_data(client, url)
     data["role"] = "prosecutor"
     response = client.post(url, data)
     assert response.status_code == 302
@@ -125,7 +103,7 @@ def test_demoting_an_admin_in_the_admin_goes_through_the_service(client: Client)
     assert entry is not None and entry.details == {"from": "admin", "to": "prosecutor",
                                                    "via": "admin"}  # fmt: skip
     # A prosecutor cannot be made superuser through the flags: they follow the role.
-    data = _admin_form_data(client, url)
+    data = admin_form_data(client, url)
     data.update({"is_staff": "on", "is_superuser": "on"})
     assert client.post(url, data).status_code == 302
     demoted.refresh_from_db()
@@ -140,7 +118,7 @@ def test_deactivating_in_the_admin_revokes_tokens_and_ends_sessions(client: Clie
     _token, raw = services.token_create(user=leaver)
     verified_client(client, boss)
     url = f"/admin/accounts/user/{leaver.pk}/change/"
-    data = _admin_form_data(client, url)
+    data = admin_form_data(client, url)
     data.pop("is_active", None)
     assert client.post(url, data).status_code == 302
     leaver.refresh_from_db()

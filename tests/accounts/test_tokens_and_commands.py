@@ -2,7 +2,6 @@
 
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,7 +12,13 @@ from accounts import selectors, services
 from accounts.models import ApiToken, User
 from accounts.tokens import token_hash
 from audit.models import AuditEntry
-from tests.accounts.helpers import PASSWORD, code_for_secret, create_user, verified_client
+from tests.accounts.helpers import (
+    PASSWORD,
+    admin_form_data,
+    code_for_secret,
+    create_user,
+    verified_client,
+)
 
 
 def _bearer(token: str) -> Client:
@@ -195,22 +200,7 @@ def test_role_change_in_admin_is_audited_as_such(client):
     target = create_user("a.clerk", "prosecutor", unit="North")
     verified_client(client, admin)
     url = f"/admin/accounts/user/{target.pk}/change/"
-    form = client.get(url).context["adminform"].form
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None or name == "password":
-            continue
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif hasattr(value, "strftime"):
-            local = value.astimezone()
-            data[f"{name}_0"], data[f"{name}_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
-        elif isinstance(value, list):
-            data[name] = [getattr(v, "pk", v) for v in value]
-        else:
-            data[name] = value
+    data = admin_form_data(client, url)
     data.update({"role": "coordinator", "is_active": ""})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
