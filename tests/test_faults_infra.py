@@ -187,33 +187,67 @@ def assert_delivered_once(md: Node, kz: Node, accepted: list[str]) -> set[str]:
     return committed
 
 
-@in_postgres_pass
-def test_postgresql_restarted_under_traffic(
+@pytest.fixture
+def md_kz(
     postgres_up: PrivatePostgres,  # noqa: F811
     redis_up: PrivateRedis,  # noqa: F811
     infra_federation: Callable[..., Federation],  # noqa: F811
-) -> None:
+) -> tuple[Node, Node]:
+    """MD and KZ, real node processes on the test's own PostgreSQL and Redis."""
     fed = infra_federation("MD", "KZ", postgres=postgres_up, redis=redis_up, env=ENV)
-    md, kz = fed.node("MD"), fed.node("KZ")
+    return fed.node("MD"), fed.node("KZ")
+
+
+def outage_under_traffic(
+    md: Node,
+    kz: Node,
+    *,
+    stop: Callable[[], None],
+    start: Callable[[], None],
+    failing: str,
+    working: str,
+    knocking: float,
+) -> None:
+    """Traffic from MD to KZ; after six accepted messages, `stop` a server KZ stands on:
+    KZ's /readyz answers 503 naming the `failing` part (the `working` one still ok) while
+    MD keeps knocking for `knocking` seconds; `start` it again: both nodes ready, traffic
+    flows, and every message MD committed reaches KZ once and raises one alert."""
     people(kz)
     traffic = Traffic(md)
     traffic.start()
     try:
         wait_for(lambda: len(traffic.accepted) >= 6, timeout=60)
-        postgres_up.stop("fast")
+        stop()
         _, body = wait_for(lambda: (r := readyz(kz))[0] == 503 and r, timeout=30)
         assert body["status"] == "unavailable"
-        assert body["database"].startswith("error"), body
-        assert body["redis"] == "ok"
-        time.sleep(3)  # traffic keeps knocking
+        assert body[failing].startswith("error"), body
+        assert body[working] == "ok"
+        time.sleep(knocking)
         before = len(traffic.accepted)
-        postgres_up.start()
+        start()
         wait_for(lambda: readyz(kz)[0] == 200 and readyz(md)[0] == 200, timeout=60)
         wait_for(lambda: len(traffic.accepted) >= before + 6, timeout=60)
     finally:
         traffic.stop()
     committed = assert_delivered_once(md, kz, traffic.accepted)
     assert_alerted_once(kz, committed)
+
+
+@in_postgres_pass
+def test_postgresql_restarted_under_traffic(
+    md_kz: tuple[Node, Node],
+    postgres_up: PrivatePostgres,  # noqa: F811
+) -> None:
+    md, kz = md_kz
+    outage_under_traffic(
+        md,
+        kz,
+        stop=lambda: postgres_up.stop("fast"),
+        start=postgres_up.start,
+        failing="database",
+        working="redis",
+        knocking=3,
+    )
     # The log says what failed: a request or task that met the stopped server logs its
     # OperationalError; when none did in the outage, the pool logs the broken connections
     # it discards on their first use after the restart.
@@ -223,31 +257,20 @@ def test_postgresql_restarted_under_traffic(
 
 @in_postgres_pass
 def test_redis_stopped_and_started_under_traffic(
-    postgres_up: PrivatePostgres,  # noqa: F811
+    md_kz: tuple[Node, Node],
     redis_up: PrivateRedis,  # noqa: F811
-    infra_federation: Callable[..., Federation],  # noqa: F811
 ) -> None:
-    fed = infra_federation("MD", "KZ", postgres=postgres_up, redis=redis_up, env=ENV)
-    md, kz = fed.node("MD"), fed.node("KZ")
-    people(kz)
-    traffic = Traffic(md)
-    traffic.start()
-    try:
-        wait_for(lambda: len(traffic.accepted) >= 6, timeout=60)
-        redis_up.stop()  # no persistence: it comes back empty (queues, channel layer, cache)
-        _, body = wait_for(lambda: (r := readyz(kz))[0] == 503 and r, timeout=30)
-        assert body["status"] == "unavailable"
-        assert body["redis"].startswith("error"), body
-        assert body["database"] == "ok"
-        time.sleep(5)  # traffic keeps knocking
-        before = len(traffic.accepted)
-        redis_up.start()
-        wait_for(lambda: readyz(kz)[0] == 200 and readyz(md)[0] == 200, timeout=60)
-        wait_for(lambda: len(traffic.accepted) >= before + 6, timeout=60)
-    finally:
-        traffic.stop()
-    committed = assert_delivered_once(md, kz, traffic.accepted)
-    assert_alerted_once(kz, committed)
+    md, kz = md_kz
+    # No persistence: Redis comes back empty (queues, channel layer, cache).
+    outage_under_traffic(
+        md,
+        kz,
+        stop=redis_up.stop,
+        start=redis_up.start,
+        failing="redis",
+        working="database",
+        knocking=5,
+    )
     assert "Cannot connect to redis" in kz.log_tail(200_000)  # the worker's log says so
 
 
@@ -298,11 +321,7 @@ def step_runs(node: Node, envelope_id: str) -> list[tuple[Any, ...]]:
 
 
 @in_postgres_pass
-def test_workers_killed_mid_delivery_and_mid_escalation(
-    postgres_up: PrivatePostgres,  # noqa: F811
-    redis_up: PrivateRedis,  # noqa: F811
-    infra_federation: Callable[..., Federation],  # noqa: F811
-) -> None:
+def test_workers_killed_mid_delivery_and_mid_escalation(md_kz: tuple[Node, Node]) -> None:
     """KZ's audit chain is held locked by the test: KZ's worker blocks inside an
     escalation step (pages inserted, not committed) and KZ's inbox inside the storing
     transaction, so MD's worker blocks inside its delivery POST. Both workers are then
@@ -310,8 +329,7 @@ def test_workers_killed_mid_delivery_and_mid_escalation(
     message is stored once and MD holds its receipt."""
     import psycopg
 
-    fed = infra_federation("MD", "KZ", postgres=postgres_up, redis=redis_up, env=ENV)
-    md, kz = fed.node("MD"), fed.node("KZ")
+    md, kz = md_kz
     people(kz)
     kz.manage("shell", "-c", FAST_POLICY)
     body = json.dumps(NOTIFICATION).replace("{batch}", "kill")
