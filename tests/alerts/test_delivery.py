@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ from alerts import delivery, services, tasks
 from alerts.models import Delivery
 from deploy.federation import free_port
 from tests.alerts.factories import person, rota
+from tests.httpstub import Stub, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -42,34 +41,25 @@ def smtp(settings: Any) -> Iterator[Inbox]:
     controller.stop()
 
 
-class Receiver(BaseHTTPRequestHandler):
+class Receiver(Stub):
     fail_first = 0
     bodies: list[dict[str, Any]] = []
     calls = 0
 
     def do_POST(self) -> None:
-        data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        data = self.request_body()
         type(self).calls += 1
         status = 500 if type(self).calls <= type(self).fail_first else 204
         if status == 204:
             type(self).bodies.append(json.loads(data))
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(status)
 
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
     Receiver.fail_first, Receiver.bodies, Receiver.calls = 0, [], 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver) as server:
+        yield f"http://127.0.0.1:{server.server_port}/hook"
 
 
 def test_page_is_mailed_through_a_real_smtp_server(smtp: Inbox) -> None:

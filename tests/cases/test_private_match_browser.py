@@ -13,7 +13,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -35,35 +34,24 @@ from tests.accounts.helpers import (
     totp_secret,
 )
 from tests.fednet import FakePeer
+from tests.httpstub import Stub, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MD, TJ = FakePeer("MD"), FakePeer("TJ")
 MD_HOLDS = ["phone:+77015550101", "domain:studio-models.kz", "telegram:someone_else"]
 
 
-class _Unsupported(BaseHTTPRequestHandler):
+class _Unsupported(Stub):
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.request_body()
         body = {"error": {"code": "unsupported", "message": "type match.query unsupported"}}
-        raw = json.dumps(body).encode()
-        self.send_response(422)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(422, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
 
 @pytest.fixture
 def tj_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unsupported)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Unsupported) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 def _play_peers() -> None:

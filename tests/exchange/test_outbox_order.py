@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,12 +17,13 @@ from exchange.models import OutboxEntry
 from node import jobs
 from node import services as node_services
 from tests.fednet import FakePeer, now_text
+from tests.httpstub import Stub, serving
 
 KZ = FakePeer("KZ")
 RUN_LOCK = "exchange:deliver-peer:KZ"  # what outbox.deliver_peer holds while it runs
 
 
-class Receiver(BaseHTTPRequestHandler):
+class Receiver(Stub):
     arrivals: list[tuple[str, str]] = []  # (thread, envelope id) in arrival order
     in_flight = 0
     most_in_flight = 0
@@ -54,23 +54,13 @@ class Receiver(BaseHTTPRequestHandler):
         body = canonical.dumps(receipt)
         with cls.lock:
             cls.in_flight -= 1
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(202, body, {"Content-Type": "application/json"})
 
 
 @pytest.fixture
 def kz_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,27 +232,18 @@ def test_a_key_announcement_goes_first_and_the_run_does_not_stop_for_it(md_with_
     assert sorted(arrived[1:]) == sorted(sent)
 
 
-class TooMany(BaseHTTPRequestHandler):
+class TooMany(Stub):
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.request_body()
         body = canonical.dumps({"error": {"code": "rate_limited", "message": "slow down"}})
-        self.send_response(429)
-        self.send_header("Retry-After", "3")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(429, body, {"Retry-After": "3"})
 
 
 @pytest.mark.django_db(transaction=True)
 def test_after_a_429_the_next_run_is_scheduled_at_retry_after(md_with_kz):
     """The receiver's rate limit: the queue waits Retry-After, then goes on by itself
     (it used to wait for the next sweep, up to 10 s more, whatever Retry-After said)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TooMany)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(TooMany) as server:
         services.peer_add(
             country="KZ",
             url=f"http://127.0.0.1:{server.server_port}",
@@ -271,9 +252,6 @@ def test_after_a_429_the_next_run_is_scheduled_at_retry_after(md_with_kz):
         _queue_conversations(2)
         md_with_kz.clear()
         assert outbox.deliver_peer("KZ") == 0
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(md_with_kz) == 1
     later, seconds, task, country = md_with_kz[0]
     assert (later, task, country) == ("later", "exchange.tasks.deliver_peer", "KZ")

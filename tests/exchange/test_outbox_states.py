@@ -6,11 +6,10 @@ The peer is a small real HTTP server on a free port answering what each test nee
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -24,39 +23,28 @@ from exchange import canonical, handlers, inbox, outbox, services, signals
 from exchange.models import InboundMessage, OutboundMessage, OutboxEntry, Peer
 from node import services as node_services
 from tests.fednet import FakePeer
+from tests.httpstub import Stub, serving
 
 KZ = FakePeer("KZ")
 MD = FakePeer("MD")
 UPDATE = {"case_ref": "X-1", "changes": {"status": "open"}}
 
 
-class Answer(BaseHTTPRequestHandler):
+class Answer(Stub):
     status = 503
     code = "x"
     headers_out: dict[str, str] = {}
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.request_body()
         body = canonical.dumps({"error": {"code": self.code, "message": "test answer"}})
-        self.send_response(self.status)
-        for name, value in self.headers_out.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.answer(self.status, body, self.headers_out)
 
 
 @pytest.fixture
 def peer_server() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Answer) as server:
+        yield server
 
 
 @pytest.fixture
