@@ -3,7 +3,6 @@ style, in Chromium, which reports each blocked script, style or socket as a viol
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -12,17 +11,9 @@ from django.db import connection
 from django.test import Client
 
 from tests import factories
-from tests.accounts.helpers import verified_client
+from tests.accounts.helpers import launch_chromium, verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Before any page script: every violation the browser reports is kept on the window.
 COLLECT_VIOLATIONS = """
 window.__csp = [];
@@ -56,8 +47,6 @@ def test_the_policy_header_is_strict(client: Client) -> None:
 
 
 def test_no_page_breaks_the_policy(live_server: Any) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
     sessions: dict[str, tuple[str, int]] = {}
@@ -70,7 +59,7 @@ def test_no_page_breaks_the_policy(live_server: Any) -> None:
         sessions[role] = (client.cookies[settings.SESSION_COOKIE_NAME].value, user.pk)
     connection.close()  # Playwright's sync API runs an event loop in this thread
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(playwright)
         try:
             violations = _visit_all(browser, live_server.url, sessions)
         finally:

@@ -21,7 +21,6 @@ from alerts.models import Alert
 from audit.models import AuditEntry
 from cases import services
 from cases.models import Case
-from exchange import canonical
 from exchange.models import InboundMessage, OutboundMessage
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
@@ -182,8 +181,7 @@ def test_a_reply_is_a_case_update_with_no_changes_in_the_thread_both_ways(kz: No
         ["KZ"], type="case.update", thread=thread, in_reply_to=reply.envelope_id,
         body={"case_ref": case.reference, "changes": {}, "note": "Получено, работаем"},
     )  # fmt: skip
-    raw = canonical.dumps(MD.sign(answer))
-    response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    response = factories.signed_post(MD, answer)
     assert response.status_code == 202, response.content
     assert InboundMessage.objects.get(envelope_id=answer["id"]).state == "processed"
     case.refresh_from_db()
@@ -205,17 +203,17 @@ def test_a_reply_is_a_case_update_with_no_changes_in_the_thread_both_ways(kz: No
     assert subjects.url_of(alert) == f"/cases/threads/{thread}/"
 
 
+def _notification() -> dict[str, Any]:
+    """MD's notification of its case MD-2026-0042, with no indicator (nothing matches)."""
+    return factories.notification(
+        MD, title="Вербовка", summary="Объявления", facts=["online"], indicators=[]
+    )
+
+
 def test_reply_on_a_received_notification_goes_to_its_origin(kz: None) -> None:
     coord = create_user("wi.coord", "coordinator", "hq")
-    note = MD.envelope(
-        ["KZ"], type="case.notification",
-        body={"case_ref": "MD-2026-0042", "title": "Вербовка", "summary": "Объявления",
-              "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-              "facts": ["online"], "urgency": "urgent"},
-    )  # fmt: skip
-    raw = canonical.dumps(MD.sign(note))
-    received = Client().post("/federation/v1/inbox", raw, content_type="application/json")
-    assert received.status_code == 202
+    note = _notification()
+    assert factories.signed_post(MD, note).status_code == 202
     client = _client(coord, "en")
     empty = client.post(f"/cases/threads/{note['id']}/reply/", {"text": "  "})
     assert empty.status_code == 400 and "This field is required." in empty.content.decode()
@@ -272,12 +270,7 @@ def _text(html: str) -> str:
 def test_received_updates_show_on_the_item_page_in_words(kz: None) -> None:
     """MD closes its case with a note and writes a message: KZ's item page says so."""
     coord = create_user("wk.coord", "coordinator", "hq")
-    note = MD.envelope(
-        ["KZ"], type="case.notification",
-        body={"case_ref": "MD-2026-0042", "title": "Вербовка", "summary": "Объявления",
-              "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
-              "facts": ["online"], "urgency": "urgent"},
-    )  # fmt: skip
+    note = _notification()
     updates = [
         {"case_ref": "MD-2026-0042", "changes": {"status": "closed", "urgency": "routine"},
          "note": "Приговор вынесен"},
@@ -289,8 +282,7 @@ def test_received_updates_show_on_the_item_page_in_words(kz: None) -> None:
             else MD.envelope(["KZ"], type="case.update", thread=note["id"],
                              in_reply_to=note["id"], body=body)
         )  # fmt: skip
-        raw = canonical.dumps(MD.sign(envelope))
-        response = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+        response = factories.signed_post(MD, envelope)
         assert response.status_code == 202, response.content
     from cases.models import InboundItem
 

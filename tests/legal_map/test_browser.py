@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -11,22 +10,12 @@ from django.db import connection
 from django.test import Client
 
 from tests import factories
-from tests.accounts.helpers import verified_client
+from tests.accounts.helpers import launch_chromium, verified_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def test_explorer_shows_the_mission_example(live_server: Any) -> None:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
     client = verified_client(Client(), factories.user("lm-browser", "prosecutor"))
@@ -34,7 +23,7 @@ def test_explorer_shows_the_mission_example(live_server: Any) -> None:
     # Playwright's sync API runs an event loop in this thread; no ORM from here on.
     connection.close()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(playwright)
         try:
             _browse(browser, live_server.url, session_id)
         finally:
