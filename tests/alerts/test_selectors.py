@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from alerts import selectors, services
 from alerts.models import AlertState, Page
 from tests.alerts.factories import person, rota
+from tests.readonly import writes_nothing
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,38 @@ def test_resolved_alerts_leave_the_desk_but_stay_in_the_history(people: dict[str
     assert selectors.desk_alerts(people["paged"]).rows == []
     [shown] = selectors.alert_history(people["paged"])
     assert shown.pk == alert.pk and shown.state == AlertState.RESOLVED
+
+
+def test_the_read_side_writes_nothing(people: dict[str, User]) -> None:
+    """Every selector a page, the escalation or /metrics calls, over a paged alert."""
+    rota("al.paged")
+    alert = services.alert_raise(
+        kind="inbound_notification", title="one", urgency="urgent", origin="KZ", envelope_id="e-1"
+    )
+    paged, coordinator = people["paged"], people["coordinator"]
+    now = timezone.now()
+    with writes_nothing():
+        assert selectors.on_call_ids("default") == [paged.pk]
+        assert selectors.is_on_call(paged) and not selectors.is_on_call(people["other"])
+        assert selectors.escalation_policy("urgent") is not None
+        assert selectors.active_roles([paged.pk])[paged.pk] == "prosecutor"
+        selectors.on_call_view()
+        selectors.coordinators_on_duty()
+        for user in (paged, coordinator):
+            assert selectors.alert_get(user, alert.pk) == alert
+            assert [a.pk for a in selectors.desk_alerts(user).rows] == [alert.pk]
+            selectors.unacknowledged_count(user)
+            list(selectors.alert_history(user))
+            list(selectors.paged_object_ids(user, "cases.case"))
+        selectors.alert_kinds()
+        selectors.group_members(alert)
+        selectors.escalation_timeline(alert)
+        selectors.next_step_of(alert)
+        selectors.ack_receipt(alert)
+        selectors.acks_for(["e-1"])
+        selectors.peer_contacts("KZ")
+        selectors.peer_contacts_by_country()
+        selectors.alerts_raised()
+        selectors.alerts_unacknowledged(now)
+        selectors.acknowledgement_latency([1.0, 60.0])
+        selectors.escalation_steps()

@@ -5,18 +5,15 @@ by a read; unit scoping follows a user's move at once; recording a read is the e
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.http import Http404
-from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEntry
 from cases import read_services, selectors
 from cases.models import Case, InboundItem
 from tests import factories
+from tests.readonly import writes_nothing
 
 pytestmark = pytest.mark.django_db
-
-WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 def _case(owner: Any) -> Case:
@@ -27,19 +24,13 @@ def _item() -> InboundItem:
     return factories.inbound_item()
 
 
-def _writes(queries: CaptureQueriesContext) -> list[str]:
-    return [
-        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)
-    ]
-
-
 def test_selectors_write_nothing_not_even_an_audit_entry():
     owner = factories.prosecutor("sw-owner", "cyber")
     reader = factories.prosecutor("sw-reader", "cyber")
     coord = factories.coordinator("sw-coord", "hq")
     case, item = _case(owner), _item()
     entries = AuditEntry.objects.count()
-    with CaptureQueriesContext(connection) as queries:
+    with writes_nothing():
         for user in (reader, coord):
             assert [c.pk for c in selectors.case_list(user)] == [case.pk]
             assert selectors.case_get(user, case.pk) == case
@@ -50,7 +41,6 @@ def test_selectors_write_nothing_not_even_an_audit_entry():
         assert selectors.thread_view(coord, item.thread)["thread"] == item.thread
         with pytest.raises(Http404):
             selectors.inbound_get(reader, item.pk)
-    assert _writes(queries) == []
     assert AuditEntry.objects.count() == entries
 
 
@@ -66,12 +56,11 @@ def test_scope_follows_a_move_to_another_unit_and_reads_still_write_nothing():
     mover.unit = "fraud"
     mover.save()
 
-    with CaptureQueriesContext(connection) as queries:
+    with writes_nothing():
         assert [c.pk for c in selectors.case_list(mover)] == [case_b.pk]
         assert selectors.case_get(mover, case_b.pk) == case_b
         with pytest.raises(Http404):
             selectors.case_get(mover, case_a.pk)
-    assert _writes(queries) == []
 
 
 def test_a_read_through_the_service_is_recorded_and_a_denied_one_too():

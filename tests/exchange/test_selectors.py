@@ -7,13 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from exchange import canonical, selectors, services
+from exchange import selectors, services
 from exchange.models import Peer
 from tests import factories
 from tests.fednet import FakePeer
+from tests.readonly import writes_nothing
 
 KZ = FakePeer("KZ")
 UZ = FakePeer("UZ")
@@ -55,8 +55,7 @@ def test_sent_to_names_the_destinations_of_a_message_only(md: None) -> None:
 def test_a_thread_shows_both_directions_in_time_order_with_deliveries(md: None) -> None:
     sent = services.message_send(type="case.update", to=["KZ", "UZ"], body=dict(UPDATE))
     reply = KZ.envelope(["MD"], thread=sent.thread, in_reply_to=sent.envelope_id)
-    raw = canonical.dumps(KZ.sign(reply))
-    answer = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    answer = factories.signed_post(KZ, reply)
     assert answer.status_code in (200, 202), answer.content
     services.message_send(type="case.update", to=["KZ"], body=dict(UPDATE))  # another thread
 
@@ -87,3 +86,26 @@ def test_each_peer_s_health_state(md: None, settings: Any) -> None:
         "KZ": "ok",
         "UZ": "inactive",
     }
+
+
+def test_the_read_side_writes_nothing(md: None) -> None:
+    """Every selector the inbox, the sender, a page, a command or /metrics calls."""
+    sent = services.message_send(type="case.update", to=["KZ", "UZ"], body=dict(UPDATE))
+    reply = KZ.envelope(["MD"], thread=sent.thread, in_reply_to=sent.envelope_id)
+    assert factories.signed_post(KZ, reply).status_code in (200, 202)
+    since = timezone.now() - timedelta(hours=1)
+    with writes_nothing():
+        context = selectors.inbox_context("KZ", KZ.key_id, sent.thread)
+        assert context.peer is not None and context.key is not None
+        assert selectors.trusted_peer_key("KZ", KZ.key_id) is not None
+        assert selectors.sent_to(sent.envelope_id, "UZ")
+        assert len(selectors.thread_messages(sent.thread)) == 2
+        assert {p["country"] for p in selectors.peers_health()} == {"KZ", "UZ"}
+        assert len(selectors.peers_page()) == 2
+        selectors.delivery_latency([0.1, 1.0], since)
+        selectors.receipt_latency([0.1, 1.0], since)
+        selectors.inbound_accepted(since)
+        selectors.inbound_unfinished()
+        selectors.inbox_rejections()
+        assert selectors.peer_key(KZ.key_id) is not None
+        assert selectors.active_peer("UZ") is not None
