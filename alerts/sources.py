@@ -16,6 +16,7 @@ from alerts.models import EscalationPolicy, RemoteAck
 from audit.services import record
 from exchange import schemas
 from exchange.handlers import Received
+from exchange.models import InboundMessage
 from net247 import db
 
 WATCHED_TYPES = ("case.notification", "case.request", "takedown.request")
@@ -77,7 +78,7 @@ def on_delivery_overdue(sender: Any, destination: str, envelope_id: str, urgency
     )
 
 
-def on_message_failed(sender: Any, message: Any, **kwargs: Any) -> None:
+def on_message_failed(sender: Any, message: InboundMessage, **kwargs: Any) -> None:
     """A received message was stored with its receipt but its handler failed: nothing of
     it took effect (no item, no alert for the prosecutor), so the coordinators must act."""
     with transaction.atomic():

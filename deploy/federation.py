@@ -474,13 +474,10 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """Hook for the demo (another issue): deploy/demo.py provides `main(args)`."""
-    try:
-        from deploy import demo  # type: ignore[attr-defined]
-    except ImportError:
-        print("the demo is not available yet (deploy/demo.py)", file=sys.stderr)
-        return 2
-    return int(demo.main(args))
+    """`demo`: deploy/demo.py's `main(args)`, imported here because it imports this module."""
+    from deploy import demo
+
+    return demo.main(args)
 
 
 def main(argv: list[str] | None = None) -> int:
