@@ -49,7 +49,7 @@ def main() -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from cases import psi
-    from exchange import canonical, signing
+    from exchange import canonical, schemas, signing
     from node.crypto import b64url_decode, b64url_encode
 
     server_items = [f"phone:+7{700_000_0000 + i}" for i in range(args.server)]
@@ -63,18 +63,15 @@ def main() -> None:
     md_key, kz_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
 
     def envelope(type_: str, body: dict[str, object], key: Ed25519PrivateKey) -> bytes:
-        unsigned = {
-            "v": 1,
-            "id": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
-            "type": type_,
-            "origin": "MD" if key is md_key else "KZ",
-            "to": ["KZ"] if key is md_key else ["MD"],
-            "created_at": "2026-12-07T12:00:00Z",
-            "thread": "0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
-            "in_reply_to": None,
-            "handling": "H1",
-            "body": body,
-        }
+        unsigned = schemas.unsigned_envelope(
+            envelope_id="0193a5e8-7c1d-7b2e-9f00-3d2c1b0a9e8f",
+            type=type_,
+            origin="MD" if key is md_key else "KZ",
+            to=["KZ"] if key is md_key else ["MD"],
+            created_at="2026-12-07T12:00:00Z",
+            handling="H1",
+            body=body,
+        )
         return canonical.dumps(signing.sign(unsigned, key_id="XX:bench", private_key=key))
 
     server_key = psi.new_server_key()
