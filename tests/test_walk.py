@@ -58,6 +58,25 @@ API_NO_CONTENT: dict[str, str] = {
 }
 
 
+# What the world must put on its pages, so that the walk judges every part of them and
+# not only their empty states: (page name, a marker in the HTML one role sees).
+PARTS = [
+    ("cases:detail", 'data-state="answered"'),
+    ("cases:detail", 'data-state="sent"'),
+    ("cases:detail", 'data-state="over_budget"'),
+    ("cases:detail", 'data-state="unsupported"'),
+    ("cases:detail", 'data-state="failed"'),
+    ("cases:detail", 'class="match-notify"'),
+    ("cases:blocking", "Кибернадзор"),
+    ("audit:log", 'class="witnesses'),
+    ("peers:list", "KG"),
+    ("cases:takedowns", "models-work2.example.kz"),
+    ("cases:takedown-detail", "td-ignored"),
+    ("cases:takedown-detail", "td-correction"),
+    ("cases:takedown-statistics", "td-trend"),
+]
+
+
 def _audit_size() -> int:
     from audit.models import AuditEntry
 
@@ -81,6 +100,7 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
     seen: dict[str, set[str]] = {url: set() for _name, url in urls}
     failures: list[str] = []
     unrecorded: set[str] = set()
+    shown: dict[str, str] = {}  # page name -> every role's HTML, in both languages
     for role, user in kz.users.items():
         client = verified_client(Client(), user)
         for name, url in api:
@@ -105,6 +125,7 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
                 if name not in NO_CONTENT and _audit_size() == before:
                     unrecorded.add(f"{role:11} {url}")
                 html = answer.content.decode()
+                shown[name] = shown.get(name, "") + html
                 assert f'lang="{language}"' in html, (role, language, url)
                 if name in NOT_YET_JUDGED:
                     continue
@@ -112,6 +133,8 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
                     failures.append(f"{language} {role:11} {url}: {problem}")
     unseen = [url for url, roles in seen.items() if not roles]
     assert not unseen, f"pages no role could open: {unseen}"
+    missing = [(name, part) for name, part in PARTS if part not in shown.get(name, "")]
+    assert not missing, f"parts the world did not put on a page: {missing}"
     unseen = [url for url, roles in api_seen.items() if not roles]
     assert not unseen, f"API routes no role could read: {unseen}"
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
