@@ -2,8 +2,9 @@
 any page, in Russian and in English (one browser session per language).
 
 Each page is checked once per language, as the first role that may open it (coordinator,
-auditor, prosecutor, admin); the pages this branch owns are also photographed at 1366 and
-390 px wide (var/screenshots/walk-*.png) for people to look at.
+auditor, prosecutor, admin), and fails if it is wider than a 390 px phone; the pages of the
+coordinator's workbench are also photographed at 1366 and 390 px wide
+(var/screenshots/walk-*.png) for people to look at.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ PHOTOGRAPHED = {
     "legal_map:curation",
     "accounts:account",
     "cases:inbound-detail",
+    "cases:takedown-detail",
+    "cases:takedown-statistics",
+    "cases:blocking",
+    "alerts:rota",
+    "alerts:policies",
+    "peers:list",
 }
 
 
@@ -110,15 +117,17 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                                 f"{language} {url}: {violation['id']} ({violation['impact']}): "
                                 f"{violation['help']} at {targets}"
                             )
+                    slug = re.sub(r"[^a-z0-9]+", "-", name)
                     if photo:
-                        slug = re.sub(r"[^a-z0-9]+", "-", name)
                         screens.save(page, f"walk-{language}-{slug}-1366")
-                        page.set_viewport_size({"width": 390, "height": 844})
-                        overflow = page.evaluate(
-                            "document.documentElement.scrollWidth > window.innerWidth + 1"
-                        )
-                        if overflow:
-                            found.append(f"{language} {url}: wider than a 390 px phone")
+                    page.set_viewport_size({"width": 390, "height": 844})
+                    page.goto(base_url + url)  # as a phone loads it (a chart sizes at load)
+                    overflow = page.evaluate(
+                        "document.documentElement.scrollWidth > window.innerWidth + 1"
+                    )
+                    if overflow:
+                        found.append(f"{language} {url}: wider than a 390 px phone")
+                    if photo:
                         screens.save(page, f"walk-{language}-{slug}-390")
             finally:
                 browser.close()
