@@ -148,3 +148,24 @@ def test_the_walk_covers_every_page_pattern() -> None:
     api = walk.api_names()
     assert {"cases-api-list", "requests-api-list", "alerts-list", "alerts-detail"} <= set(api)
     assert set(API_NO_CONTENT) <= set(api), "an allow-listed API route that no longer exists"
+
+
+def test_the_sign_in_steps_speak_the_readers_language(kz: walk.World) -> None:
+    """The pages before a verified session (NOT_PAGES above), blank and with an error."""
+    raw = walk.raw_values()
+    failures: list[str] = []
+    for step, url, client in walk.sign_in_steps(kz):
+        for language in walk.LANGUAGES:
+            client.cookies["django_language"] = language
+            answers = [client.get(url)]
+            if step == "login":
+                answers.append(client.post(url, {"username": "kz.nobody", "password": "wrong"}))
+            else:
+                answers.append(client.post(url, {"code": "000000"}))
+            for answer in answers:
+                assert answer.status_code in (200, 400), (step, language, answer.status_code)
+                html = answer.content.decode()
+                assert f'lang="{language}"' in html, (step, language)
+                for problem in walk.problems(html, language, kz.allowed_latin, raw):
+                    failures.append(f"{language} {step} ({answer.status_code}): {problem}")
+    assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)

@@ -422,6 +422,25 @@ def pages(w: World) -> list[tuple[str, str]]:
     return urls + w.extra
 
 
+def sign_in_steps(w: World) -> list[tuple[str, str, Any]]:
+    """(step, URL, Django test client at that step) for the pages before a session is
+    verified, which no role's walk reaches: the password form (blank, and refused), the
+    code after the password, and the enrolment of a user who has no authenticator yet."""
+    from django.test import Client
+
+    from tests.accounts.helpers import PASSWORD, create_user
+
+    newcomer = create_user("kz.newcomer", "prosecutor", totp=False)
+    w.allowed_latin.add(newcomer.username)
+    steps: list[tuple[str, str, Any]] = [("login", "/accounts/login/", Client())]
+    for step, username in (("totp-verify", "kz.prosecutor"), ("totp-enrol", "kz.newcomer")):
+        client = Client()
+        answer = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+        assert answer.status_code == 302, (username, answer.status_code)
+        steps.append((step, f"/accounts/totp/{step.split('-')[1]}/", client))
+    return steps
+
+
 # -- the checks --------------------------------------------------------------------------
 
 _SKIP_TAGS = {"script", "style", "template", "noscript", "svg"}
