@@ -175,8 +175,11 @@ def proposal_join(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _chart_unit(series: dict[str, list[float | None]]) -> tuple[int, str]:
-    """The chart's unit: minutes, hours or days, whichever keeps the figures readable."""
+    """The chart's unit: seconds, minutes, hours or days, whichever keeps the figures
+    readable (a block within seconds charted in minutes would read 0)."""
     top = max((v for values in series.values() for v in values if v is not None), default=0)
+    if top < 2 * 60:
+        return 1, _("Median, seconds")
     if top < 2 * 3600:
         return 60, _("Median, minutes")
     if top < 3 * 86400:

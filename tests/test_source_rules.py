@@ -70,3 +70,33 @@ def test_every_setting_the_code_reads_is_declared_here_or_by_django() -> None:
         if setting not in declared and not hasattr(global_settings, setting)
     )
     assert unknown == []
+
+
+VENDOR = ROOT / "static" / "vendor"
+
+
+def test_vendored_browser_assets_are_pinned_licensed_and_the_ones_pages_load() -> None:
+    """Each vendored library (no CDN: nodes run on closed networks) is one release in a
+    folder named `<name>-<version>`, with its licence beside it, listed with that version
+    in static/vendor/README.md; its file says that version; every `vendor/` path a
+    template loads exists. htmx comes pinned with django-htmx."""
+    readme = (VENDOR / "README.md").read_text(encoding="utf-8")
+    folders = sorted(p for p in VENDOR.iterdir() if p.is_dir())
+    assert folders
+    for folder in folders:
+        version = re.fullmatch(r"[a-z]+-(\d+\.\d+\.\d+)", folder.name)
+        assert version is not None, folder.name
+        assert list(folder.glob("LICENSE*")), f"{folder.name}: no licence file"
+        row = re.search(
+            rf"^\| `{re.escape(folder.name)}/` \|.*\| {re.escape(version[1])} \|", readme, re.M
+        )
+        assert row is not None, f"{folder.name}: not listed with its version in the README"
+        assets = [p for p in folder.iterdir() if p.suffix in (".js", ".css")]
+        assert assets and all(f"v{version[1]}" in p.read_text()[:300] for p in assets), folder
+    loaded = set()
+    for template in ROOT.rglob("templates/**/*.html"):
+        if ".venv" not in template.parts:
+            loaded |= set(re.findall(r"static '(vendor/[^']+)'", template.read_text()))
+    assert loaded and all((ROOT / "static" / path).is_file() for path in loaded), loaded
+    pins = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'"django-htmx==[\d.]+"', pins)

@@ -58,6 +58,25 @@ API_NO_CONTENT: dict[str, str] = {
 }
 
 
+# What the world must put on its pages, so that the walk judges every part of them and
+# not only their empty states: (page name, a marker in the HTML one role sees).
+PARTS = [
+    ("cases:detail", 'data-state="answered"'),
+    ("cases:detail", 'data-state="sent"'),
+    ("cases:detail", 'data-state="over_budget"'),
+    ("cases:detail", 'data-state="unsupported"'),
+    ("cases:detail", 'data-state="failed"'),
+    ("cases:detail", 'class="match-notify"'),
+    ("cases:blocking", "Кибернадзор"),
+    ("audit:log", 'class="witnesses'),
+    ("peers:list", "KG"),
+    ("cases:takedowns", "models-work2.example.kz"),
+    ("cases:takedown-detail", "td-ignored"),
+    ("cases:takedown-detail", "td-correction"),
+    ("cases:takedown-statistics", "td-trend"),
+]
+
+
 def _audit_size() -> int:
     from audit.models import AuditEntry
 
@@ -81,6 +100,7 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
     seen: dict[str, set[str]] = {url: set() for _name, url in urls}
     failures: list[str] = []
     unrecorded: set[str] = set()
+    shown: dict[str, str] = {}  # page name -> every role's HTML, in both languages
     for role, user in kz.users.items():
         client = verified_client(Client(), user)
         for name, url in api:
@@ -105,6 +125,7 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
                 if name not in NO_CONTENT and _audit_size() == before:
                     unrecorded.add(f"{role:11} {url}")
                 html = answer.content.decode()
+                shown[name] = shown.get(name, "") + html
                 assert f'lang="{language}"' in html, (role, language, url)
                 if name in NOT_YET_JUDGED:
                     continue
@@ -112,6 +133,8 @@ def test_every_page_speaks_the_readers_language(kz: walk.World) -> None:
                     failures.append(f"{language} {role:11} {url}: {problem}")
     unseen = [url for url, roles in seen.items() if not roles]
     assert not unseen, f"pages no role could open: {unseen}"
+    missing = [(name, part) for name, part in PARTS if part not in shown.get(name, "")]
+    assert not missing, f"parts the world did not put on a page: {missing}"
     unseen = [url for url, roles in api_seen.items() if not roles]
     assert not unseen, f"API routes no role could read: {unseen}"
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
@@ -125,3 +148,24 @@ def test_the_walk_covers_every_page_pattern() -> None:
     api = walk.api_names()
     assert {"cases-api-list", "requests-api-list", "alerts-list", "alerts-detail"} <= set(api)
     assert set(API_NO_CONTENT) <= set(api), "an allow-listed API route that no longer exists"
+
+
+def test_the_sign_in_steps_speak_the_readers_language(kz: walk.World) -> None:
+    """The pages before a verified session (NOT_PAGES above), blank and with an error."""
+    raw = walk.raw_values()
+    failures: list[str] = []
+    for step, url, client in walk.sign_in_steps(kz):
+        for language in walk.LANGUAGES:
+            client.cookies["django_language"] = language
+            answers = [client.get(url)]
+            if step == "login":
+                answers.append(client.post(url, {"username": "kz.nobody", "password": "wrong"}))
+            else:
+                answers.append(client.post(url, {"code": "000000"}))
+            for answer in answers:
+                assert answer.status_code in (200, 400), (step, language, answer.status_code)
+                html = answer.content.decode()
+                assert f'lang="{language}"' in html, (step, language)
+                for problem in walk.problems(html, language, kz.allowed_latin, raw):
+                    failures.append(f"{language} {step} ({answer.status_code}): {problem}")
+    assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)

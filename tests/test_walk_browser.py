@@ -2,8 +2,9 @@
 any page, in Russian and in English (one browser session per language).
 
 Each page is checked once per language, as the first role that may open it (coordinator,
-auditor, prosecutor, admin); the pages this branch owns are also photographed at 1366 and
-390 px wide (var/screenshots/walk-*.png) for people to look at.
+auditor, prosecutor, admin; the sign-in steps in a session at that step), and fails if it
+is wider than a 390 px phone; the pages of the coordinator's workbench are also
+photographed at 1366 and 390 px wide (var/screenshots/walk-*.png) for people to look at.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ PHOTOGRAPHED = {
     "legal_map:curation",
     "accounts:account",
     "cases:inbound-detail",
+    "cases:takedown-detail",
+    "cases:takedown-statistics",
+    "cases:blocking",
+    "alerts:rota",
+    "alerts:policies",
+    "peers:list",
 }
 
 
@@ -73,6 +80,15 @@ def _plan(w: walk.World, base_url: str) -> tuple[dict[str, dict[str, str]], list
         photo = name in PHOTOGRAPHED and name not in photographed
         photographed.add(name)
         plan.append((name, url, opener, photo))
+    # The sign-in steps, each in the session of a client at that step (anonymous first).
+    for step, url, client in walk.sign_in_steps(w):
+        session = client.cookies.get(settings.SESSION_COOKIE_NAME)
+        cookies[step] = {
+            "name": settings.SESSION_COOKIE_NAME if session else "walk-anonymous",
+            "value": session.value if session else "1",
+            "url": base_url,
+        }
+        plan.append((f"accounts:{step}", url, step, step == "login"))
     return cookies, plan
 
 
@@ -101,6 +117,7 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                     page.set_viewport_size({"width": 1366, "height": 900})
                     response = page.goto(base_url + url)
                     assert response is not None and response.status == 200, (language, url)
+                    assert page.url == base_url + url, (language, url, page.url)  # no redirect
                     assert page.get_attribute("html", "lang") == language
                     results = axe.run(page, options=AXE_OPTIONS)
                     for violation in results.response["violations"]:
@@ -110,15 +127,17 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                                 f"{language} {url}: {violation['id']} ({violation['impact']}): "
                                 f"{violation['help']} at {targets}"
                             )
+                    slug = re.sub(r"[^a-z0-9]+", "-", name)
                     if photo:
-                        slug = re.sub(r"[^a-z0-9]+", "-", name)
                         screens.save(page, f"walk-{language}-{slug}-1366")
-                        page.set_viewport_size({"width": 390, "height": 844})
-                        overflow = page.evaluate(
-                            "document.documentElement.scrollWidth > window.innerWidth + 1"
-                        )
-                        if overflow:
-                            found.append(f"{language} {url}: wider than a 390 px phone")
+                    page.set_viewport_size({"width": 390, "height": 844})
+                    page.goto(base_url + url)  # as a phone loads it (a chart sizes at load)
+                    overflow = page.evaluate(
+                        "document.documentElement.scrollWidth > window.innerWidth + 1"
+                    )
+                    if overflow:
+                        found.append(f"{language} {url}: wider than a 390 px phone")
+                    if photo:
                         screens.save(page, f"walk-{language}-{slug}-390")
             finally:
                 browser.close()

@@ -73,19 +73,24 @@ def world() -> World:
     from alerts import sources
     from alerts.models import Alert
     from cases import services
-    from cases.models import Case, InboundItem
+    from cases.blocking import services as blocking_services
+    from cases.blocking.models import FeedEntry, Registry
+    from cases.models import Case, InboundItem, MatchQuery, MirrorProposal
     from cases.takedowns import takedown_status_report
+    from exchange import checkpoints, outbox
     from exchange import services as exchange_services
+    from exchange.models import OutboxEntry
     from node import services as node_services
     from tests import factories
     from tests.accounts.helpers import create_user
     from tests.fednet import FakePeer
 
-    md = FakePeer("MD")
+    md, kg = FakePeer("MD"), FakePeer("KG")
     node_services.node_init()
-    exchange_services.peer_add(
-        country="MD", url="http://127.0.0.1:9", keys=[(md.key_id, md.public_key)]
-    )
+    for fake in (md, kg):  # KG: a peer the case was not notified to (private match, notify)
+        exchange_services.peer_add(
+            country=fake.country, url="http://127.0.0.1:9", keys=[(fake.key_id, fake.public_key)]
+        )
     users = {
         "prosecutor": create_user(
             "kz.prosecutor", "prosecutor", "cyber", email="prosecutor@example.kz"
@@ -194,6 +199,23 @@ def world() -> World:
         actor=coordinator, item=takedown_item, target="webcam-jobs2.md", status="refused",
         note="Нет оснований",
     )  # fmt: skip
+    # The blocking feed: an order (an entry to block) that a registry confirmed, with
+    # its pull; a refusal corrected with a reason.
+    takedown_status_report(
+        actor=coordinator, item=takedown_item, target="webcam-jobs.md", status="order_issued"
+    )
+    registry, _token = blocking_services.registry_add(name="Кибернадзор", actor=coordinator)
+    entry = FeedEntry.objects.get(target="webcam-jobs.md")
+    blocking_services.entry_confirm(
+        registry=registry, cursor=entry.cursor, result="blocked", at=timezone.now()
+    )
+    Registry.objects.filter(pk=registry.pk).update(
+        last_pull_at=timezone.now(), last_cursor=entry.cursor
+    )
+    takedown_status_report(
+        actor=coordinator, item=takedown_item, target="webcam-jobs2.md", status="under_review",
+        note="Получено решение суда",
+    )  # fmt: skip
     statuses = [s.value for s in InboundItem.Status]
     for item, status in zip(items, statuses[1:], strict=False):
         InboundItem.objects.filter(pk=item.pk).update(status=status)
@@ -205,18 +227,53 @@ def world() -> World:
         legal_article="128",
         destinations=["MD", "KG", "UZ", "TJ"],
     )
+    # Every kind of cell: steps forward, an end, a refusal with its reason, a correction
+    # with its reason, a step back without one (kept, not applied), and a pending cell.
     flow = [
-        ("MD", "received"),
-        ("MD", "under_review"),
-        ("MD", "order_issued"),
-        ("MD", "blocked"),
-        ("KG", "removed"),
-        ("UZ", "refused"),
+        ("MD", "received", ""),
+        ("MD", "under_review", ""),
+        ("MD", "order_issued", ""),
+        ("MD", "blocked", ""),
+        ("KG", "removed", ""),
+        ("UZ", "refused", "Нет решения суда"),
+        ("TJ", "blocked", ""),
+        ("TJ", "under_review", "Решение суда отменено"),
+        ("MD", "received", ""),
     ]
-    for n, (country, status) in enumerate(flow):
-        reason = "Нет решения суда" if status == "refused" else ""
+    for n, (country, status, reason) in enumerate(flow):
         after = timedelta(hours=n + 1)
         factories.takedown_step(ours, "models-work.example.kz", country, status, after, reason)
+    MirrorProposal.objects.create(
+        takedown=ours,
+        domain="models-work2.example.kz",
+        shared_kind="phone",
+        shared_value="+77011234567",
+        source=case.reference,
+    )
+
+    # Private match: the newest check per country, in every state, on both cases.
+    checks = [
+        (case, "MD", "answered", [{"kind": "phone", "value": "+77011234567"}], ""),
+        (case, "KG", "answered", [{"kind": "phone", "value": "+77011234567"}], ""),
+        (case, "UZ", "sent", [], ""),
+        (case, "TJ", "over_budget", [], ""),
+        (closed, "MD", "unsupported", [], ""),
+        (closed, "KG", "failed", [], "HTTP 503"),
+        (closed, "UZ", "answered", [], ""),
+    ]
+    queries: dict[tuple[int, str], MatchQuery] = {}
+    for on, country, state, hits, error in checks:
+        queries[(on.pk, country)] = MatchQuery.objects.create(
+            case=on,
+            peer=country,
+            envelope_id=str(uuid.uuid4()),
+            items=[{"kind": "phone", "value": "+77011234567", "item": "x"}],
+            state=state,
+            hits=hits,
+            error=error,
+            created_by=prosecutor,
+            answered_at=timezone.now() if state == "answered" else None,
+        )
 
     sources.on_delivery_failed(None, destination="MD", envelope_id="e-1", reason="HTTP 503")
     sources.on_delivery_failed(
@@ -226,6 +283,18 @@ def world() -> World:
     alerts = list(Alert.objects.order_by("pk"))
     alert_services.alert_acknowledge(alert=alerts[0], actor=prosecutor)
     alert_services.alert_resolve(alert=alerts[1], actor=coordinator, note="Проверено")
+
+    # The auditor's witnesses: MD co-signed a checkpoint; a newer one waits for it.
+    checkpoints.send()
+    first = OutboxEntry.objects.get(message__type="audit.checkpoint", destination__country="MD")
+    message = first.message
+    receipt = md.envelope(
+        ["KZ"], type="receipt", in_reply_to=message.envelope_id, thread=message.thread,
+        body={"ref": message.envelope_id, "digest": message.digest,
+              "received_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )  # fmt: skip
+    outbox._delivered(first, md.sign(receipt), 202)
+    checkpoints.send()
 
     from cases.models import InboundItem as Item
     from legal_map.models import Offence
@@ -260,7 +329,9 @@ def world() -> World:
             {"pk": Offence.objects.order_by("pk").values_list("pk", flat=True)[0]}
         ],
     }
+    targeted = queries[(case.pk, "KG")].pk
     extra = [
+        ("cases:detail", f"/cases/{case.pk}/?match={targeted}"),
         (
             "legal_map:explorer",
             "/legal-map/?country=MD&article=220%2F1&part=1&facts=adult_victim&facts=online",
@@ -330,6 +401,25 @@ def pages(w: World) -> list[tuple[str, str]]:
         for kwargs in w.kwargs.get(name, [{}]):
             urls.append((name, reverse(name, kwargs=kwargs or None)))
     return urls + w.extra
+
+
+def sign_in_steps(w: World) -> list[tuple[str, str, Any]]:
+    """(step, URL, Django test client at that step) for the pages before a session is
+    verified, which no role's walk reaches: the password form (blank, and refused), the
+    code after the password, and the enrolment of a user who has no authenticator yet."""
+    from django.test import Client
+
+    from tests.accounts.helpers import PASSWORD, create_user
+
+    newcomer = create_user("kz.newcomer", "prosecutor", totp=False)
+    w.allowed_latin.add(newcomer.username)
+    steps: list[tuple[str, str, Any]] = [("login", "/accounts/login/", Client())]
+    for step, username in (("totp-verify", "kz.prosecutor"), ("totp-enrol", "kz.newcomer")):
+        client = Client()
+        answer = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+        assert answer.status_code == 302, (username, answer.status_code)
+        steps.append((step, f"/accounts/totp/{step.split('-')[1]}/", client))
+    return steps
 
 
 # -- the checks --------------------------------------------------------------------------

@@ -212,6 +212,19 @@ def test_kg_files_in_the_form_kz_blocks_tj_refuses_and_both_sides_agree(
                 screens.save(page, f"takedown-detail-{language}-{width}")
                 page.goto(f"{kg}/cases/takedowns/statistics/")
                 page.wait_for_selector("canvas#td-trend[data-drawn='1']")
+                # The chart has KZ's time to block; the table counts TJ's refusals.
+                chart = json.loads(page.locator("#td-trend-data").text_content() or "{}")
+                drawn = {d["label"]: d["data"] for d in chart["datasets"]}
+                assert list(drawn) == [words["KZ"]], drawn
+                assert [v for v in drawn[words["KZ"]] if v is not None], drawn
+                rows = {
+                    r.locator("th").inner_text().strip(): [
+                        td.inner_text().strip() for td in r.locator("td").all()
+                    ]
+                    for r in page.locator("table.td-per-country tbody tr").all()
+                }
+                assert rows[words["KZ"]][0] == "2" and rows[words["TJ"]][2] == "2", rows
+                assert rows[words["KZ"]][4] == rows[words["TJ"]][4] == "0", rows  # pending
                 screens.save(page, f"takedown-statistics-{language}-{width}")
                 page.goto(f"{kg}/cases/takedowns/new/")
                 screens.save(page, f"takedown-form-{language}-{width}")

@@ -127,7 +127,12 @@ def make(coord: Any, ref: str, destinations: list[str], **fields: Any) -> Takedo
 
 
 def step(
-    t: Takedown, country: str, status: str, minutes: int, note: str = "", target: str = "a.example"
+    t: Takedown,
+    country: str,
+    status: str,
+    minutes: float,
+    note: str = "",
+    target: str = "a.example",
 ) -> None:
     factories.takedown_step(t, target, country, status, timedelta(minutes=minutes), note)
 
@@ -213,6 +218,23 @@ def test_statistics_chart_data_and_table_with_units(kg: None, language: str) -> 
     else:
         assert "45 min" in text and "1 day 2 h" in text
     assert "0 h" not in text and "<1d" not in text and "0 ч" not in text
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_statistics_chart_draws_a_block_within_seconds_as_seconds_not_zero(
+    kg: None, language: str
+) -> None:
+    """A block within a minute (a registry answering at once, the demo) is charted in
+    seconds: in minutes it rounded to 0, the "0 h" the issue complained of."""
+    coord = create_user("kg.coord", "coordinator", "hq")
+    t = make(coord, "KG-TD-2026-0001", ["MD"])
+    step(t, "MD", "blocked", 0.5)
+    html = client_for(coord, language).get("/cases/takedowns/statistics/").content.decode()
+    found = re.search(r'id="td-trend-data"[^>]*>(.*?)</script>', html, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert ("секунд" if language == "ru" else "seconds") in data["y_title"]
+    assert [v for v in data["datasets"][0]["data"] if v is not None] == [30]
 
 
 def test_chase_from_the_board_sends_a_reminder_once(kg: None) -> None:
