@@ -171,8 +171,12 @@ def case_notify(
     `only_indicators` (after a private match): send only those of the case's indicators,
     the ones the destination already holds; the others stay here."""
     countries = sorted(set(to))
+    if not countries:
+        raise ServiceError("to", _("Choose at least one country."))
     if settings.NODE_COUNTRY in countries:
         raise ServiceError("to", _("A node does not notify itself."))
+    if handling not in Handling.values:
+        raise ServiceError("handling", _("Choose a handling code."))
     decision = _release(case, countries, handling, restrictions)
     # The message's and the notification's audit entries go with the COMMIT (one round
     # trip on PostgreSQL; the chain's lock is held for the commit only).

@@ -255,6 +255,30 @@ def test_case_page_per_destination_and_notified_countries_not_offered(kz: None) 
     assert _updates()[-1].envelope["body"]["changes"] == {"status": "closed"}
 
 
+def test_notify_refusals_come_from_the_service_and_sit_next_to_their_field(kz: None) -> None:
+    """The page only passes on what was chosen: the service refuses (no country, no
+    code, a private match sent elsewhere) and the page shows it beside the field."""
+    coord = create_user("wn.coord", "coordinator", "hq")
+    case = _case(coord)
+    for to, handling in (([], "H1"), (["MD"], "")):
+        with pytest.raises(services.ServiceError) as refused:
+            services.case_notify(actor=coord, case=case, to=to, handling=handling)
+        assert refused.value.field == ("to" if not to else "handling")
+    client = _client(coord)
+    nothing = client.post(f"/cases/{case.pk}/notify/", {"handling": "H1"}).content.decode()
+    error = re.search(r'<ul class="errorlist" id="notify-to-error"[^>]*>(.*?)</ul>', nothing, re.S)
+    assert error is not None and "Выберите хотя бы одну страну." in error[1]
+    no_code = client.post(f"/cases/{case.pk}/notify/", {"to": ["MD"]}).content.decode()
+    legend = no_code.index("<legend>Код обращения")
+    assert no_code.index("Выберите код обращения.", legend) < no_code.index("handling-H0", legend)
+    unknown = client.post(
+        f"/cases/{case.pk}/notify/", {"to": ["MD"], "handling": "H1", "match": "999"}
+    )
+    assert unknown.status_code == 400
+    assert "Эта закрытая сверка ничего не нашла" in unknown.content.decode()
+    assert not case.notifications.exists()
+
+
 def test_a_case_filed_without_a_handling_code_shows_the_one_of_each_notification(
     kz: None,
 ) -> None:
