@@ -75,6 +75,9 @@ SYSTEM_TITLES: dict[str, Promise] = {
     "not_acknowledged": _("%(type)s not acknowledged by %(country)s within %(minutes)s min"),
     "inbound_request": _("%(country)s: %(kind)s, %(ref)s"),
     "case_message": _("%(country)s wrote about our case %(ref)s"),
+    "indicator_hit": _(
+        "%(indicator)s %(value)s: in our %(ref)s and in %(their_ref)s from %(country)s"
+    ),
     "checkpoint_refused": _(
         "The audit log of %(country)s does not extend the head witnessed here: checkpoint refused"
     ),
@@ -100,7 +103,7 @@ CLOCK_COMMANDS = ("timedatectl timesync-status", "chronyc tracking")
 
 
 def _values(alert: Any) -> dict[str, str]:
-    from exchange.labels import message_type_label, request_kind_label
+    from exchange.labels import indicator_kind_label, message_type_label, request_kind_label
     from node import places
     from node.templatetags.node_time import zoned
 
@@ -114,6 +117,8 @@ def _values(alert: Any) -> dict[str, str]:
         values["urgency"] = str(urgency_label(values["urgency"]))
     if "kind" in values:
         values["kind"] = request_kind_label(values["kind"])
+    if "indicator" in values:
+        values["indicator"] = indicator_kind_label(values["indicator"])
     if "since" in values:
         from django.utils.dateparse import parse_datetime
 
@@ -140,8 +145,8 @@ def alert_summary(alert: Any) -> str:
         return str(alert.summary)
     if alert.kind == "inbound_request":
         return ""  # the title says it all; the stored summary repeats it with the raw kind
-    if alert.kind == "case_message":
-        return str(alert.summary)  # the peer's own words
+    if alert.kind in ("case_message", "indicator_hit"):
+        return str(alert.summary)  # the peer's own words (a message, a received item's title)
     values = _values(alert)
     lines: list[str] = []
     if alert.kind == "clock_skew":

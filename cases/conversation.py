@@ -162,13 +162,15 @@ def _text(message: dict[str, Any]) -> tuple[str, str, list[str]]:
 
 
 def _who(name: str, role: str) -> str:
-    """'Ivanov (Prosecutor)', or the role alone when the peer did not send a name."""
+    """'Ivanov (Prosecutor)', 'the person on duty (Prosecutor)' when the peer sent no name."""
     from cases.selectors import role_label
 
     label = role_label(role)
     if name and label:
         return f"{name} ({label})"
-    return name or label
+    if label:  # as the case page says it: "the person on duty (Prosecutor)"
+        return f"{_('the person on duty')} ({label})"
+    return name
 
 
 def zoned(at: datetime | None, country: str = "") -> str:

@@ -15,24 +15,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
 import tldextract
-from django.utils.translation import gettext_lazy as _
 
 from exchange import schemas
+from exchange.labels import INDICATOR_KIND_LABELS
 
 KINDS = schemas.INDICATOR_KINDS  # the contract's; normalised and labelled here
 HANDLE_KINDS = ("telegram", "instagram", "vk")
-KIND_LABELS = {
-    "phone": _("Phone number"),
-    "domain": _("Domain"),
-    "url": _("URL"),
-    "email": _("E-mail address"),
-    "telegram": _("Telegram account"),
-    "instagram": _("Instagram account"),
-    "vk": _("VK account"),
-    "wallet": _("Crypto wallet"),
-    "iban": _("Bank account (IBAN)"),
-    "image_sha256": _("Image fingerprint (SHA-256)"),
-}
+KIND_LABELS = INDICATOR_KIND_LABELS  # the words, beside the contract's vocabulary
 MAX_VALUE = 500
 
 _HANDLE_RE = re.compile(r"^[a-z0-9_.]{2,64}$")

@@ -111,6 +111,14 @@ def find_hits(item: InboundItem, rows: list[Indicator]) -> list[IndicatorHit]:
         alert_raise(
             kind="indicator_hit",
             title=f"{hit.kind} {hit.value}: {label} ~ {item.origin} {item.ref}",
+            # Worded in the reader's language from these (alerts.labels).
+            params={
+                "indicator": hit.kind,
+                "value": hit.value,
+                "ref": label,
+                "their_ref": item.ref,
+                "country": item.origin,
+            },
             urgency=item.urgency,
             summary=item.title,
             object_type="cases.inbounditem",

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audited_transaction, record
 from cases import indicators as norm
@@ -48,6 +49,7 @@ from cases.models import (
     MatchSetup,
     Takedown,
 )
+from cases.services import ServiceError
 from exchange import handlers, schemas, signals
 from exchange.handlers import Received
 from exchange.models import Peer
@@ -292,6 +294,24 @@ def answered_query(case: Case, query_id: int) -> MatchQuery | None:
     """The case's answered private match `query_id` that found something, or None."""
     query = case.match_queries.filter(pk=query_id, state=MatchQuery.State.ANSWERED).first()
     return query if query is not None and query.hits else None
+
+
+def notify_only(case: Case, match_id: int | None, to: list[str]) -> list[dict[str, str]] | None:
+    """The indicators a notification following private match `match_id` carries (the
+    ones found at its country; None without a match). Refused unless the match answered
+    with hits and the notification goes to that country alone."""
+    if match_id is None:
+        return None
+    query = answered_query(case, match_id)
+    if query is None:
+        raise ServiceError("match", _("This private check found nothing to send."))
+    if sorted(set(to)) != [query.peer]:
+        raise ServiceError(
+            "to",
+            _("Only the indicators found at %(c)s: send this notification to %(c)s alone.")
+            % {"c": query.peer},
+        )
+    return list(query.hits)
 
 
 def auto_check(case_id: int) -> list[MatchQuery]:

@@ -12,18 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BigIntegerField, Model, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from alerts import selectors as alert_selectors
-from cases import access
+from cases import access, legal
 from cases.models import (
     Case,
     InboundItem,
     InboundTakedownTarget,
+    MatchQuery,
     MirrorProposal,
     OutboundRequest,
     Takedown,
@@ -278,6 +281,37 @@ def case_destinations(case: Case) -> list[Destination]:
             )
         )
     return rows
+
+
+def comparison_previews(case: Case, countries: list[str]) -> list[dict[str, Any]]:
+    """What sending the case to each country would mean there, before it is sent: the
+    legal map's comparison and its dual-criminality verdict (the case page's notify form
+    and `GET /api/v1/cases/{id}/compare/` alike). `{country, verdict, comparison}`."""
+    today = timezone.localdate()
+    rows = []
+    for country in countries:
+        comparison = legal.compare(case.offence, country, case.facts, today)
+        verdict = comparison.get("dual_criminality", {}).get("verdict", "uncertain")
+        rows.append({"country": country, "verdict": verdict, "comparison": comparison})
+    return rows
+
+
+def notifiable_countries(case: Case) -> list[str]:
+    """Countries the case may still be notified to: every member but this node and the
+    countries already notified (notifying one twice is refused)."""
+    notified = set(case.notifications.values_list("country", flat=True))
+    return [
+        c for c in sorted(settings.COUNTRY_TIME_ZONES)
+        if c != settings.NODE_COUNTRY and c not in notified
+    ]  # fmt: skip
+
+
+def latest_matches(case: Case) -> list[MatchQuery]:
+    """The newest private match of the case per country (what the case page shows)."""
+    latest: dict[str, MatchQuery] = {}
+    for query in case.match_queries.all():
+        latest.setdefault(query.peer, query)
+    return [latest[c] for c in sorted(latest)]
 
 
 def role_label(role: str) -> str:

@@ -171,8 +171,12 @@ def case_notify(
     `only_indicators` (after a private match): send only those of the case's indicators,
     the ones the destination already holds; the others stay here."""
     countries = sorted(set(to))
+    if not countries:
+        raise ServiceError("to", _("Choose at least one country."))
     if settings.NODE_COUNTRY in countries:
         raise ServiceError("to", _("A node does not notify itself."))
+    if handling not in Handling.values:
+        raise ServiceError("handling", _("Choose a handling code."))
     decision = _release(case, countries, handling, restrictions)
     # The message's and the notification's audit entries go with the COMMIT (one round
     # trip on PostgreSQL; the chain's lock is held for the commit only).
@@ -396,10 +400,10 @@ def request_send(
         elif case is not None:
             note = case.notifications.filter(country=country).first()
             if note is None:
-                raise ServiceError("country", "the case was not notified to that country")
+                raise ServiceError("country", _("The case was not notified to that country."))
             case_ref, thread, reply_to = case.reference, note.envelope_id, note.envelope_id
         else:
-            raise ServiceError("case", "a case or a received item is required")
+            raise ServiceError("case", _("Name a case or a received item."))
         message = message_send(
             type="case.request",
             to=[country],
@@ -447,7 +451,7 @@ def response_send(
 ) -> str:
     """Answer a received request with `case.response` to its origin; returns envelope id."""
     if item.kind != InboundItem.Kind.REQUEST:
-        raise ServiceError("id", "only a received request can be answered")
+        raise ServiceError("id", _("Only a received request can be answered."))
     with transaction.atomic():
         locked = InboundItem.objects.select_for_update(no_key=True).get(pk=item.pk)
         decision = handling_rules.release([handling_rules.source_of(locked)], [locked.origin])
@@ -480,7 +484,7 @@ def response_send(
 def inbound_assign(*, actor: Any, item: InboundItem, user: Any | None, unit: str = "") -> None:
     """A coordinator assigns a received item to a prosecutor and/or a unit."""
     if not access.sees_everything(actor):
-        raise ServiceError("assignee", "only a coordinator assigns")
+        raise ServiceError("assignee", _("Only a coordinator assigns received items."))
     with transaction.atomic():
         locked = InboundItem.objects.select_for_update(no_key=True).get(pk=item.pk)
         previous, previous_unit = locked.assigned_to, locked.unit
@@ -563,7 +567,11 @@ def inbound_forward(
 
     Refused for H2 content (the origin's consent is handled outside the system)."""
     if item.handling == Handling.H2:
-        raise ForwardRefused("to", f"received from {item.origin} under H2: not forwarded")
+        raise ForwardRefused(
+            "to",
+            _("Received from %(country)s under H2: it is not passed on to other countries.")
+            % {"country": item.origin},
+        )
     body = item.body
     with transaction.atomic():
         case = case_create(

@@ -31,7 +31,7 @@ from cases import (
 from cases import handling as handling_rules
 from cases.filters import CaseFilter, InboundFilter
 from cases.indicators import IndicatorError
-from cases.models import Handling, MatchQuery
+from cases.models import MatchQuery
 from exchange import schemas
 from net247 import lists
 
@@ -59,27 +59,18 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
     """The case page: what the case is, per destination what became of it, and the
     forms (notify the countries not yet notified, edit, close or reopen)."""
     destinations = selectors.case_destinations(case)
-    notified = {d.country for d in destinations}
-    previews = []
-    if access.sees_everything(request.user):
-        for country in COUNTRIES:
-            if country == settings.NODE_COUNTRY or country in notified:
-                continue
-            comparison = legal.compare(case.offence, country, case.facts, timezone.localdate())
-            previews.append(
-                {
-                    "country": country,
-                    "verdict": comparison.get("dual_criminality", {}).get("verdict", "uncertain"),
-                    "dual_criminality": comparison.get("dual_criminality", {}),
-                    "results": comparison.get("results", [])[:3],
-                }
-            )
+    coordinator = access.sees_everything(request.user)
+    previews = (
+        selectors.comparison_previews(case, selectors.notifiable_countries(case))
+        if coordinator
+        else []
+    )
     context: dict[str, Any] = {
         "case": case,
         "facts": [legal.fact_label(f) for f in case.facts],
         "handling_meaning": forms.handling_meaning(case.handling),
         "destinations": destinations,
-        "notified": sorted(notified),
+        "notified": sorted(d.country for d in destinations),
         "previews": previews,
         "handlings": forms.handling_choices(),
         "notify": {"to": [], "handling": case.handling, "restrictions": case.restrictions},
@@ -89,7 +80,7 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
             initial={"status": "open" if case.status == "closed" else "closed"}
         ),
         "can_act": not access.is_auditor(request.user),
-        "matches": _latest_matches(case) if not access.is_auditor(request.user) else [],
+        "matches": selectors.latest_matches(case) if not access.is_auditor(request.user) else [],
         "match_peers": private_match.peers(),
         "notifiable": [p["country"] for p in previews],
     }
@@ -101,20 +92,17 @@ def _detail_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, 
     return context
 
 
-def _latest_matches(case: Any) -> list[MatchQuery]:
-    """The newest private match per country (what the case page shows)."""
-    latest: dict[str, MatchQuery] = {}
-    for query in case.match_queries.all():
-        latest.setdefault(query.peer, query)
-    return [latest[c] for c in sorted(latest)]
+def _match_id(request: HttpRequest) -> int | None:
+    """`?match=ID` (or the posted `match`), bounded before it reaches the database."""
+    raw = request.POST.get("match") or request.GET.get("match") or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def _targeted(request: HttpRequest, case: Any) -> MatchQuery | None:
-    """`?match=ID` (or the posted `match`): a notification carrying only the indicators
-    that answered private match found at that country."""
-    raw = request.POST.get("match") or request.GET.get("match") or ""
-    valid = raw.isascii() and raw.isdigit() and len(raw) <= 18
-    return private_match.answered_query(case, int(raw)) if valid else None
+    """A notification carrying only the indicators that private match found at the
+    country of the match named in the request."""
+    match_id = _match_id(request)
+    return private_match.answered_query(case, match_id) if match_id is not None else None
 
 
 @login_required
@@ -133,40 +121,29 @@ def case_notify(request: HttpRequest, pk: int) -> HttpResponse:
     to = [c for c in request.POST.getlist("to") if c in COUNTRIES]
     handling = request.POST.get("handling", "")
     restrictions = request.POST.get("restrictions", "")
-    errors: dict[str, str] = {}
-    if not to:
-        errors["to"] = _("Choose at least one country.")
-    if handling not in Handling.values:
-        errors["handling"] = _("Choose a handling code.")
-    targeted = _targeted(request, case)
-    if targeted is not None and to != [targeted.peer]:
-        errors["to"] = _(
-            "Only the indicators found at %(c)s: send this notification to %(c)s alone."
-        ) % {"c": targeted.peer}
-    if not errors:
-        try:
-            services.case_notify(
-                actor=request.user,
-                case=case,
-                to=to,
-                handling=handling,
-                restrictions=restrictions,
-                only_indicators=targeted.hits if targeted is not None else None,
-            )
-        except services.ServiceError as exc:
-            errors[exc.field if exc.field in ("to", "handling", "restrictions") else "to"] = (
-                exc.message
-            )
-        except DjangoValidationError as exc:
-            errors["to"] = "; ".join(exc.messages)
-        else:
-            messages.success(request, _("Notification queued for %(to)s.") % {"to": ", ".join(to)})
-            return redirect("cases:detail", pk=pk)
+    try:
+        services.case_notify(
+            actor=request.user,
+            case=case,
+            to=to,
+            handling=handling,
+            restrictions=restrictions,
+            only_indicators=private_match.notify_only(case, _match_id(request), to),
+        )
+    except services.ServiceError as exc:
+        errors = exc.as_dict()
+    except DjangoValidationError as exc:  # the exchange's: a destination not enrolled
+        errors = {"to": exc.messages}
+    else:
+        messages.success(request, _("Notification queued for %(to)s.") % {"to": ", ".join(to)})
+        return redirect("cases:detail", pk=pk)
+    shown = {"handling": errors.pop("handling", []), "restrictions": errors.pop("restrictions", [])}
+    shown["to"] = [m for field_errors in errors.values() for m in field_errors]
     context = _detail_context(
         request,
         case,
         notify={"to": to, "handling": handling, "restrictions": restrictions},
-        notify_errors=errors,
+        notify_errors=shown,
     )
     return render(request, "cases/case_detail.html", context, status=400)
 

@@ -1,5 +1,6 @@
 """The protocol's vocabulary in words (pages, e-mails, the demo's narration): message
-types and request kinds; a reader sees "Уведомление о деле", never `case.notification`."""
+types, request kinds and indicator kinds; a reader sees "Уведомление о деле", never
+`case.notification`."""
 
 from __future__ import annotations
 
@@ -26,6 +27,25 @@ REQUEST_KIND_LABELS: dict[str, Promise] = {
     "preservation": _("Preservation of data"),
     "assistance": _("Assistance"),
 }
+
+# The contract's indicator kinds (`schemas.INDICATOR_KINDS`); cases normalises them.
+INDICATOR_KIND_LABELS: dict[str, Promise] = {
+    "phone": _("Phone number"),
+    "domain": _("Domain"),
+    "url": _("URL"),
+    "email": _("E-mail address"),
+    "telegram": _("Telegram account"),
+    "instagram": _("Instagram account"),
+    "vk": _("VK account"),
+    "wallet": _("Crypto wallet"),
+    "iban": _("Bank account (IBAN)"),
+    "image_sha256": _("Image fingerprint (SHA-256)"),
+}
+
+
+def indicator_kind_label(kind: str) -> str:
+    label = INDICATOR_KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
 
 
 def request_kind_label(kind: str) -> str:

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
@@ -166,7 +167,11 @@ def world() -> World:
                 "summary": "Объявления в мессенджере",
                 "offence": offence,
                 "facts": ["adult_victim", "online", "webcam"],
-                "indicators": [{"kind": "phone", "value": "+37369123456"}],
+                # The second is one of KZ's case: an indicator_hit alert.
+                "indicators": [
+                    {"kind": "phone", "value": "+37369123456"},
+                    {"kind": "phone", "value": "+77011234567"},
+                ],
                 "urgency": "immediate",
             },
         )
@@ -280,7 +285,33 @@ def world() -> World:
         None, destination="MD", envelope_id="e-2", reason="clock_skew", code="clock_skew"
     )
     sources.on_delivery_overdue(None, destination="MD", envelope_id="e-3", urgency="immediate")
+    # Every other kind of alert the node raises itself, so each is read in both languages.
+    sources.on_message_refused(
+        None, origin="MD", envelope_id="e-4", type="audit.checkpoint", reason="not an extension",
+        details={"witnessed": {"size": 12, "root_hash": "ab" * 32},
+                 "claimed": {"size": 9, "root_hash": "cd" * 32}},
+    )  # fmt: skip
+    failed = SimpleNamespace(origin="MD", type="case.request", error="KeyError", envelope_id="e-5")
+    sources.on_message_failed(None, message=failed)
+    sources.check_peer_silence(timezone.now() + timedelta(days=2))
+    sources.check_unacknowledged(timezone.now() + timedelta(hours=2))
+    from cases.models import Notification
+
+    ours_thread = Notification.objects.filter(case=case).values_list("envelope_id", flat=True)[0]
+    post(
+        md.envelope(
+            ["KZ"],
+            thread=ours_thread,
+            body={"case_ref": case.reference, "changes": {}, "note": "Получили, работаем"},
+        )
+    )
     alerts = list(Alert.objects.order_by("pk"))
+    from alerts.labels import KIND_LABELS
+
+    # Every kind the node raises is read on the desk and the alert pages (due_soon: no
+    # part of the node raises it).
+    unwalked = set(KIND_LABELS) - {a.kind for a in alerts} - {"due_soon"}
+    assert not unwalked, f"the walk's node raised no alert of kind {sorted(unwalked)}"
     alert_services.alert_acknowledge(alert=alerts[0], actor=prosecutor)
     alert_services.alert_resolve(alert=alerts[1], actor=coordinator, note="Проверено")
 

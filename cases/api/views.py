@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import access, legal, private_match, read_services, selectors, services, takedowns
+from cases import access, private_match, read_services, selectors, services, takedowns
 from cases.api import serializers as s
 from cases.filters import CaseFilter, InboundFilter
 from cases.indicators import IndicatorError
@@ -113,13 +112,7 @@ class CaseNotifyApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         match_id = fields.pop("match", None)
-        if match_id is not None:
-            query = private_match.answered_query(case, match_id)
-            if query is None or fields["to"] != [query.peer]:
-                raise ValidationError(
-                    {"match": "an answered private match with hits, to its country"}
-                )
-            fields["only_indicators"] = query.hits
+        fields["only_indicators"] = private_match.notify_only(case, match_id, fields["to"])
         rows = _call(services.case_notify, actor=request.user, case=case, **fields)
         out = {"envelope_id": rows[0].envelope_id, "to": [r.country for r in rows]}
         return Response(s.NotifyOutput(out).data, status=status.HTTP_202_ACCEPTED)
@@ -136,11 +129,7 @@ class CaseCompareApi(APIView):
         case = read_services.case_read(actor=request.user, pk=_pk(pk))
         wanted = [c for c in request.query_params.getlist("to") if c in s.COUNTRIES]
         countries = wanted or [c for c in s.COUNTRIES if c != settings.NODE_COUNTRY]
-        rows = []
-        for country in countries:
-            comparison = legal.compare(case.offence, country, case.facts, timezone.localdate())
-            verdict = comparison.get("dual_criminality", {}).get("verdict", "uncertain")
-            rows.append({"country": country, "verdict": verdict, "comparison": comparison})
+        rows = selectors.comparison_previews(case, countries)
         return Response(s.ComparisonPreviewOutput(rows, many=True).data)
 
 

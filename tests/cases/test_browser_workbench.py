@@ -1,8 +1,9 @@
-"""The coordinator's workbench in Chromium on two real nodes (issue 19, points 2, 3, 7),
+"""The coordinator's workbench in Chromium on three real nodes (issue 19, points 2, 3, 7),
 in Russian and in English: MD's coordinator files a case in the form (a validation error
-first: every choice is kept), notifies KZ, sees KZ's signed receipt and the KZ
-prosecutor's acknowledgement on the case page, replies in the thread, and KZ's
-coordinator reads the reply in the same conversation. The printed case file (Chromium's
+first: every choice is kept), notifies KZ and KG, sees both signed receipts and the KZ
+prosecutor's acknowledgement on the case page, and that KG's is still awaited (there and
+in the conversation), replies in the thread, and KZ's coordinator reads the reply in the
+same conversation. The printed case file (Chromium's
 print to PDF) carries the node, the time with its zone and the audit reference.
 
 Screenshots at 1366 and 390 px: var/screenshots/case-form-*, case-page-*, thread-*."""
@@ -37,6 +38,9 @@ WORDS = {
         "audit": "запись №",
         "node": "национальный узел MD",
         "zone": "Кишинёв",
+        "not_yet": "ещё нет (отправлено",
+        "awaited": "KG: нет подтверждения",
+        "notified": "Уже уведомлены (повторно не предлагаются): KG, KZ.",
     },
     "en": {
         "error": "not a phone number",
@@ -45,6 +49,9 @@ WORDS = {
         "audit": "entry no.",
         "node": "national node MD",
         "zone": "Chisinau",
+        "not_yet": "not yet (sent",
+        "awaited": "KG: no acknowledgement yet",
+        "notified": "Already notified, not offered again: KG, KZ.",
     },
 }
 
@@ -69,7 +76,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     fed = make_federation(
-        ["MD", "KZ"],
+        ["MD", "KZ", "KG"],
         tmp_path_factory.mktemp("workbench-fed"),
         env={
             "SECURE_COOKIES": "false",
@@ -150,13 +157,19 @@ def test_case_form_notify_receipt_ack_reply_and_print(
             page.wait_for_url(re.compile(r".*/cases/\d+/$"))
             case_url = page.url
 
-            # Notify KZ: the handling code chosen in the form is preselected.
+            # Notify KZ and KG: the handling code chosen in the form is preselected; the
+            # countries notified are marked and no longer offered.
             expect(page.locator("#handling-H1")).to_be_checked()
             page.check("#to-KZ")
+            page.check("#to-KG")
             page.click("#notify button[type=submit]")
-            expect(page.locator("#to-KZ")).to_have_count(0)
+            for country in ("KZ", "KG"):
+                expect(page.locator(f"#to-{country}")).to_have_count(0)
+            expect(page.locator("main")).to_contain_text(words["notified"])
             kz_card = page.locator(".destinations li[data-country=KZ]")
+            kg_card = page.locator(".destinations li[data-country=KG]")
             expect(kz_card).to_have_count(1)
+            expect(kg_card).to_have_count(1)
 
             # KZ's receipt and its prosecutor's acknowledgement appear on the case page.
             _acknowledge_on_kz(world, title)
@@ -165,9 +178,16 @@ def test_case_form_notify_receipt_ack_reply_and_print(
                 page.goto(case_url)
                 text = str(kz_card.text_content())
                 shown.last = text  # type: ignore[attr-defined]
-                return words["delivered"] in text and kz_card.locator(".ack .state-ok").count() == 1
+                return (
+                    words["delivered"] in text
+                    and kz_card.locator(".ack .state-ok").count() == 1
+                    and words["delivered"] in str(kg_card.text_content())
+                )
 
             wait_for(shown)
+            # KG received it (its signed receipt) but nobody there acknowledged it yet.
+            expect(kg_card.locator(".ack")).to_contain_text(words["not_yet"])
+            expect(kg_card.locator(".ack .state-ok")).to_have_count(0)
             save(page, f"case-page-{language}-1366")
             page.set_viewport_size({"width": 390, "height": 844})
             page.reload()
@@ -182,9 +202,19 @@ def test_case_form_notify_receipt_ack_reply_and_print(
             expect(page.locator("#back-to-case")).to_have_attribute(
                 "href", case_url.removeprefix(md_url)
             )
+            # What is still awaited: KG's acknowledgement, not KZ's.
+            expect(page.locator(".awaited")).to_contain_text(words["awaited"])
+            expect(page.locator(".awaited")).not_to_contain_text("KZ:")
             page.fill("#id_text", reply)
             page.click("#reply button[type=submit]")
             expect(page.locator("ol.conversation")).to_contain_text(reply)
+            mine = page.locator("ol.conversation li.out", has_text=reply)
+
+            def both_received() -> bool:  # signed receipts from KZ and KG, in words
+                page.reload()
+                return bool(mine.locator(".receipt.state-ok").count() == 2)
+
+            wait_for(both_received)
             save(page, f"thread-{language}-1366")
             page.set_viewport_size({"width": 390, "height": 844})
             page.reload()

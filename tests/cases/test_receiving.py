@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from alerts.labels import alert_title
 from alerts.models import Alert
 from cases import services
 from cases.models import InboundItem, InboundTakedownTarget, IndicatorHit
@@ -71,6 +73,15 @@ def test_shared_indicator_is_a_hit_for_the_case_owner_and_nothing_is_sent(kz: No
     assert (hit.case, hit.kind, hit.value) == (local, "phone", "+37369123456")
     alert = Alert.objects.get(kind="indicator_hit")
     assert local.reference in alert.title
+    theirs = InboundItem.objects.get().ref
+    with translation.override("ru"):  # in the reader's language, never the kind `phone`
+        assert alert_title(alert) == (
+            f"Номер телефона +37369123456: в нашем {local.reference} и в {theirs} (Молдова)"
+        )
+    with translation.override("en"):
+        assert alert_title(alert) == (
+            f"Phone number +37369123456: in our {local.reference} and in {theirs} from Moldova"
+        )
     assert not OutboundMessage.objects.exists()
 
 

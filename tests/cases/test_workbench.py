@@ -253,6 +253,51 @@ def test_case_page_per_destination_and_notified_countries_not_offered(kz: None) 
     assert _updates()[-1].envelope["body"]["changes"] == {"status": "closed"}
 
 
+def test_notify_refusals_come_from_the_service_and_sit_next_to_their_field(kz: None) -> None:
+    """The page only passes on what was chosen: the service refuses (no country, no
+    code, a private match sent elsewhere) and the page shows it beside the field."""
+    coord = create_user("wn.coord", "coordinator", "hq")
+    case = _case(coord)
+    for to, handling in (([], "H1"), (["MD"], "")):
+        with pytest.raises(services.ServiceError) as refused:
+            services.case_notify(actor=coord, case=case, to=to, handling=handling)
+        assert refused.value.field == ("to" if not to else "handling")
+    client = _client(coord)
+    nothing = client.post(f"/cases/{case.pk}/notify/", {"handling": "H1"}).content.decode()
+    error = re.search(r'<ul class="errorlist" id="notify-to-error"[^>]*>(.*?)</ul>', nothing, re.S)
+    assert error is not None and "Выберите хотя бы одну страну." in error[1]
+    no_code = client.post(f"/cases/{case.pk}/notify/", {"to": ["MD"]}).content.decode()
+    legend = no_code.index("<legend>Код обращения")
+    assert no_code.index("Выберите код обращения.", legend) < no_code.index("handling-H0", legend)
+    unknown = client.post(
+        f"/cases/{case.pk}/notify/", {"to": ["MD"], "handling": "H1", "match": "999"}
+    )
+    assert unknown.status_code == 400
+    assert "Эта закрытая сверка ничего не нашла" in unknown.content.decode()
+    assert not case.notifications.exists()
+
+
+def test_a_case_filed_without_a_handling_code_shows_the_one_of_each_notification(
+    kz: None,
+) -> None:
+    """A case from the API may have no code of its own: once notified, the page says which
+    code each country got, not "not chosen yet"."""
+    coord = create_user("wh.coord", "coordinator", "hq")
+    case = services.case_create(
+        actor=coord, title="Без кода", summary="Из API",
+        offence={"country": "KZ", "code": "CC", "article": "308", "part": "1"},
+        facts=["online"], urgency="urgent", indicators=[],
+    )  # fmt: skip
+    client = _client(coord)
+    assert "Ещё не выбран" in client.get(f"/cases/{case.pk}/").content.decode()
+    services.case_notify(actor=coord, case=case, to=["MD"], handling="H2")
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    handling = re.search(r'<dd id="case-handling">(.*?)</dd>', html, re.S)
+    assert handling is not None and "Ещё не выбран" not in handling[1]
+    assert "выбирается при каждом уведомлении" in handling[1]
+    assert "MD: <strong>H2</strong>" in handling[1]
+
+
 def test_case_file_to_print_names_node_time_and_its_audit_entry(kz: None) -> None:
     coord = create_user("wd.coord", "coordinator", "hq")
     case = _case(coord)
@@ -292,3 +337,33 @@ def test_received_updates_show_on_the_item_page_in_words(kz: None) -> None:
     assert "Статус: Закрыт" in html and "Срочность: В обычном порядке" in html
     assert "Приговор вынесен" in html and "Спасибо за помощь" in html
     assert "closed" not in html and "routine" not in html
+
+
+def test_refusals_on_the_item_page_are_in_the_readers_language(kz: None) -> None:
+    """A service's refusal reaches the page in Russian, never the service's English."""
+    coord = create_user("wr.coord", "coordinator", "hq")
+    prosecutor = create_user("wr.p1", "prosecutor", "cyber")
+    note = MD.envelope(
+        ["KZ"], type="case.notification",
+        body={"case_ref": "MD-2026-0042", "title": "Вербовка", "summary": "Объявления",
+              "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
+              "facts": ["online"], "urgency": "urgent"},
+    )  # fmt: skip
+    raw = canonical.dumps(MD.sign(note))
+    answer = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    assert answer.status_code == 202, answer.content
+    from cases.models import InboundItem
+
+    item = InboundItem.objects.get(kind="notification")
+    client = _client(coord)
+    answered = client.post(
+        f"/cases/inbound/{item.pk}/act/", {"action": "respond", "text": "Ответ"}, follow=True
+    )
+    assert "Ответить можно только на полученный запрос." in answered.content.decode()
+    client.post(f"/cases/inbound/{item.pk}/assign/", {"username": "wr.p1"})
+    assigned = _client(prosecutor).post(
+        f"/cases/inbound/{item.pk}/assign/", {"username": "wr.p1"}, follow=True
+    )
+    html = assigned.content.decode()
+    assert "Назначать полученные документы может только координатор." in html
+    assert "only a coordinator" not in html
