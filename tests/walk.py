@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
-from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
@@ -291,7 +290,9 @@ def world() -> World:
         details={"witnessed": {"size": 12, "root_hash": "ab" * 32},
                  "claimed": {"size": 9, "root_hash": "cd" * 32}},
     )  # fmt: skip
-    failed = SimpleNamespace(origin="MD", type="case.request", error="KeyError", envelope_id="e-5")
+    from exchange.models import InboundMessage
+
+    failed = InboundMessage(origin="MD", type="case.request", error="KeyError", envelope_id="e-5")
     sources.on_message_failed(None, message=failed)
     sources.check_peer_silence(timezone.now() + timedelta(days=2))
     sources.check_unacknowledged(timezone.now() + timedelta(hours=2))

@@ -349,8 +349,7 @@ def test_refusals_on_the_item_page_are_in_the_readers_language(kz: None) -> None
               "offence": {"country": "MD", "code": "CC", "article": "220/1", "part": "1"},
               "facts": ["online"], "urgency": "urgent"},
     )  # fmt: skip
-    raw = canonical.dumps(MD.sign(note))
-    answer = Client().post("/federation/v1/inbox", raw, content_type="application/json")
+    answer = factories.signed_post(MD, note)
     assert answer.status_code == 202, answer.content
     from cases.models import InboundItem
 
