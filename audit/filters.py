@@ -1,6 +1,7 @@
 """Filters of the audit log (page and CSV export), through django-filter.
 
-`action` matches a dotted prefix too: "auth" finds auth.login. Times are the node's
+`action` matches a dotted prefix too: "auth" finds auth.login; `outcome` is one of the
+outcomes `audit_labels` words (success, denied, refused, ...). Times are the node's
 local time as typed (2026-12-07 22:41, `node.widgets.IsoDateTimeInput`), to the minute.
 """
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.forms import DATETIME_INPUT, FilterForm
 from audit.models import AuditEntry
+from audit.templatetags.audit_labels import OUTCOME_LABELS
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -27,6 +29,9 @@ class AuditFilter(django_filters.FilterSet):
         method="action_or_prefix",
         max_length=64,
         help_text=_("Exact name or its beginning, for example:"),
+    )
+    outcome = django_filters.ChoiceFilter(
+        label=_("Outcome"), choices=list(OUTCOME_LABELS.items()), empty_label=_("any")
     )
     object_type = django_filters.CharFilter(label=_("Object type"), max_length=64)
     object_id = django_filters.CharFilter(label=_("Object id"), max_length=128)

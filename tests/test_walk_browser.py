@@ -1,9 +1,10 @@
 """The page walk in Chromium with axe-core: no serious or critical WCAG 2.1 AA violation on
 any page, in Russian and in English (one browser session per language).
 
-Each page is checked once per language, as the first role that may open it (coordinator,
-auditor, prosecutor, admin; the sign-in steps in a session at that step), and fails if it
-is wider than a 390 px phone; the pages of the coordinator's workbench are also
+Each page is checked in both languages as the first role that may open it (coordinator,
+auditor, prosecutor, admin; the sign-in steps in a session at that step), and in Russian as
+every other role that may (what a page shows depends on the role); it fails if it is
+wider than a 390 px phone; the pages of the coordinator's workbench are also
 photographed at 1366 and 390 px wide (var/screenshots/walk-*.png) for people to look at.
 """
 
@@ -70,16 +71,19 @@ def _plan(w: walk.World, base_url: str) -> tuple[dict[str, dict[str, str]], list
         clients[role] = client
         value = client.cookies[settings.SESSION_COOKIE_NAME].value
         cookies[role] = {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": base_url}
-    plan = []
+    plan: list[tuple[str, str, str, bool, tuple[str, ...]]] = []
     photographed: set[str] = set()
     for name, url in walk.pages(w):
         if name in NOT_YET_JUDGED:
             continue
-        opener = next((r for r in ORDER if clients[r].get(url).status_code == 200), None)
-        assert opener is not None, url
+        openers = [r for r in ORDER if clients[r].get(url).status_code == 200]
+        assert openers, url
         photo = name in PHOTOGRAPHED and name not in photographed
         photographed.add(name)
-        plan.append((name, url, opener, photo))
+        plan.append((name, url, openers[0], photo, walk.LANGUAGES))
+        # A page shows each role something else (an auditor reads metadata only, a
+        # prosecutor has no coordinator's actions): every other role too, in Russian.
+        plan += [(name, url, role, False, ("ru",)) for role in openers[1:]]
     # The sign-in steps, each in the session of a client at that step (anonymous first).
     for step, url, client in walk.sign_in_steps(w):
         session = client.cookies.get(settings.SESSION_COOKIE_NAME)
@@ -88,7 +92,7 @@ def _plan(w: walk.World, base_url: str) -> tuple[dict[str, dict[str, str]], list
             "value": session.value if session else "1",
             "url": base_url,
         }
-        plan.append((f"accounts:{step}", url, step, step == "login"))
+        plan.append((f"accounts:{step}", url, step, step == "login", walk.LANGUAGES))
     return cookies, plan
 
 
@@ -112,7 +116,9 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                     }
                     context.add_cookies([cookie, language_cookie])
                     pages[role] = context.new_page()
-                for name, url, role, photo in plan:
+                for name, url, role, photo, languages in plan:
+                    if language not in languages:
+                        continue
                     page = pages[role]
                     page.set_viewport_size({"width": 1366, "height": 900})
                     response = page.goto(base_url + url)
@@ -124,7 +130,8 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                         if violation.get("impact") in ("serious", "critical"):
                             targets = [n["target"] for n in violation["nodes"]][:3]
                             found.append(
-                                f"{language} {url}: {violation['id']} ({violation['impact']}): "
+                                f"{language} {role} {url}: {violation['id']} "
+                                f"({violation['impact']}): "
                                 f"{violation['help']} at {targets}"
                             )
                     slug = re.sub(r"[^a-z0-9]+", "-", name)
@@ -136,7 +143,7 @@ def _walk(base_url: str, cookies: dict[str, dict[str, str]], plan: list[Any]) ->
                         "document.documentElement.scrollWidth > window.innerWidth + 1"
                     )
                     if overflow:
-                        found.append(f"{language} {url}: wider than a 390 px phone")
+                        found.append(f"{language} {role} {url}: wider than a 390 px phone")
                     if photo:
                         screens.save(page, f"walk-{language}-{slug}-390")
             finally:

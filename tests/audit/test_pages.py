@@ -83,6 +83,22 @@ def test_filters_by_actor_action_prefix_object_and_time(auditor_client):
     assert view.details["filters"]["action"] == "case.read"
 
 
+def test_filters_by_outcome_in_words(auditor_client):
+    """The log's "status": what was refused or denied, among everything that succeeded."""
+    services.record(action="case.read", object_type="case", object_id="41")
+    services.record(action="case.read", object_type="case", object_id="42", outcome="denied")
+    services.record(action="exchange.refused", peer="KG", outcome="refused")
+    response = auditor_client.get("/audit/", {"outcome": "denied"})
+    assert [e.object_id for e in response.context["page"].object_list] == ["42"]
+    page = auditor_client.get("/audit/", {"outcome": "refused"}).context["page"]
+    assert [e.action for e in page.object_list] == ["exchange.refused"]
+    html = response.content.decode()
+    assert '<option value="denied" selected>отказано в доступе</option>' in html
+    assert auditor_client.get("/audit/", {"outcome": "nonsense"}).context["form"].errors
+    view = AuditEntry.objects.filter(action="audit.view").order_by("-seq")[1]
+    assert view.details["filters"] == {"outcome": "refused"}
+
+
 def test_a_reversed_time_range_is_an_error_not_a_silent_filter(auditor_client):
     response = auditor_client.get(
         "/audit/", {"since": "2026-01-02T00:00", "until": "2026-01-01T00:00"}

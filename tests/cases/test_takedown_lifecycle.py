@@ -208,6 +208,8 @@ def test_a_refused_step_back_is_shown_beside_its_field_with_the_input_kept(kz: N
         actor=coord, item=item, target="webcam-jobs.md", status="blocked"
     )
     client = verified_client(Client(), coord)
+    shown = client.get(f"/cases/inbound/{item.pk}/").content.decode()
+    assert "<h2>Индикаторы</h2>\n<ul><li>—</li></ul>" in shown  # none sent: said, not blank
     url = f"/cases/inbound/{item.pk}/act/"
     form = {"action": "takedown-status", "target": "webcam-jobs.md"}
 
