@@ -175,10 +175,14 @@ REF_WORDS = {
 REF_WORD = re.compile("|".join(re.escape(w) for w in REF_WORDS))
 REF_PART = re.compile(r"(?<=[\w)?]) p\.(?=[\w(])")
 REF_ITEM = re.compile(r" item (?=\w)")
+# The catalogue writes '?' where the article's number was not found in a source.
+REF_NO_NUMBER = re.compile(r"(?<![\w?])\?(?= \(|$)")
 
 
 def ref_text(text: str) -> str:
-    """'KZ 309 p.2 item 4', 'KG ? (webcam 2024) p.(minor)' in the reader's language."""
+    """'KZ 309 p.2 item 4', 'KG ? (webcam 2024) p.(minor)' in the reader's language; an
+    article whose number no source gave reads "unnumbered", not '?'."""
+    text = REF_NO_NUMBER.sub(lambda m: str(_("unnumbered")), text)
     text = REF_WORD.sub(lambda m: str(REF_WORDS[m[0]]), text)
     text = REF_PART.sub(" " + str(_("p.")), text)
     return REF_ITEM.sub(" " + str(_("item")) + " ", text)

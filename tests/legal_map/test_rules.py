@@ -94,3 +94,22 @@ def test_every_comparison_keeps_its_invariants():
                 assert "catalogue_gap" not in codes and "coverage_gap" not in codes
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("language", "reference", "shown"),
+    [
+        ("ru", "KG ? (webcam 2024) p.(minor)", "KG б/н (вебкам, 2024) ч.(несовершеннолетний)"),
+        ("en", "? (webcam 2024)", "unnumbered (webcam 2024)"),
+        ("ru", "335-1 (?)", "335-1 (?)"),
+        ("ru", "KZ 309 p.2 item 4", "KZ 309 ч.2 п. 4"),
+    ],
+)
+def test_an_article_without_a_number_is_named_so_in_words(language, reference, shown):
+    """The catalogue's '?' (no source gave the number) never reaches a page as '?'."""
+    from django.utils import translation
+
+    from legal_map.reasons import ref_text
+
+    with translation.override(language):
+        assert ref_text(reference) == shown
