@@ -42,6 +42,8 @@ PHOTOGRAPHED = {
     "legal_map:curation",
     "accounts:account",
     "cases:inbound-detail",
+    "cases:create",
+    "cases:print",
 }
 
 

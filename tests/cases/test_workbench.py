@@ -299,6 +299,8 @@ def test_a_case_filed_without_a_handling_code_shows_the_one_of_each_notification
     assert handling is not None and "Ещё не выбран" not in handling[1]
     assert "выбирается при каждом уведомлении" in handling[1]
     assert "MD: <strong>H2</strong>" in handling[1]
+    printed = _text(client.get(f"/cases/{case.pk}/print/").content.decode())
+    assert "выбирается при каждом уведомлении. MD: H2" in printed
 
 
 def test_case_file_to_print_names_node_time_and_its_audit_entry(kz: None) -> None:
