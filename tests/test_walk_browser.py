@@ -50,6 +50,8 @@ PHOTOGRAPHED = {
     "alerts:rota",
     "alerts:policies",
     "peers:list",
+    "cases:create",
+    "cases:print",
 }
 
 

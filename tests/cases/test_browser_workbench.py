@@ -243,8 +243,15 @@ def test_case_form_notify_receipt_ack_reply_and_print(
             pdf = tmp_path / f"case-file-{language}.pdf"
             page.pdf(path=str(pdf), format="A4", print_background=True)
             text = _pdf_text(pdf, page)
-            for expected in (title, words["audit"], words["node"], words["zone"], "KZ"):
+            for expected in (title, words["audit"], words["node"], words["zone"], "KZ", "KG"):
                 assert expected in text, (expected, text[:2000])
+            # The node, the time with its zone and the audit reference on every page
+            # (pdftotext ends each page with a form feed).
+            sheets = [p for p in text.split("\f") if p.strip()]
+            assert len(sheets) >= 2 or "\f" not in text, "expected a file of two pages"
+            for number, sheet in enumerate(sheets):
+                for expected in (words["audit"], words["node"], words["zone"]):
+                    assert expected in sheet, (number, expected, sheet[:800])
             save(page, f"case-file-{language}-1366")
         finally:
             browser.close()

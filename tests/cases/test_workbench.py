@@ -9,11 +9,12 @@ delivery itself is left to the federation tests); what MD sends goes through the
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from alerts import subjects
 from alerts.labels import alert_summary, alert_title
@@ -21,6 +22,7 @@ from alerts.models import Alert
 from audit.models import AuditEntry
 from cases import services
 from cases.models import Case
+from exchange import schemas
 from exchange.models import InboundMessage, OutboundMessage
 from tests import factories
 from tests.accounts.helpers import create_user, verified_client
@@ -296,6 +298,8 @@ def test_a_case_filed_without_a_handling_code_shows_the_one_of_each_notification
     assert handling is not None and "Ещё не выбран" not in handling[1]
     assert "выбирается при каждом уведомлении" in handling[1]
     assert "MD: <strong>H2</strong>" in handling[1]
+    printed = _text(client.get(f"/cases/{case.pk}/print/").content.decode())
+    assert "выбирается при каждом уведомлении. MD: H2" in printed
 
 
 def test_case_file_to_print_names_node_time_and_its_audit_entry(kz: None) -> None:
@@ -366,3 +370,29 @@ def test_refusals_on_the_item_page_are_in_the_readers_language(kz: None) -> None
     html = assigned.content.decode()
     assert "Назначать полученные документы может только координатор." in html
     assert "only a coordinator" not in html
+
+
+def test_a_request_received_about_our_case_shows_under_its_country(kz: None) -> None:
+    """MD asks for data preservation about a case KZ notified to it: the case page's MD
+    card lists the request in words, linked to the received item."""
+    coord = create_user("wq.coord", "coordinator", "hq")
+    case = _case(coord)
+    services.case_notify(actor=coord, case=case, to=["MD"], handling="H1")
+    thread = case.notifications.get().envelope_id
+    asked = MD.envelope(
+        ["KZ"], type="case.request", thread=thread, in_reply_to=thread,
+        body={"case_ref": case.reference, "request_ref": "MD-RQ-2026-0007",
+              "kind": "preservation", "text": "Просим сохранить данные", "urgency": "urgent",
+              "due_by": schemas.format_time(timezone.now() + timedelta(days=3))},
+    )  # fmt: skip
+    answer = factories.signed_post(MD, asked)
+    assert answer.status_code == 202, answer.content
+    from cases.models import InboundItem
+
+    item = InboundItem.objects.get(kind="request")
+    html = _client(coord).get(f"/cases/{case.pk}/").content.decode()
+    card = re.search(r'<li data-country="MD">(.*?)</li>\s*(?:</ul>|<li)', html, re.S)
+    assert card is not None
+    assert f'<a href="/cases/inbound/{item.pk}/">Сохранение данных</a>' in card[1], card[1]
+    assert "Срок: " in card[1]  # its due date, with its zone
+    assert "preservation" not in _text(card[1])

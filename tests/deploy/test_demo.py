@@ -91,6 +91,8 @@ def test_demo_scenario_then_a_newcomer_reaches_the_kz_duty_desk(tmp_path: Path) 
         assert re.search(r"acknowledged by KZ prosecutor", narration), narration
         assert narration.count(" blocked ") >= 4 and " refused " in narration
         assert "joined as KG-TD-" in narration
+        # Every time names its zone: the board's times are KG's, said once above them.
+        assert "KG's board (times on KG's clock: Bishkek, UTC+6)" in narration, narration
         # The narration speaks words, not protocol or catalogue values.
         for raw in ("under_review", "order_issued", "in_force", "verified_secondary", "True"):
             assert raw not in narration, raw
