@@ -407,11 +407,14 @@ def schedule_set(
 ) -> Schedule:
     """Replace a schedule's single layer with a rotation of these users; publish it."""
     if rotation not in Rotation.values:
-        raise AlertsError("rotation", "daily or weekly")
+        raise AlertsError("rotation", gettext("Choose daily or weekly."))
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     missing = [n for n in usernames if n not in users]
     if missing or not usernames:
-        raise AlertsError("users", f"unknown users: {', '.join(missing) or '(none)'}")
+        if not usernames:
+            raise AlertsError("users", gettext("Choose at least one person."))
+        names = ", ".join(missing)
+        raise AlertsError("users", gettext("Unknown users: %(names)s") % {"names": names})
     with transaction.atomic():
         schedule, _ = Schedule.objects.get_or_create(name=name)
         schedule.layers.all().delete()

@@ -59,7 +59,9 @@ def _facts(value: list[str]) -> list[str]:
     """Tags of the legal map's vocabulary, each once."""
     bad = [f for f in value if not FACT_RE.match(f)]
     if bad:
-        raise serializers.ValidationError(f"not fact tags: {', '.join(bad[:5])}")
+        raise serializers.ValidationError(
+            _("Not fact tags: %(tags)s") % {"tags": ", ".join(bad[:5])}
+        )
     errors = legal.fact_errors(value)
     if errors:
         raise serializers.ValidationError(errors)

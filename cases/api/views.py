@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -240,7 +241,7 @@ class InboundAssignApi(APIView):
                 .first()
             )
             if user is None:
-                raise ValidationError({"username": ["no such active user"]})
+                raise ValidationError({"username": [_("No such active user.")]})
         _call(
             services.inbound_assign,
             actor=request.user,

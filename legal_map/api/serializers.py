@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from legal_map.engine import PURPOSES
@@ -54,11 +55,11 @@ class CompareInput(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["from_country"] == attrs["to"]:
-            raise serializers.ValidationError({"to": ["must differ from from_country"]})
+            raise serializers.ValidationError({"to": [_("Must differ from from_country.")]})
         when, decided = attrs.get("date"), attrs.get("decision_date")
         if when and decided and decided < when:
             raise serializers.ValidationError(
-                {"decision_date": ["the decision cannot come before the conduct"]}
+                {"decision_date": [_("The decision cannot come before the conduct.")]}
             )
         return attrs
 
