@@ -182,3 +182,20 @@ def test_a_mistyped_audit_filter_time_is_an_error_beside_it_keeping_the_rest(
     assert re.search(rf'id="id_since_error"[^>]*>\s*<li>{re.escape(error)}</li>', html), html
     assert 'value="2026-03-04 10:75"' in html and 'value="2026-03-05 10:30"' in html
     assert 'value="case"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "seconds", "words"),
+    [("ru", 0, "меньше секунды"), ("en", 0.4, "under a second"), ("ru", 45, "45 с"),
+     ("en", 3 * 3600 + 300, "3 h 5 min")],
+)  # fmt: skip
+def test_durations_in_words_never_read_zero_seconds(
+    language: str, seconds: float, words: str
+) -> None:
+    """An acknowledgement awaited since a moment ago is 'under a second', not '0 s'."""
+    from django.utils import translation
+
+    from node.templatetags.node_time import duration_words
+
+    with translation.override(language):
+        assert duration_words(seconds) == words

@@ -39,6 +39,8 @@ def zoned_seconds(at: datetime | None, country: str = "") -> str:
 def duration_words(seconds: float) -> str:
     """'45 s', '12 min', '3 h 5 min', '2 d 4 h' in the active language."""
     seconds = max(0, int(seconds))
+    if seconds == 0:  # "0 s ago" reads like a fault
+        return _("under a second")
     if seconds < 60:
         return _("%(n)d s") % {"n": seconds}
     minutes = seconds // 60
