@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from deploy.federation import Federation, Node, Progress
+from node import places
 
 ROLES = [
     ("prosecutor", "duty"),
@@ -256,7 +257,8 @@ def play_scenario(federation: Federation, logins: dict[str, dict[str, dict[str, 
         print(f"    {country}: {words(status)}")
     board = _wait_for("the board at KG", lambda: _board_complete(kg, takedown["id"]))
     first = next((step["at"] for row in board for step in row["steps"]), "")
-    print(f"    KG's board (times on KG's clock: Bishkek, {_utc(first[19:])}):")
+    zone = places.utc_offset(datetime.fromisoformat(first)) if first else "UTC"
+    print(f"    KG's board (times on KG's clock: Bishkek, {zone}):")
     for row in board:
         steps = " -> ".join(f"{words(s['status'])} {s['at'][11:19]}" for s in row["steps"])
         print(f"    board: {row['target']:26} {row['country']}  {steps}")
@@ -315,14 +317,6 @@ def words(value: Any) -> str:
         return "yes" if value else "no"
     text = str(value)
     return WORDS.get(text, text.replace("_", " "))
-
-
-def _utc(offset: str) -> str:
-    """'+06:00' -> 'UTC+6' (as the pages name a zone); 'Z' or nothing -> 'UTC'."""
-    if len(offset) != 6:
-        return "UTC"
-    minutes = "" if offset[4:] == "00" else f":{offset[4:]}"
-    return f"UTC{offset[0]}{int(offset[1:3])}{minutes}"
 
 
 def _offence_line(result: dict[str, Any]) -> str:

@@ -43,17 +43,19 @@ INDICATOR_KIND_LABELS: dict[str, Promise] = {
 }
 
 
+def _word(table: dict[str, Promise], value: str) -> str:
+    """The value's word in the active language; an unknown (a newer peer's) value, as sent."""
+    label = table.get(value)
+    return str(label) if label is not None else value
+
+
 def indicator_kind_label(kind: str) -> str:
-    label = INDICATOR_KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
+    return _word(INDICATOR_KIND_LABELS, kind)
 
 
 def request_kind_label(kind: str) -> str:
-    label = REQUEST_KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
+    return _word(REQUEST_KIND_LABELS, kind)
 
 
 def message_type_label(kind: str) -> str:
-    """The type's name in the active language; an unknown (newer) type, as sent."""
-    label = MESSAGE_TYPE_LABELS.get(kind)
-    return str(label) if label is not None else kind
+    return _word(MESSAGE_TYPE_LABELS, kind)
